@@ -1,0 +1,60 @@
+"""Session fixtures: moto's server and offline Terraform, shared by every test that needs AWS."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.moto_server import UNSET_VARIABLES, aws_environment, reset_moto, running_moto_server
+from tests.support.terraform_env import find_provider_mirror, write_cli_config
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """moto's server for the whole session; os.environ points boto3 and Terraform at it."""
+    saved = {key: os.environ.get(key) for key in (*UNSET_VARIABLES, "AWS_ENDPOINT_URL", "AWS_REGION",
+                                                   "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID",
+                                                   "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")}
+    with running_moto_server() as endpoint:
+        for key in UNSET_VARIABLES:
+            os.environ.pop(key, None)
+        os.environ.update(aws_environment(endpoint))
+        try:
+            yield endpoint
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+@pytest.fixture
+def moto(moto_endpoint: str) -> str:
+    """An empty emulated account for one test."""
+    reset_moto(moto_endpoint)
+    return moto_endpoint
+
+
+@pytest.fixture(scope="session")
+def terraform_cli_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A Terraform CLI config for the offline provider mirror, exported as TF_CLI_CONFIG_FILE."""
+    mirror = find_provider_mirror()
+    if shutil.which("terraform") is None or mirror is None:
+        pytest.fail("terraform and an AWS provider mirror are required (set CLUSTERWIZ_TF_PLUGIN_MIRROR); "
+                    "see README.md, 'Running the tests'")
+    config = write_cli_config(tmp_path_factory.mktemp("terraform"), mirror)
+    saved = os.environ.get("TF_CLI_CONFIG_FILE")
+    os.environ["TF_CLI_CONFIG_FILE"] = str(config)
+    os.environ.setdefault("CHECKPOINT_DISABLE", "1")
+    try:
+        yield config
+    finally:
+        if saved is None:
+            os.environ.pop("TF_CLI_CONFIG_FILE", None)
+        else:
+            os.environ["TF_CLI_CONFIG_FILE"] = saved

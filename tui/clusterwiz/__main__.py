@@ -1,0 +1,3 @@
+from clusterwiz.cli import main
+
+raise SystemExit(main())
