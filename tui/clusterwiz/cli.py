@@ -1,0 +1,76 @@
+"""The clusterwiz command: no subcommand opens the app; subcommands run the same core headless."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from clusterwiz import __version__
+from clusterwiz.commands import COMMAND_MODULES
+
+DESCRIPTION = (
+    "clusterwiz takes you from an AWS account to a running Slurm cluster, and back to zero cost.\n"
+    "Run it without a command to open the wizard."
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="clusterwiz", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"clusterwiz {__version__}")
+    add_global_options(parser, suppress_defaults=False)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(subparsers)
+    for subparser in subparsers.choices.values():
+        add_global_options(subparser, suppress_defaults=True)
+    return parser
+
+
+def add_global_options(parser: argparse.ArgumentParser, suppress_defaults: bool) -> None:
+    """Global options are accepted before or after the subcommand; values given after it win."""
+    default = argparse.SUPPRESS if suppress_defaults else None
+    group = parser.add_argument_group("global options")
+    group.add_argument("--home", default=default, metavar="DIR",
+                       help="where clusterwiz keeps clusters (env CLUSTERWIZ_HOME)")
+    group.add_argument("--profile", default=default, help="AWS profile to use")
+    group.add_argument("--region", default=default, help="AWS region (overrides the profile's)")
+    group.add_argument("--endpoint-url", default=default, metavar="URL",
+                       help="AWS endpoint, e.g. a local emulator (env AWS_ENDPOINT_URL)")
+    group.add_argument("--json", action="store_true", default=default if suppress_defaults else False,
+                       help="print machine-readable JSON instead of tables and progress")
+    group.add_argument("--sandbox", action="store_true", default=default if suppress_defaults else False,
+                       help="use the local sandbox AWS instead of a real account")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+
+    from clusterwiz.core.errors import ClusterwizError
+    from clusterwiz.core.settings import Settings
+
+    try:
+        settings = Settings.from_options(
+            home=args.home, profile=args.profile, region=args.region, endpoint_url=args.endpoint_url,
+            sandbox=args.sandbox, json=args.json,
+        )
+        handler = getattr(args, "handler", None)
+        if handler is None:
+            return run_app(settings)
+        return handler(args, settings)
+    except ClusterwizError as error:
+        print(f"clusterwiz: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("clusterwiz: interrupted; nothing was left half-written.", file=sys.stderr)
+        return 130
+
+
+def run_app(settings) -> int:
+    from clusterwiz.app import run
+
+    return run(settings)

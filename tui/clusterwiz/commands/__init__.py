@@ -1,0 +1,4 @@
+"""Subcommands of the clusterwiz CLI, one module per area; each defines register(subparsers)."""
+
+COMMAND_MODULES = [
+]
