@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from clusterwiz.core.errors import SpecError
 
@@ -246,7 +254,7 @@ class SharedVolume(_Model):
         if not value.startswith("/"):
             raise ValueError(f"{value!r} is not an absolute path; start it with '/', e.g. /shared")
         normalized = os.path.normpath(value)
-        if normalized != value.rstrip("/") or "//" in value or not re.fullmatch(r"[A-Za-z0-9_./-]+", value):
+        if normalized != (value.rstrip("/") or "/") or "//" in value or not re.fullmatch(r"[A-Za-z0-9_./-]+", value):
             raise ValueError(f"{value!r} is not a plain path; use letters, digits, '_', '-', '.' and '/', "
                              "e.g. /shared/data")
         if normalized in RESERVED_DIRS:
@@ -297,6 +305,15 @@ class SharedVolume(_Model):
                                      "outside that range"))
         _raise_if(problems)
         return self
+
+    @model_serializer(mode="wrap")
+    def _omit_new_volume_fields(self, handler: Any) -> dict[str, Any]:
+        """An existing volume is written as mount_dir + volume_id, so the output reads back as it was."""
+        data = handler(self)
+        if self.volume_id:
+            for field in NEW_VOLUME_FIELDS:
+                data.pop(field, None)
+        return data
 
     @property
     def is_existing(self) -> bool:
