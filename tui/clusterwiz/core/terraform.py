@@ -1,0 +1,439 @@
+"""Runs Terraform for one working directory and turns its `-json` stream into typed events.
+
+Built on python-terraform (the wrapper clusterwiz was specified with), kept for what it does right:
+building command lines, `init`, `output`, `version`. Its gaps are fixed here, each pinned by a test
+in tests/runner/test_python_terraform_gaps.py:
+- `destroy()` sends `-force`, which Terraform >= 1.0 rejects: destroy is `plan -destroy -out` + `apply`;
+- `synchronous=False` is passed on to Terraform as a bogus `-synchronous=false` flag: streaming runs
+  use our own process handling instead;
+- `plan()` uses `-detailed-exitcode`, so exit 2 means "changes", not failure;
+- every call with the default (empty) variables writes a stray `-var-file` into /tmp: we pass none;
+- its `cmd()` always runs with a copy of os.environ, no umask and no log: ours runs with the caller's
+  environment, umask 077 (state and plan files are 0600) and appends all output to the run log.
+
+Ctrl-C (or `cancel()` from another thread) sends Terraform one SIGINT, to its own process group, and
+waits for it to finish the operations in flight and save its state; a second SIGINT would make
+Terraform exit at once and lose track of resources, so it is never sent. Only a Terraform still
+running `stop_grace_seconds` after the interrupt is killed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Generic, TypeVar
+
+import python_terraform
+
+from clusterwiz.core.errors import TerraformError
+from clusterwiz.core.events import ChangeSummary, Diagnostic, Event, Log, Outputs, parse_line
+
+MINIMUM_VERSION = (1, 6, 0)
+INSTALL_HINT = ("install Terraform 1.6 or newer (https://developer.hashicorp.com/terraform/install) "
+                "and make sure `terraform` is on PATH")
+PLAN_FILE_NAME = "clusterwiz.tfplan"
+DEFAULT_STOP_GRACE_SECONDS = 900.0
+RUN_UMASK = 0o077
+# Exit codes that are not failures: `plan -detailed-exitcode` exits 2 when there are changes.
+PLAN_EXIT_CODES = (0, 2)
+
+EventCallback = Callable[[Event], None]
+T = TypeVar("T")
+
+
+class TerraformRunFailed(TerraformError):
+    """A Terraform command exited with an error; `diagnostics` holds its error diagnostics."""
+
+    def __init__(self, message: str, command: str, exit_code: int, diagnostics: Sequence[Diagnostic] = ()):
+        super().__init__(message)
+        self.command = command
+        self.exit_code = exit_code
+        self.diagnostics = tuple(diagnostics)
+
+
+class TerraformInterrupted(TerraformError):
+    """The run was interrupted (Ctrl-C or cancel()) and Terraform stopped cleanly."""
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    plan_file: Path
+    destroy: bool
+    has_changes: bool
+    summary: ChangeSummary | None
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    summary: ChangeSummary | None
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+
+
+class _PythonTerraform(python_terraform.Terraform):
+    """python-terraform, with every command it builds executed by our runner."""
+
+    def __init__(self, runner: TerraformRunner):
+        super().__init__(working_dir=str(runner.workdir), terraform_bin_path=runner.binary)
+        # None, not {}: an empty dict makes python-terraform write an empty -var-file into /tmp.
+        self.variables = None
+        self._runner = runner
+
+    def cmd(self, cmd: str, *args: Any, **kwargs: Any) -> tuple[int, str, str]:
+        kwargs.pop("capture_output", None)
+        kwargs.pop("raise_on_error", None)
+        return self._runner.run_captured(self.generate_cmd_string(cmd, *args, **kwargs))
+
+
+class TerraformRunner:
+    """Terraform for one working directory; every run's output is appended to `log_file`."""
+
+    def __init__(self, workdir: Path, log_file: Path, env: Mapping[str, str] | None = None,
+                 binary: str | None = None, stop_grace_seconds: float = DEFAULT_STOP_GRACE_SECONDS):
+        self.workdir = Path(workdir)
+        self.log_file = Path(log_file)
+        self.stop_grace_seconds = stop_grace_seconds
+        self.binary = binary or shutil.which("terraform") or "terraform"
+        # Endpoints and credentials come from the caller's environment, never from generated config.
+        self.env = {**(os.environ if env is None else env), "TF_IN_AUTOMATION": "1", "TF_INPUT": "0",
+                    "CHECKPOINT_DISABLE": "1"}
+        self._wrapper = _PythonTerraform(self)
+        self._version: tuple[int, int, int] | None = None
+        # Re-entrant: the SIGINT handler calls cancel() on the main thread, maybe while it holds the lock.
+        self._lock = threading.RLock()
+        self._process: subprocess.Popen[str] | None = None
+        self._cancelled = threading.Event()
+        self._interrupt_sent = False
+        self._killed = False
+
+    # -- commands -------------------------------------------------------------------------------
+
+    def version(self) -> tuple[int, int, int]:
+        """Terraform's version; raises TerraformError when it is missing or older than 1.6."""
+        if self._version is None:
+            code, out, _ = self.run_captured([self.binary, "version", "-json"], check_version=False)
+            found = _parse_version(out)
+            if code != 0 or found is None:
+                raise TerraformError(f"could not tell the version of Terraform at {self.binary}; {INSTALL_HINT}")
+            if found < MINIMUM_VERSION:
+                raise TerraformError(f"Terraform {'.'.join(map(str, found))} at {self.binary} is too old; "
+                                     f"clusterwiz needs 1.6 or newer: {INSTALL_HINT}")
+            self._version = found
+        return self._version
+
+    def init(self) -> None:
+        """`terraform init` (providers come from whatever mirror the CLI config names)."""
+        code, out, err = self._wrapper.init()
+        if code != 0:
+            raise TerraformRunFailed(
+                f"terraform init failed in {self.workdir}:\n{(err or out).strip()}\n"
+                f"Check the provider installation settings (TF_CLI_CONFIG_FILE) and network access; "
+                f"the full output is in {self.log_file}", "init", code)
+
+    def output(self) -> dict[str, Any]:
+        """The root module's outputs by name (sensitive values included: do not print them)."""
+        values = self._wrapper.output()
+        if values is None:  # python-terraform's way of saying the command failed
+            raise TerraformRunFailed(f"terraform output failed in {self.workdir}; the full output is in "
+                                     f"{self.log_file}", "output", 1)
+        return {name: body["value"] for name, body in (values or {}).items()}
+
+    def plan(self, on_event: EventCallback | None = None, destroy: bool = False,
+             plan_file: Path | None = None) -> PlanResult:
+        """`terraform plan [-destroy] -out=<plan_file>`; the plan is applied with apply()."""
+        self._cancelled.clear()
+        return self._plan(on_event, destroy, plan_file)
+
+    def apply(self, plan: PlanResult, on_event: EventCallback | None = None) -> ApplyResult:
+        """`terraform apply <planfile>`: exactly the changes the plan showed, nothing else."""
+        self._cancelled.clear()
+        return self._apply(plan, on_event)
+
+    def destroy(self, on_event: EventCallback | None = None) -> ApplyResult:
+        """Destroy everything in the state: `plan -destroy -out` then `apply` of that plan."""
+        self._cancelled.clear()
+        plan = self._plan(on_event, destroy=True, plan_file=None)
+        if self._cancelled.is_set():
+            plan.plan_file.unlink(missing_ok=True)
+            raise TerraformInterrupted("terraform destroy was interrupted before it changed anything; "
+                                       "run the destroy again to remove the cluster")
+        if not plan.has_changes:
+            plan.plan_file.unlink(missing_ok=True)
+            return ApplyResult(summary=plan.summary)
+        return self._apply(plan, on_event)
+
+    def _plan(self, on_event: EventCallback | None, destroy: bool, plan_file: Path | None) -> PlanResult:
+        target = plan_file or self.workdir / PLAN_FILE_NAME
+        events = self._stream(["plan", "-json", "-input=false", "-no-color", "-detailed-exitcode",
+                               *(["-destroy"] if destroy else []), f"-out={target}"],
+                              on_event, PLAN_EXIT_CODES)
+        return PlanResult(plan_file=target, destroy=destroy, has_changes=events.exit_code == 2,
+                          summary=events.summary)
+
+    def _apply(self, plan: PlanResult, on_event: EventCallback | None) -> ApplyResult:
+        try:
+            events = self._stream(["apply", "-json", "-input=false", "-no-color", str(plan.plan_file)],
+                                  on_event, (0,))
+        finally:
+            # Applied or not, a plan file is stale after an apply and may hold sensitive values.
+            plan.plan_file.unlink(missing_ok=True)
+        return ApplyResult(summary=events.summary, outputs=events.outputs)
+
+    def stream(self, operation: Callable[..., T], *args: Any) -> EventStream[T]:
+        """Iterate the events of `operation` (plan, apply, destroy) instead of passing a callback."""
+        return EventStream(self, operation, args)
+
+    def cancel(self) -> None:
+        """Ask the current run to stop cleanly; safe from any thread, and idempotent."""
+        self._cancelled.set()
+        with self._lock:
+            process = self._process
+            if process is None or self._interrupt_sent or process.poll() is not None:
+                return
+            self._interrupt_sent = True
+            os.killpg(process.pid, signal.SIGINT)
+        killer = threading.Timer(self.stop_grace_seconds, self._kill, args=(process,))
+        killer.daemon = True
+        killer.start()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    # -- processes ------------------------------------------------------------------------------
+
+    def run_captured(self, argv: Sequence[str], check_version: bool = True) -> tuple[int, str, str]:
+        """Run a short command to completion and return (exit code, stdout, stderr)."""
+        self._check_workdir()
+        if check_version:
+            self.version()
+        with self._open_log() as log:
+            _log_header(log, argv, self.workdir)
+            try:
+                done = subprocess.run(list(argv), cwd=self.workdir, env=self.env, capture_output=True,
+                                      text=True, umask=RUN_UMASK, check=False)
+            except FileNotFoundError as exc:
+                raise TerraformError(f"Terraform is not installed (no {argv[0]!r} found); {INSTALL_HINT}") from exc
+            log.write(done.stdout)
+            log.write(done.stderr)
+            log.write(f"=== exit code {done.returncode}\n")
+        return done.returncode, done.stdout, done.stderr
+
+    def _stream(self, args: Sequence[str], on_event: EventCallback | None,
+                ok_codes: Sequence[int]) -> _StreamedRun:
+        self._check_workdir()
+        self.version()
+        argv = [self.binary, *args]
+        command = args[0]
+        if self._cancelled.is_set():
+            raise TerraformInterrupted(f"terraform {command} was cancelled before it started; nothing changed")
+        run = _StreamedRun()
+        with self._open_log() as log, _forward_interrupts(self.cancel):
+            _log_header(log, argv, self.workdir)
+            process = self._start(argv)
+            if self._cancelled.is_set():  # interrupted while it was starting
+                self.cancel()
+            read_to_end = False
+            try:
+                assert process.stdout is not None
+                for line in process.stdout:
+                    log.write(line)
+                    log.flush()
+                    event = parse_line(line)
+                    run.record(event)
+                    if on_event is not None:
+                        on_event(event)
+                read_to_end = True
+            finally:
+                if not read_to_end:
+                    # The consumer's callback raised: stop Terraform cleanly before passing that on.
+                    self.cancel()
+                    _drain(process, log)
+                run.exit_code = process.wait()
+                with self._lock:
+                    self._process = None
+                log.write(f"=== exit code {run.exit_code}\n")
+        self._raise_for(command, run, ok_codes)
+        return run
+
+    def _check_workdir(self) -> None:
+        if not self.workdir.is_dir():
+            raise TerraformError(f"the Terraform working directory {self.workdir} does not exist; "
+                                 "render the cluster first")
+
+    def _start(self, argv: list[str]) -> subprocess.Popen[str]:
+        with self._lock:
+            self._interrupt_sent = False
+            self._killed = False
+            try:
+                # Its own process group: a terminal's Ctrl-C reaches only us, and we forward exactly one.
+                self._process = subprocess.Popen(
+                    argv, cwd=self.workdir, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL, text=True, bufsize=1, umask=RUN_UMASK, process_group=0)
+            except FileNotFoundError as exc:
+                raise TerraformError(f"Terraform is not installed (no {argv[0]!r} found); {INSTALL_HINT}") from exc
+            return self._process
+
+    def _kill(self, process: subprocess.Popen[str]) -> None:
+        with self._lock:
+            if process.poll() is None:
+                self._killed = True
+                os.killpg(process.pid, signal.SIGKILL)
+
+    def _raise_for(self, command: str, run: _StreamedRun, ok_codes: Sequence[int]) -> None:
+        if self._killed:
+            raise TerraformError(
+                f"Terraform did not stop within {self.stop_grace_seconds:.0f} s of the interrupt and was killed; "
+                f"its state in {self.workdir} may miss resources it was creating: run a plan to see what "
+                f"it knows, and check the AWS console for resources tagged with the cluster name")
+        if run.exit_code in ok_codes:
+            return
+        if self._cancelled.is_set():
+            raise TerraformInterrupted(
+                f"terraform {command} was interrupted; Terraform stopped cleanly and saved its state in "
+                f"{self.workdir}. Run it again to continue, or destroy the cluster to remove what was created")
+        errors = [d for d in run.diagnostics if d.severity == "error"]
+        details = "\n\n".join(d.text for d in errors) or "\n".join(run.text_lines[-20:])
+        raise TerraformRunFailed(
+            f"terraform {command} failed (exit code {run.exit_code}):\n{details}\n\n"
+            f"Fix the problem above and run it again; the full output is in {self.log_file}",
+            command, run.exit_code, errors)
+
+    def _open_log(self) -> IO[str]:
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(self.log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        return os.fdopen(descriptor, "a", encoding="utf-8")
+
+
+@dataclass
+class _StreamedRun:
+    """What a streaming run reported, gathered for its result and its error message."""
+
+    exit_code: int = 0
+    summary: ChangeSummary | None = None
+    outputs: dict[str, Any] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    text_lines: list[str] = field(default_factory=list)
+
+    def record(self, event: Event) -> None:
+        if isinstance(event, ChangeSummary):
+            self.summary = event
+        elif isinstance(event, Outputs):
+            self.outputs = event.values()
+        elif isinstance(event, Diagnostic):
+            self.diagnostics.append(event)
+        elif isinstance(event, Log) and event.type == "text":
+            self.text_lines.append(event.message)
+
+
+class _Finished:
+    """Marks the end of an EventStream's queue."""
+
+
+class EventStream(Generic[T]):
+    """Events of one runner operation, as an iterator; `result` holds its return value afterwards.
+
+    The operation runs in a thread; Ctrl-C in the iterating thread cancels it cleanly, and leaving
+    the loop early cancels it too and waits for Terraform to stop.
+    """
+
+    def __init__(self, runner: TerraformRunner, operation: Callable[..., T], args: Sequence[Any]):
+        self._runner = runner
+        self._operation = operation
+        self._args = args
+        self._result: T | None = None
+        self._error: BaseException | None = None
+
+    @property
+    def result(self) -> T:
+        if self._result is None:
+            raise RuntimeError("iterate the EventStream to the end before reading its result")
+        return self._result
+
+    def __iter__(self) -> Iterator[Event]:
+        items: queue.SimpleQueue[Event | _Finished] = queue.SimpleQueue()
+
+        def work() -> None:
+            try:
+                self._result = self._operation(*self._args, on_event=items.put)
+            except BaseException as exc:  # handed to the iterating thread, which raises it
+                self._error = exc
+            finally:
+                items.put(_Finished())
+
+        worker = threading.Thread(target=work, name="terraform-events", daemon=True)
+        worker.start()
+        finished = False
+        try:
+            while not finished:
+                try:
+                    item = items.get()
+                except KeyboardInterrupt:
+                    self._runner.cancel()
+                    continue
+                if isinstance(item, _Finished):
+                    finished = True
+                else:
+                    yield item
+        finally:
+            if not finished:
+                self._runner.cancel()
+            _join_patiently(worker, self._runner.cancel)
+        if self._error is not None:
+            raise self._error
+
+
+def _join_patiently(worker: threading.Thread, on_interrupt: Callable[[], None]) -> None:
+    while worker.is_alive():
+        try:
+            worker.join()
+        except KeyboardInterrupt:
+            on_interrupt()
+
+
+class _forward_interrupts:
+    """While a run streams on the main thread, Ctrl-C cancels it cleanly instead of raising."""
+
+    def __init__(self, cancel: Callable[[], None]):
+        self._cancel = cancel
+        self._previous: Any = None
+        self._installed = False
+
+    def __enter__(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, lambda _signum, _frame: self._cancel())
+            self._installed = True
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._installed:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+def _drain(process: subprocess.Popen[str], log: IO[str]) -> None:
+    assert process.stdout is not None
+    for line in process.stdout:
+        log.write(line)
+
+
+def _log_header(log: IO[str], argv: Sequence[str], workdir: Path) -> None:
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    log.write(f"=== {stamp} {' '.join(argv)} (in {workdir})\n")
+    log.flush()
+
+
+def _parse_version(text: str) -> tuple[int, int, int] | None:
+    try:
+        raw = str(json.loads(text)["terraform_version"])
+    except (ValueError, KeyError, TypeError):
+        raw = text  # Terraform before 0.13 answers `version -json` in plain text
+    match = re.search(r"(\d+)\.(\d+)\.(\d+)", raw)
+    return (int(match[1]), int(match[2]), int(match[3])) if match else None
