@@ -1,0 +1,56 @@
+locals {
+  tags = merge(var.tags, { "clusterwiz:cluster" = var.cluster_name, "clusterwiz:role" = "head" })
+
+  ssh_users = {
+    ubuntu2404 = "ubuntu"
+    ubuntu2204 = "ubuntu"
+    al2023     = "ec2-user"
+    rocky9     = "rocky"
+  }
+
+  params = merge(var.bootstrap, {
+    cluster_name = var.cluster_name
+    os           = var.os
+    role         = "head"
+  })
+}
+
+resource "aws_instance" "head" {
+  #checkov:skip=CKV_AWS_126:detailed monitoring is billed per instance; the cluster reports its own health by tags
+  #checkov:skip=CKV_AWS_135:current instance types are EBS-optimised by default and older ones reject the flag
+  #checkov:skip=CKV_AWS_88:the head node is the cluster's SSH entry point (only from ssh_cidr) and has no NAT
+  ami                         = var.ami_id
+  instance_type               = var.instance_type
+  subnet_id                   = var.subnet_id
+  vpc_security_group_ids      = var.security_group_ids
+  iam_instance_profile        = var.instance_profile_name
+  key_name                    = var.key_pair
+  associate_public_ip_address = true
+
+  # Compressed so the node agent fits in EC2's 16 KiB user data.
+  user_data_base64            = base64gzip(templatefile("${path.module}/templates/cloud-init.yaml.tftpl", { params_json = jsonencode(local.params), node_agent_archive = var.node_agent_archive }))
+  user_data_replace_on_change = false
+
+  metadata_options {
+    http_endpoint               = "enabled"
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 1
+    instance_metadata_tags      = "enabled"
+  }
+
+  root_block_device {
+    volume_type           = "gp3"
+    volume_size           = var.root_volume_gib
+    encrypted             = true
+    delete_on_termination = true
+    # Provider default_tags do not reach the root volume.
+    tags = merge(local.tags, { Name = "${var.cluster_name}-head-root" })
+  }
+
+  tags = merge(local.tags, { Name = "${var.cluster_name}-head" })
+
+  lifecycle {
+    # A newer AMI or bootstrap must never silently replace the node that holds the cluster's state.
+    ignore_changes = [ami, user_data, user_data_base64]
+  }
+}
