@@ -1,0 +1,24 @@
+"""Fixtures for the catalog tests: a realistic moto account and a Catalog pointed at it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from clusterwiz.core.aws.catalog import Catalog
+from clusterwiz.core.aws.session import AwsSession
+from tests.catalog.account import REGION, Account, build_account
+
+
+@pytest.fixture
+def account(moto: str) -> Account:
+    return build_account()
+
+
+@pytest.fixture
+def catalog(moto: str, tmp_path: Path) -> Iterator[Catalog]:
+    catalog = Catalog(AwsSession(region=REGION), cache_dir=tmp_path / "cache")
+    yield catalog
+    catalog.close()

@@ -1,0 +1,425 @@
+"""Live AWS lookups for the wizard and the pre-flight checks: typed records, fully paginated, cached.
+
+Every lookup is memoised for the catalog's lifetime (one wizard run); slow, static data (instance types,
+offerings, prices) is also kept on disk with a TTL. prefetch() starts lookups on a thread pool so the next
+wizard step finds its answers waiting.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import inspect
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+from clusterwiz.core.aws import images as image_sources
+from clusterwiz.core.aws.cache import DAY_S, DiskCache, Memo
+from clusterwiz.core.aws.errors import aws_errors, error_code
+from clusterwiz.core.aws.pricing import (
+    instance_price_filters,
+    load_snapshot,
+    on_demand_usd,
+    volume_price_filters,
+)
+from clusterwiz.core.aws.quotas import UNKNOWN_QUOTAS, vcpu_quotas_from
+from clusterwiz.core.aws.records import (
+    AvailabilityZone,
+    Identity,
+    Image,
+    InstanceTypeInfo,
+    KeyPair,
+    OsImage,
+    Price,
+    Region,
+    Snapshot,
+    Subnet,
+    TaggedResource,
+    VcpuQuotas,
+    Volume,
+    Vpc,
+)
+from clusterwiz.core.aws.session import PRICING_REGION, AwsSession
+from clusterwiz.core.errors import AwsError
+
+T = TypeVar("T")
+INSTANCE_TYPES_TTL_S = 7 * DAY_S
+OFFERINGS_TTL_S = DAY_S
+PRICES_TTL_S = 7 * DAY_S
+ENABLED_OPT_IN = ("opt-in-not-required", "opted-in")
+TAG_KEY = "clusterwiz:cluster"
+LIVE_INSTANCE_STATES = ("pending", "running", "stopping", "stopped", "shutting-down")
+MISSING_CODES = {"InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable",
+                 "InvalidSnapshot.NotFound", "InvalidSnapshotID.Malformed"}
+
+
+def _name_tag(tags: list[dict] | None) -> str | None:
+    return next((tag["Value"] for tag in tags or () if tag.get("Key") == "Name"), None)
+
+
+class Catalog:
+    def __init__(self, session: AwsSession, cache_dir: Path | None = None, max_workers: int = 8):
+        self.session = session
+        self._memo = Memo()
+        self._disk = DiskCache(cache_dir)
+        # Two pools: prefetched lookups may fan out into leaf calls; leaves never wait on the first pool.
+        self._lookups = ThreadPoolExecutor(max_workers, thread_name_prefix="catalog")
+        self._leaves = ThreadPoolExecutor(2 * max_workers, thread_name_prefix="catalog-call")
+        self._pricing_api_answers = not session.is_emulated
+        self._endpoint_key = session.endpoint_url or "aws"
+
+    def close(self) -> None:
+        self._lookups.shutdown(wait=False, cancel_futures=True)
+        self._leaves.shutdown(wait=False, cancel_futures=True)
+
+    # -- plumbing -----------------------------------------------------------------------------------
+
+    def _call(self, service: str, region: str, operation: str, permission: str, **params: Any) -> dict:
+        with aws_errors(permission, region):
+            return getattr(self.session.client(service, region), operation)(**params)
+
+    def _pages(self, service: str, region: str, operation: str, result_key: str, permission: str,
+               **params: Any) -> list[dict]:
+        with aws_errors(permission, region):
+            paginator = self.session.client(service, region).get_paginator(operation)
+            return [item for page in paginator.paginate(**params) for item in page.get(result_key, [])]
+
+    def _parallel(self, calls: Iterable[Callable[[], T]]) -> list[T]:
+        futures = [self._leaves.submit(call) for call in calls]
+        return [future.result() for future in futures]
+
+    def _disk_key(self, region: str, what: str) -> str:
+        return f"{self._endpoint_key}|{region}|{what}"
+
+    # -- account and location -------------------------------------------------------------------------
+
+    def caller_identity(self) -> Identity:
+        def lookup() -> Identity:
+            reply = self._call("sts", self.session.region, "get_caller_identity", "sts:GetCallerIdentity")
+            return Identity(account=reply["Account"], arn=reply["Arn"], user_id=reply["UserId"])
+        return self._memo.get(("identity",), lookup)
+
+    def regions(self) -> list[Region]:
+        def lookup() -> list[Region]:
+            reply = self._call("ec2", self.session.region, "describe_regions", "ec2:DescribeRegions",
+                               AllRegions=True)
+            found = [Region(name=r["RegionName"], opt_in_status=r.get("OptInStatus", "opt-in-not-required"),
+                            enabled=r.get("OptInStatus", "opt-in-not-required") in ENABLED_OPT_IN)
+                     for r in reply["Regions"]]
+            return sorted(found, key=lambda region: (not region.enabled, region.name))
+        return self._memo.get(("regions",), lookup)
+
+    def availability_zones(self, region: str) -> list[AvailabilityZone]:
+        def lookup() -> list[AvailabilityZone]:
+            reply = self._call("ec2", region, "describe_availability_zones", "ec2:DescribeAvailabilityZones")
+            zones = [AvailabilityZone(name=z["ZoneName"], zone_id=z.get("ZoneId", ""), state=z["State"])
+                     for z in reply["AvailabilityZones"] if z.get("ZoneType", "availability-zone")
+                     == "availability-zone"]
+            return sorted(zones, key=lambda zone: zone.name)
+        return self._memo.get(("azs", region), lookup)
+
+    # -- network ----------------------------------------------------------------------------------------
+
+    def vpcs(self, region: str) -> list[Vpc]:
+        def lookup() -> list[Vpc]:
+            found = self._pages("ec2", region, "describe_vpcs", "Vpcs", "ec2:DescribeVpcs")
+
+            def attribute(vpc_id: str, name: str) -> bool:
+                reply = self._call("ec2", region, "describe_vpc_attribute", "ec2:DescribeVpcAttribute",
+                                   VpcId=vpc_id, Attribute=name)
+                return bool(reply[name[0].upper() + name[1:]]["Value"])
+
+            flags = self._parallel(
+                (lambda v=vpc["VpcId"], a=name: attribute(v, a))
+                for vpc in found for name in ("enableDnsSupport", "enableDnsHostnames"))
+            vpcs = [Vpc(vpc_id=vpc["VpcId"], name=_name_tag(vpc.get("Tags")), cidr=vpc["CidrBlock"],
+                        is_default=bool(vpc.get("IsDefault")), dns_support=flags[2 * index],
+                        dns_hostnames=flags[2 * index + 1])
+                    for index, vpc in enumerate(found)]
+            return sorted(vpcs, key=lambda vpc: (not vpc.is_default, vpc.name or "", vpc.vpc_id))
+        return self._memo.get(("vpcs", region), lookup)
+
+    def _all_subnets(self, region: str) -> list[Subnet]:
+        # One call serves every VPC the user looks at.
+        def lookup() -> list[Subnet]:
+            found = self._pages("ec2", region, "describe_subnets", "Subnets", "ec2:DescribeSubnets")
+            subnets = [Subnet(subnet_id=s["SubnetId"], vpc_id=s["VpcId"], availability_zone=s["AvailabilityZone"],
+                              cidr=s["CidrBlock"], free_ips=int(s.get("AvailableIpAddressCount", 0)),
+                              public_ip_on_launch=bool(s.get("MapPublicIpOnLaunch")), name=_name_tag(s.get("Tags")))
+                       for s in found]
+            return sorted(subnets, key=lambda subnet: (subnet.availability_zone, subnet.name or "", subnet.subnet_id))
+        return self._memo.get(("subnets", region), lookup)
+
+    def subnets(self, region: str, vpc_id: str) -> list[Subnet]:
+        return [subnet for subnet in self._all_subnets(region) if subnet.vpc_id == vpc_id]
+
+    def subnet(self, region: str, subnet_id: str) -> Subnet | None:
+        return next((s for s in self._all_subnets(region) if s.subnet_id == subnet_id), None)
+
+    # -- images -------------------------------------------------------------------------------------------
+
+    def os_images(self, region: str) -> list[OsImage]:
+        """The current AMI of each supported OS and architecture: SSM parameters first, owner+name search else."""
+        return self._memo.get(("os-images", region), lambda: self._find_os_images(region))
+
+    def _find_os_images(self, region: str) -> list[OsImage]:
+        sources = image_sources.IMAGE_SOURCES
+        names = [s.ssm_parameter for s in sources if s.ssm_parameter]
+        reply = self._call("ssm", region, "get_parameters", "ssm:GetParameters", Names=names)
+        published = {parameter["Name"]: parameter["Value"] for parameter in reply.get("Parameters", [])}
+        by_ssm = {s: published[s.ssm_parameter] for s in sources if s.ssm_parameter in published}
+        to_search = [s for s in sources if s not in by_ssm]
+
+        def describe_published() -> dict[str, dict]:
+            if not by_ssm:
+                return {}
+            # A filter, unlike ImageIds=, does not fail the whole call when one id is missing.
+            found = self._call("ec2", region, "describe_images", "ec2:DescribeImages",
+                               Filters=[{"Name": "image-id", "Values": sorted(set(by_ssm.values()))}])
+            return {image["ImageId"]: image for image in found["Images"]}
+
+        def search() -> list[dict]:
+            if not to_search:
+                return []
+            found = self._call("ec2", region, "describe_images", "ec2:DescribeImages",
+                               Owners=sorted({s.owner for s in to_search}),
+                               Filters=[{"Name": "name", "Values": sorted({s.name_pattern for s in to_search})},
+                                        {"Name": "state", "Values": ["available"]}])
+            return found["Images"]
+
+        published_images, searched = self._parallel([describe_published, search])
+        result = []
+        for source in sources:
+            if source in by_ssm and by_ssm[source] in published_images:
+                image, how = published_images[by_ssm[source]], "ssm"
+            else:
+                image, how = image_sources.newest([
+                    i for i in searched if i.get("OwnerId") == source.owner
+                    and i.get("Architecture") == source.architecture
+                    and fnmatch.fnmatchcase(i.get("Name", ""), source.name_pattern)]), "search"
+            if image is not None:
+                result.append(OsImage(os=source.os, architecture=source.architecture, ami_id=image["ImageId"],
+                                      name=image.get("Name", ""), source=how))
+        return result
+
+    @staticmethod
+    def _image_record(image: dict) -> Image:
+        return Image(ami_id=image["ImageId"], name=image.get("Name", ""),
+                     architecture=image.get("Architecture", "x86_64"),
+                     root_device_type=image.get("RootDeviceType", ""), state=image.get("State", ""),
+                     os_family=image_sources.os_family_of(image.get("Name", ""), image.get("Description", "")),
+                     owner_id=image.get("OwnerId", ""))
+
+    def image(self, region: str, ami_id: str) -> Image | None:
+        def lookup() -> Image | None:
+            try:
+                found = self._call("ec2", region, "describe_images", "ec2:DescribeImages", ImageIds=[ami_id])
+            except AwsError as error:
+                if _is_missing(error):
+                    return None
+                raise
+            return self._image_record(found["Images"][0]) if found["Images"] else None
+        return self._memo.get(("image", region, ami_id), lookup)
+
+    def own_images(self, region: str) -> list[Image]:
+        def lookup() -> list[Image]:
+            found = self._call("ec2", region, "describe_images", "ec2:DescribeImages", Owners=["self"])
+            return sorted((self._image_record(i) for i in found["Images"]), key=lambda image: image.name)
+        return self._memo.get(("own-images", region), lookup)
+
+    # -- instance types ---------------------------------------------------------------------------------
+
+    def _instance_type_table(self, region: str) -> dict[str, InstanceTypeInfo]:
+        def fetch() -> list[dict]:
+            found = self._pages("ec2", region, "describe_instance_types", "InstanceTypes",
+                                "ec2:DescribeInstanceTypes")
+            return [{
+                "name": t["InstanceType"],
+                "vcpus": int(t["VCpuInfo"]["DefaultVCpus"]),
+                "memory_mib": int(t["MemoryInfo"]["SizeInMiB"]),
+                "architectures": list(t.get("ProcessorInfo", {}).get("SupportedArchitectures", [])),
+                "gpus": sum(int(g.get("Count", 0)) for g in t.get("GpuInfo", {}).get("Gpus", [])),
+                "network_performance": t.get("NetworkInfo", {}).get("NetworkPerformance", ""),
+                "current_generation": bool(t.get("CurrentGeneration")),
+                "free_tier_eligible": bool(t.get("FreeTierEligible")),
+                "spot_supported": "spot" in t.get("SupportedUsageClasses", []),
+            } for t in found]
+
+        def lookup() -> dict[str, InstanceTypeInfo]:
+            rows = self._disk.cached(self._disk_key(region, "instance-types"), INSTANCE_TYPES_TTL_S, fetch)
+            return {row["name"]: InstanceTypeInfo(**{**row, "architectures": tuple(row["architectures"])})
+                    for row in rows}
+        return self._memo.get(("instance-types", region), lookup)
+
+    def instance_type(self, region: str, name: str) -> InstanceTypeInfo | None:
+        return self._instance_type_table(region).get(name)
+
+    def instance_types(self, region: str, availability_zone: str | None = None,
+                       architecture: str | None = None) -> list[InstanceTypeInfo]:
+        types = list(self._instance_type_table(region).values())
+        if availability_zone is not None:
+            offered = self.offerings(region)
+            types = [t for t in types if availability_zone in offered.get(t.name, ())]
+        if architecture is not None:
+            types = [t for t in types if architecture in t.architectures]
+        return sorted(types, key=lambda t: (t.vcpus, t.memory_mib, t.name))
+
+    def offerings(self, region: str) -> dict[str, frozenset[str]]:
+        def fetch() -> dict[str, list[str]]:
+            found = self._pages("ec2", region, "describe_instance_type_offerings", "InstanceTypeOfferings",
+                                "ec2:DescribeInstanceTypeOfferings", LocationType="availability-zone")
+            zones: dict[str, list[str]] = {}
+            for offering in found:
+                zones.setdefault(offering["InstanceType"], []).append(offering["Location"])
+            return {name: sorted(azs) for name, azs in zones.items()}
+
+        def lookup() -> dict[str, frozenset[str]]:
+            table = self._disk.cached(self._disk_key(region, "offerings"), OFFERINGS_TTL_S, fetch)
+            return {name: frozenset(azs) for name, azs in table.items()}
+        return self._memo.get(("offerings", region), lookup)
+
+    # -- prices -----------------------------------------------------------------------------------------
+
+    def _priced(self, region: str, what: str, filters: list[dict], from_snapshot: Callable[[], float | None]
+                ) -> Price:
+        def from_api() -> dict | None:
+            if not self._pricing_api_answers:
+                return None
+            try:
+                reply = self._call("pricing", PRICING_REGION, "get_products", "pricing:GetProducts",
+                                   ServiceCode="AmazonEC2", Filters=filters, MaxResults=10)
+            except AwsError:
+                # No Pricing API (emulator, denied, unreachable): the snapshot answers for the rest of the run.
+                self._pricing_api_answers = False
+                return None
+            usd = on_demand_usd(reply.get("PriceList", []))
+            return None if usd is None else {"usd": usd}
+
+        def lookup() -> Price:
+            key = self._disk_key(region, f"price|{what}")
+            cached = self._disk.get(key, PRICES_TTL_S)
+            if cached is None:
+                cached = from_api()
+                if cached is not None:
+                    cached["as_of"] = _today()
+                    self._disk.put(key, cached)
+            if cached is not None:
+                return Price(usd=cached["usd"], source="pricing-api", as_of=cached["as_of"])
+            return Price(usd=from_snapshot(), source="snapshot", as_of=load_snapshot().as_of)
+        return self._memo.get(("price", region, what), lookup)
+
+    def price_per_hour(self, region: str, instance_type: str) -> Price:
+        """On-demand Linux $/hour; from the Pricing API, else the bundled snapshot (an estimate)."""
+        return self._priced(region, f"instance|{instance_type}", instance_price_filters(region, instance_type),
+                            lambda: load_snapshot().instance(region, instance_type))
+
+    def ebs_price_per_gb_month(self, region: str, volume_type: str) -> Price:
+        return self._priced(region, f"volume|{volume_type}", volume_price_filters(region, volume_type),
+                            lambda: load_snapshot().volume(region, volume_type))
+
+    def prices(self, region: str, instance_types: Iterable[str]) -> dict[str, Price]:
+        """Several prices at once, looked up concurrently."""
+        names = list(dict.fromkeys(instance_types))
+        return dict(zip(names, self._parallel(
+            (lambda n=name: self.price_per_hour(region, n)) for name in names), strict=True))
+
+    # -- keys, storage, quotas, existing resources --------------------------------------------------------
+
+    def key_pairs(self, region: str) -> list[KeyPair]:
+        def lookup() -> list[KeyPair]:
+            reply = self._call("ec2", region, "describe_key_pairs", "ec2:DescribeKeyPairs")
+            return sorted((KeyPair(name=k["KeyName"], key_type=k.get("KeyType", "rsa"),
+                                   key_pair_id=k.get("KeyPairId", "")) for k in reply["KeyPairs"]),
+                          key=lambda key: key.name)
+        return self._memo.get(("key-pairs", region), lookup)
+
+    def volumes(self, region: str) -> list[Volume]:
+        def lookup() -> list[Volume]:
+            found = self._pages("ec2", region, "describe_volumes", "Volumes", "ec2:DescribeVolumes")
+            return sorted((Volume(volume_id=v["VolumeId"], availability_zone=v["AvailabilityZone"],
+                                  size_gib=int(v["Size"]), volume_type=v.get("VolumeType", "standard"),
+                                  state=v["State"], name=_name_tag(v.get("Tags")),
+                                  encrypted=bool(v.get("Encrypted"))) for v in found),
+                          key=lambda volume: (volume.state != "available", volume.name or "", volume.volume_id))
+        return self._memo.get(("volumes", region), lookup)
+
+    def volume(self, region: str, volume_id: str) -> Volume | None:
+        return next((v for v in self.volumes(region) if v.volume_id == volume_id), None)
+
+    def snapshot(self, region: str, snapshot_id: str) -> Snapshot | None:
+        def lookup() -> Snapshot | None:
+            try:
+                reply = self._call("ec2", region, "describe_snapshots", "ec2:DescribeSnapshots",
+                                   SnapshotIds=[snapshot_id])
+            except AwsError as error:
+                if _is_missing(error):
+                    return None
+                raise
+            found = reply["Snapshots"]
+            if not found:
+                return None
+            s = found[0]
+            return Snapshot(snapshot_id=s["SnapshotId"], size_gib=int(s["VolumeSize"]), state=s["State"],
+                            encrypted=bool(s.get("Encrypted")))
+        return self._memo.get(("snapshot", region, snapshot_id), lookup)
+
+    def vcpu_quotas(self, region: str) -> VcpuQuotas:
+        """vCPU limits from Service Quotas; unknown (None) where the API does not answer, never an error."""
+        def lookup() -> VcpuQuotas:
+            if self.session.is_emulated:
+                return UNKNOWN_QUOTAS
+            try:
+                quotas = self._pages("service-quotas", region, "list_service_quotas", "Quotas",
+                                     "servicequotas:ListServiceQuotas", ServiceCode="ec2")
+            except AwsError:
+                return UNKNOWN_QUOTAS
+            return vcpu_quotas_from(quotas)
+        return self._memo.get(("quotas", region), lookup)
+
+    def tagged_resources(self, region: str, cluster_name: str) -> list[TaggedResource]:
+        """Live resources tagged clusterwiz:cluster=<name> (terminated instances keep tags, so they are dropped)."""
+        def lookup() -> list[TaggedResource]:
+            tag_filter = [{"Name": "key", "Values": [TAG_KEY]}, {"Name": "value", "Values": [cluster_name]}]
+            tags, reservations = self._parallel([
+                lambda: self._pages("ec2", region, "describe_tags", "Tags", "ec2:DescribeTags", Filters=tag_filter),
+                lambda: self._pages("ec2", region, "describe_instances", "Reservations", "ec2:DescribeInstances",
+                                    Filters=[{"Name": f"tag:{TAG_KEY}", "Values": [cluster_name]},
+                                             {"Name": "instance-state-name", "Values": list(LIVE_INSTANCE_STATES)}]),
+            ])
+            live = [TaggedResource(i["InstanceId"], "instance") for r in reservations for i in r["Instances"]]
+            others = [TaggedResource(t["ResourceId"], t["ResourceType"]) for t in tags
+                      if t["ResourceType"] != "instance"]
+            return sorted({*live, *others}, key=lambda r: (r.resource_type, r.resource_id))
+        return self._memo.get(("tagged", region, cluster_name), lookup)
+
+    # -- concurrency --------------------------------------------------------------------------------------
+
+    def prefetch(self, *lookups: str, **arguments: Any) -> dict[str, Future]:
+        """Start lookups by method name on the thread pool, e.g. prefetch("vpcs", "key_pairs", region=r).
+
+        Each lookup takes the arguments it names from `arguments`; failures surface when the caller later
+        asks for the same lookup (and it runs again then).
+        """
+        futures = {}
+        for name in lookups:
+            method = getattr(self, name)
+            accepted = inspect.signature(method).parameters
+            futures[name] = self._lookups.submit(
+                method, **{key: value for key, value in arguments.items() if key in accepted})
+        return futures
+
+    def prefetch_region(self, region: str) -> dict[str, Future]:
+        """Everything the wizard asks about a region, started at once when the user picks it."""
+        return self.prefetch("availability_zones", "vpcs", "_all_subnets", "os_images", "_instance_type_table",
+                             "offerings", "key_pairs", "volumes", "vcpu_quotas", "own_images", region=region)
+
+
+def _today() -> str:
+    return date.today().isoformat()
+
+
+def _is_missing(error: AwsError) -> bool:
+    """True when the AWS error behind `error` says the looked-up thing does not exist."""
+    return error.__cause__ is not None and error_code(error.__cause__) in MISSING_CODES
