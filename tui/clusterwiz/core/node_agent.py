@@ -1,0 +1,63 @@
+"""The node agent as Terraform ships it to the head node: a deterministic gzip'd tar of tui/clusterwiz/node.
+
+Inside the archive the package is named clusterwiz_node (the node has no clusterwiz package) and
+bootstrap.sh sits at the top, where the head node's cloud-init runs it. EC2 caps user_data at 16 KiB,
+so the shipped copy leaves out docstrings and comments: same code, fewer bytes.
+"""
+
+from __future__ import annotations
+
+import ast
+import gzip
+import io
+import tarfile
+from pathlib import Path
+
+NODE_PACKAGE_DIR = Path(__file__).resolve().parent.parent / "node"
+ARCHIVE_PACKAGE = "clusterwiz_node"
+ENTRY_SCRIPT = "bootstrap.sh"
+DOCUMENTED = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def compact_python(source: str) -> str:
+    """The module without comments and docstrings."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if not isinstance(node, DOCUMENTED) or not node.body:
+            continue
+        first = node.body[0]
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+            node.body = node.body[1:] or [ast.Pass()]
+    return ast.unparse(tree) + "\n"
+
+
+def compact_shell(source: str) -> str:
+    """The script without its comment lines (the #! line stays)."""
+    lines = source.splitlines()
+    kept = lines[:1] + [line for line in lines[1:] if not line.lstrip().startswith("#")]
+    return "\n".join(kept) + "\n"
+
+
+def node_agent_files() -> list[tuple[str, str]]:
+    """(name in the archive, content) of every shipped file, sorted by name."""
+    files = [(f"{ARCHIVE_PACKAGE}/{path.name}", compact_python(path.read_text(encoding="utf-8")))
+             for path in NODE_PACKAGE_DIR.glob("*.py")]
+    files.append((ENTRY_SCRIPT, compact_shell((NODE_PACKAGE_DIR / ENTRY_SCRIPT).read_text(encoding="utf-8"))))
+    return sorted(files)
+
+
+def build_node_agent_archive() -> bytes:
+    """The same bytes for the same sources: fixed order, mtimes, owners and modes."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as archive:
+        for name, content in node_agent_files():
+            data = content.encode("utf-8")
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mode = 0o755 if name == ENTRY_SCRIPT else 0o644
+            info.mtime = 0
+            archive.addfile(info, io.BytesIO(data))
+    compressed = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=compressed, compresslevel=9, mtime=0) as stream:
+        stream.write(buffer.getvalue())
+    return compressed.getvalue()

@@ -1,0 +1,134 @@
+"""The pure generator: cluster parameters -> every file a node needs, and an idempotent writer for them."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+
+from .layout import Layout
+from .nfs import compute_mount_units, render_exports
+from .params import ClusterParams
+from .slurm_conf import render_slurm_conf, slurmd_arguments
+
+SYSTEMD_DIR = "/etc/systemd/system"
+SCALER_CONFIG = "/etc/clusterwiz/scaler.json"
+SCALER_UNIT = "clusterwiz-scaler"
+SCALER_INTERVAL_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class GeneratedFile:
+    content: str
+    mode: int = 0o644
+
+
+Tree = dict[str, GeneratedFile]  # absolute path on the node -> file
+
+
+def scaler_config(head: ClusterParams, layout: Layout) -> str:
+    config = {
+        "cluster_name": head.cluster_name,
+        "region": head.region,
+        "scaledown_idle_minutes": head.scaledown_idle_minutes,
+        "slurm_conf": layout.slurm_conf,
+        "queues": [{"name": queue.name, "group_name": queue.group_name} for queue in head.queues],
+    }
+    return json.dumps(config, indent=2, sort_keys=True) + "\n"
+
+
+def _python_environment(layout: Layout) -> str:
+    return f"Environment=PYTHONPATH={layout.agent_root}/agent SLURM_CONF={layout.slurm_conf}\n"
+
+
+def scaler_units(layout: Layout) -> Tree:
+    service = (
+        "[Unit]\n"
+        "Description=clusterwiz scaler: grows and shrinks the compute fleet from the Slurm queue\n"
+        "After=slurmctld.service network-online.target\n"
+        "\n"
+        "[Service]\n"
+        "Type=oneshot\n"
+        + _python_environment(layout)
+        + f"ExecStart={layout.python} -m clusterwiz_node scale --config {SCALER_CONFIG}\n"
+    )
+    timer = (
+        "[Unit]\n"
+        "Description=Run the clusterwiz scaler periodically\n"
+        "\n"
+        "[Timer]\n"
+        "OnBootSec=60\n"
+        f"OnUnitInactiveSec={SCALER_INTERVAL_SECONDS}\n"
+        "AccuracySec=5\n"
+        "\n"
+        "[Install]\n"
+        "WantedBy=timers.target\n"
+    )
+    return {
+        f"{SYSTEMD_DIR}/{SCALER_UNIT}.service": GeneratedFile(service),
+        f"{SYSTEMD_DIR}/{SCALER_UNIT}.timer": GeneratedFile(timer),
+    }
+
+
+def head_files(head: ClusterParams, layout: Layout, hostname: str, address: str) -> Tree:
+    tree: Tree = {
+        layout.slurm_conf: GeneratedFile(render_slurm_conf(head, layout, hostname, address)),
+        "/etc/exports.d/clusterwiz.exports": GeneratedFile(render_exports(head, layout.agent_root)),
+        SCALER_CONFIG: GeneratedFile(scaler_config(head, layout)),
+    }
+    tree.update(scaler_units(layout))
+    return tree
+
+
+def slurmd_dropin(layout: Layout, queue: str, instance_id: str) -> str:
+    arguments = " ".join(slurmd_arguments(layout, queue, instance_id))
+    return (
+        "# Written by clusterwiz: this node joins its queue's partition as a dynamic node.\n"
+        "[Unit]\n"
+        f"RequiresMountsFor={layout.agent_root}\n"
+        "ConditionPathExists=\n"
+        "\n"
+        "[Service]\n"
+        "ExecStart=\n"
+        f"ExecStart=/usr/sbin/slurmd -D -s {arguments}\n"
+    )
+
+
+def compute_files(head: ClusterParams, node: ClusterParams, layout: Layout, instance_id: str) -> Tree:
+    tree: Tree = {
+        f"{SYSTEMD_DIR}/{name}": GeneratedFile(unit)
+        for name, unit in compute_mount_units(head, node.head_private_ip).items()
+    }
+    tree[f"{SYSTEMD_DIR}/slurmd.service.d/clusterwiz.conf"] = GeneratedFile(
+        slurmd_dropin(layout, node.queue, instance_id))
+    return tree
+
+
+def write_tree(tree: Tree, root: str = "/") -> list[str]:
+    """Write each file under root unless it already holds that content and mode; return what changed."""
+    changed = []
+    for path in sorted(tree):
+        wanted = tree[path]
+        target = os.path.join(root, path.lstrip("/"))
+        data = wanted.content.encode("utf-8")
+        try:
+            with open(target, "rb") as handle:
+                same = handle.read() == data and (os.stat(target).st_mode & 0o777) == wanted.mode
+        except FileNotFoundError:
+            same = False
+        if same:
+            continue
+        directory = os.path.dirname(target)
+        os.makedirs(directory, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".clusterwiz-")
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(data)
+            os.chmod(temporary, wanted.mode)
+            os.replace(temporary, target)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+        changed.append(path)
+    return changed

@@ -1,0 +1,65 @@
+"""One pass of the scaler on the head node: read Slurm and the fleet, decide, act, log what it did."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from . import slurm_cli
+from .autoscaling import Fleet
+from .scaling import Action, ForgetNode, SetDesired, TerminateNode, decide
+
+
+@dataclass(frozen=True)
+class ScalerConfig:
+    cluster_name: str
+    region: str
+    idle_limit_seconds: float
+    group_queues: dict[str, str]  # group name -> queue name
+
+
+def load_scaler_config(path: str) -> ScalerConfig:
+    with open(path, encoding="utf-8") as handle:
+        data = json.load(handle)
+    return ScalerConfig(cluster_name=data["cluster_name"], region=data["region"],
+                        idle_limit_seconds=60.0 * data["scaledown_idle_minutes"],
+                        group_queues={queue["group_name"]: queue["name"] for queue in data["queues"]})
+
+
+def apply_action(action: Action, fleet: Fleet, log: Callable[[str], None]) -> None:
+    if isinstance(action, SetDesired):
+        fleet.set_desired(action.group, action.desired)
+        log(f"set desired capacity of {action.group} to {action.desired}")
+    elif isinstance(action, TerminateNode):
+        # Drain first: a job the scheduler placed since we looked keeps its node.
+        slurm_cli.set_node_state(action.node, "DRAIN", "clusterwiz-scale-down")
+        if slurm_cli.node_jobs(action.node):
+            slurm_cli.set_node_state(action.node, "RESUME")
+            log(f"kept {action.node}: it took a job while being scaled down")
+            return
+        fleet.terminate(action.instance_id)
+        slurm_cli.delete_node(action.node)
+        log(f"terminated idle {action.node} ({action.instance_id}) through {action.group}")
+    elif isinstance(action, ForgetNode):
+        slurm_cli.set_node_state(action.node, "DOWN", "clusterwiz-instance-gone")
+        log(f"marked {action.node} down: its instance left the fleet, so its jobs requeue")
+        try:
+            slurm_cli.delete_node(action.node)
+        except subprocess.CalledProcessError as error:
+            # Requeued jobs may still be completing there; the next pass deletes the node.
+            log(f"will delete {action.node} next pass: {error.stderr.strip()}")
+
+
+def scale_once(config: ScalerConfig, fleet: Fleet, log: Callable[[str], None] = print,
+               now: float | None = None) -> list[Action]:
+    groups = fleet.groups(config.group_queues)
+    queues = sorted(config.group_queues.values())
+    jobs = slurm_cli.pending_jobs()
+    nodes = slurm_cli.cluster_nodes(queues, time.time() if now is None else now)
+    actions = decide(groups, jobs, nodes, config.idle_limit_seconds)
+    for action in actions:
+        apply_action(action, fleet, log)
+    return actions

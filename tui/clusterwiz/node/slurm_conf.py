@@ -1,0 +1,69 @@
+"""slurm.conf for the whole cluster: one partition per queue, filled by dynamic nodes of that queue."""
+
+from __future__ import annotations
+
+from .layout import Layout
+from .params import ClusterParams
+
+# Keeps job start latency under a second and cancels jobs whose dependency can never be met.
+SCHEDULER_PARAMETERS = "batch_sched_delay=0,sched_interval=2"
+
+
+def node_name(queue: str, instance_id: str) -> str:
+    """A dynamic node's Slurm name; the scaler maps it back to its instance with instance_of()."""
+    return f"{queue}-{instance_id[2:]}"
+
+
+def instance_of(name: str) -> str:
+    return "i-" + name.rsplit("-", 1)[1]
+
+
+def nodeset_name(queue: str) -> str:
+    return "ns_" + queue.replace("-", "_")
+
+
+def render_slurm_conf(params: ClusterParams, layout: Layout, controller_host: str, controller_addr: str) -> str:
+    max_nodes = sum(queue.max_nodes for queue in params.queues)
+    lines: list[str] = [
+        "# Written by clusterwiz at boot from /opt/clusterwiz/params.json; rewritten on every bootstrap.",
+        f"ClusterName={params.cluster_name}",
+        f"SlurmctldHost={controller_host}({controller_addr})",
+        f"SlurmctldPort={layout.slurmctld_port}",
+        f"SlurmdPort={layout.slurmd_port}",
+        f"SlurmUser={layout.slurm_user}",
+        "AuthType=auth/munge",
+    ]
+    if layout.munge_socket:
+        lines.append(f"AuthInfo=socket={layout.munge_socket}")
+    lines += [
+        f"StateSaveLocation={layout.state_dir}",
+        f"SlurmdSpoolDir={layout.spool_dir}/%n",
+        f"SlurmctldPidFile={layout.pid_dir}/slurmctld.pid",
+        f"SlurmdPidFile={layout.pid_dir}/slurmd-%n.pid",
+        f"SlurmctldLogFile={layout.log_dir}/slurmctld.log",
+        f"SlurmdLogFile={layout.log_dir}/slurmd-%n.log",
+        "ProctrackType=proctrack/linuxproc",
+        "TaskPlugin=task/none",
+        "SelectType=select/cons_tres",
+        "SelectTypeParameters=CR_Core",
+        f"SchedulerParameters={SCHEDULER_PARAMETERS}",
+        "DependencyParameters=kill_invalid_depend",
+        # Nodes come and go with the fleet: they register themselves (slurmd -Z) up to this many.
+        f"MaxNodeCount={max_nodes}",
+        "TreeWidth=65533",
+        "ReturnToService=2",
+        # A node lost with its instance (spot interruption) is noticed within a minute; its jobs requeue.
+        "SlurmdTimeout=60",
+        "JobRequeue=1",
+    ]
+    for index, queue in enumerate(params.queues):
+        nodeset = nodeset_name(queue.name)
+        default = " Default=YES" if index == 0 else ""
+        lines.append(f"NodeSet={nodeset} Feature={queue.name}")
+        lines.append(f"PartitionName={queue.name} Nodes={nodeset}{default} MaxTime=INFINITE State=UP")
+    return "\n".join(lines) + "\n"
+
+
+def slurmd_arguments(layout: Layout, queue: str, instance_id: str) -> list[str]:
+    """How a compute node's slurmd joins its queue's partition as a dynamic node."""
+    return ["-f", layout.slurm_conf, "-Z", "-N", node_name(queue, instance_id), "--conf", f"Feature={queue}"]
