@@ -4,14 +4,16 @@ wrong AZ or in use, public OS images of several owners and architectures, a key 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import boto3
 
-from clusterwiz.core.aws.images import AMAZON_OWNER, CANONICAL_OWNER, ROCKY_OWNER
+from clusterwiz.core.aws.images import CANONICAL_OWNER, ROCKY_OWNER
 
 REGION = "eu-west-2"
 ACCOUNT = "123456789012"
+NOBLE = "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-"
+JAMMY = "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-"
 
 
 @dataclass
@@ -50,7 +52,7 @@ def add_image(ami_id: str, name: str, owner: str, architecture: str, created: st
     backend.amis[ami_id] = Ami(
         backend, ami_id, name=name, owner_id=owner, public=public,
         architecture=architecture, virtualization_type="hvm", root_device_type="ebs",
-        root_device_name="/dev/sda1", creation_date=datetime.fromisoformat(created).replace(tzinfo=timezone.utc),
+        root_device_name="/dev/sda1", creation_date=datetime.fromisoformat(created).replace(tzinfo=UTC),
     )
     return ami_id
 
@@ -58,13 +60,13 @@ def add_image(ami_id: str, name: str, owner: str, architecture: str, created: st
 def add_os_images(account: Account) -> None:
     """Public images as their publishers name them; older builds too, so 'newest' is really chosen."""
     rows = [
-        ("ubuntu2404-x86-old", "ami-0a1b2c3d4e5f60001", "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20260601",
+        ("ubuntu2404-x86-old", "ami-0a1b2c3d4e5f60001", NOBLE + "amd64-server-20260601",
          CANONICAL_OWNER, "x86_64", "2026-06-01T10:00:00"),
-        ("ubuntu2404-x86", "ami-0a1b2c3d4e5f60002", "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20261015",
+        ("ubuntu2404-x86", "ami-0a1b2c3d4e5f60002", NOBLE + "amd64-server-20261015",
          CANONICAL_OWNER, "x86_64", "2026-10-15T10:00:00"),
-        ("ubuntu2404-arm", "ami-0a1b2c3d4e5f60003", "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-arm64-server-20261015",
+        ("ubuntu2404-arm", "ami-0a1b2c3d4e5f60003", NOBLE + "arm64-server-20261015",
          CANONICAL_OWNER, "arm64", "2026-10-15T10:00:00"),
-        ("ubuntu2204-x86", "ami-0a1b2c3d4e5f60004", "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-20261001",
+        ("ubuntu2204-x86", "ami-0a1b2c3d4e5f60004", JAMMY + "amd64-server-20261001",
          CANONICAL_OWNER, "x86_64", "2026-10-01T10:00:00"),
         ("rocky9-x86-old", "ami-0a1b2c3d4e5f60005", "Rocky-9-EC2-Base-9.5-20241118.0.x86_64",
          ROCKY_OWNER, "x86_64", "2024-11-18T10:00:00"),
@@ -73,7 +75,7 @@ def add_os_images(account: Account) -> None:
         ("rocky9-arm", "ami-0a1b2c3d4e5f60007", "Rocky-9-EC2-Base-9.6-20250531.0.aarch64",
          ROCKY_OWNER, "arm64", "2025-05-31T10:00:00"),
         # Someone else's image with a Canonical-like name: must never be offered as Ubuntu.
-        ("squatter", "ami-0a1b2c3d4e5f60008", "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20991231",
+        ("squatter", "ami-0a1b2c3d4e5f60008", NOBLE + "amd64-server-20991231",
          "999988887777", "x86_64", "2026-11-01T10:00:00"),
     ]
     for label, ami_id, name, owner, architecture, created in rows:
