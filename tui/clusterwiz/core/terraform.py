@@ -136,8 +136,8 @@ class TerraformRunner:
         if code != 0:
             raise TerraformRunFailed(
                 f"terraform init failed in {self.workdir}:\n{(err or out).strip()}\n"
-                f"Check the provider installation settings (TF_CLI_CONFIG_FILE) and network access; "
-                f"the full output is in {self.log_file}", "init", code)
+                "Fix the problem above (a provider that cannot be installed: check network access or the "
+                f"provider mirror in TF_CLI_CONFIG_FILE); the full output is in {self.log_file}", "init", code)
 
     def output(self) -> dict[str, Any]:
         """The root module's outputs by name (sensitive values included: do not print them)."""
@@ -342,8 +342,9 @@ class _Finished:
 class EventStream(Generic[T]):
     """Events of one runner operation, as an iterator; `result` holds its return value afterwards.
 
-    The operation runs in a thread; Ctrl-C in the iterating thread cancels it cleanly, and leaving
-    the loop early cancels it too and waits for Terraform to stop.
+    The operation runs in a thread; Ctrl-C in the iterating thread cancels it cleanly, and the run's
+    error (TerraformInterrupted among them) is raised at the end of the loop. Leaving the loop early
+    (or closing the iterator) cancels the run too and returns once Terraform has stopped.
     """
 
     def __init__(self, runner: TerraformRunner, operation: Callable[..., T], args: Sequence[Any]):

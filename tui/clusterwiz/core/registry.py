@@ -1,0 +1,244 @@
+"""Every cluster clusterwiz knows, on disk: its spec, Terraform working directory and state, logs, keys.
+
+Layout: <home>/<area>/clusters/<name>/{cluster.yaml, metadata.json, workdir/, logs/, keys/, .lock}
+where area is "aws" (real accounts) or "sandbox" (the local endpoint), so the two never mix.
+Directories are 0700 and files 0600; every file is written atomically.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from clusterwiz.core.errors import RegistryError
+from clusterwiz.core.files import atomic_write_text, ensure_private_dir
+from clusterwiz.core.spec import NAME_PATTERN, ClusterSpec
+
+Area = Literal["aws", "sandbox"]
+Status = Literal["new", "rendered", "applied", "destroyed", "failed"]
+STATUSES: tuple[Status, ...] = ("new", "rendered", "applied", "destroyed", "failed")
+SPEC_FILE = "cluster.yaml"
+METADATA_FILE = "metadata.json"
+LOCK_FILE = ".lock"
+STATE_FILE = "terraform.tfstate"
+_NAME = re.compile(NAME_PATTERN)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """When the cluster was created and last applied or destroyed, and where it stands now."""
+
+    status: Status
+    created: str
+    updated: str
+    applied: str | None = None
+    destroyed: str | None = None
+    error: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2) + "\n"
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any]) -> Metadata:
+        status = data.get("status")
+        return cls(status=status if status in STATUSES else "failed", created=str(data.get("created", "")),
+                   updated=str(data.get("updated", "")), applied=data.get("applied"),
+                   destroyed=data.get("destroyed"), error=data.get("error"))
+
+
+@dataclass(frozen=True)
+class ClusterRecord:
+    """One registered cluster: where its files are, its spec and its metadata."""
+
+    name: str
+    directory: Path
+    spec: ClusterSpec
+    metadata: Metadata
+
+    @property
+    def spec_path(self) -> Path:
+        return self.directory / SPEC_FILE
+
+    @property
+    def workdir(self) -> Path:
+        return self.directory / "workdir"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.directory / "logs"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.directory / "keys"
+
+    @property
+    def state_file(self) -> Path:
+        return self.workdir / STATE_FILE
+
+    def log_file(self, kind: str = "terraform") -> Path:
+        """The log a kind of run appends to (e.g. logs/terraform.log)."""
+        return self.logs_dir / f"{kind}.log"
+
+    def managed_resources(self) -> int:
+        """How many managed resources Terraform's state still records (0 without a state)."""
+        try:
+            state = json.loads(self.state_file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return 0
+        except ValueError as exc:
+            raise RegistryError(f"the Terraform state {self.state_file} is not valid JSON ({exc}); restore it "
+                                "from terraform.tfstate.backup in the same directory") from exc
+        return sum(1 for resource in state.get("resources", []) if resource.get("mode") == "managed")
+
+
+class Registry:
+    """The clusters of one area under a clusterwiz home directory."""
+
+    def __init__(self, home: Path, area: Area = "aws"):
+        if area not in ("aws", "sandbox"):
+            raise ValueError(f"unknown registry area {area!r}")
+        self.home = Path(home)
+        self.area = area
+        self.root = self.home / area / "clusters"
+
+    def names(self) -> list[str]:
+        """Registered cluster names, sorted."""
+        if not self.root.is_dir():
+            return []
+        return sorted(entry.name for entry in self.root.iterdir()
+                      if _NAME.match(entry.name) and (entry / SPEC_FILE).is_file())
+
+    def records(self) -> list[ClusterRecord]:
+        return [self.get(name) for name in self.names()]
+
+    def exists(self, name: str) -> bool:
+        return (self._directory(name) / SPEC_FILE).is_file()
+
+    def get(self, name: str) -> ClusterRecord:
+        directory = self._directory(name)
+        if not (directory / SPEC_FILE).is_file():
+            known = ", ".join(self.names()) or "none yet"
+            raise RegistryError(f"there is no cluster named {name!r} in {self.root} (known: {known}); "
+                                "run `clusterwiz list` to see them, or `clusterwiz render` to add one")
+        spec = ClusterSpec.load(directory / SPEC_FILE)
+        return ClusterRecord(name=name, directory=directory, spec=spec, metadata=self._read_metadata(directory))
+
+    def create(self, spec: ClusterSpec) -> ClusterRecord:
+        """Register a new cluster; refuses a name that is already taken."""
+        directory = self._directory(spec.name)
+        ensure_private_dir(self.root)
+        try:
+            directory.mkdir(mode=0o700)
+        except FileExistsError:
+            if (directory / SPEC_FILE).is_file():
+                raise RegistryError(
+                    f"a cluster named {spec.name!r} already exists in {self.root}; choose another name, or "
+                    f"remove the old one first (`clusterwiz destroy {spec.name}`)") from None
+            # A directory without a spec is what a crash during create leaves behind: reuse it.
+        for sub in ("workdir", "logs", "keys"):
+            ensure_private_dir(directory / sub)
+        os.chmod(directory, 0o700)
+        now = _now()
+        atomic_write_text(directory / METADATA_FILE, Metadata(status="new", created=now, updated=now).to_json())
+        # The spec last: its presence is what makes the cluster registered.
+        atomic_write_text(directory / SPEC_FILE, spec.to_yaml())
+        return self.get(spec.name)
+
+    def save_spec(self, spec: ClusterSpec) -> ClusterRecord:
+        """Replace a registered cluster's spec."""
+        record = self.get(spec.name)
+        atomic_write_text(record.spec_path, spec.to_yaml())
+        return self.get(spec.name)
+
+    def set_status(self, name: str, status: Status, error: str | None = None) -> ClusterRecord:
+        """Record where the cluster stands; applied/destroyed also stamp their time."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown cluster status {status!r}")
+        record = self.get(name)
+        now = _now()
+        old = record.metadata
+        metadata = Metadata(status=status, created=old.created, updated=now,
+                            applied=now if status == "applied" else old.applied,
+                            destroyed=now if status == "destroyed" else old.destroyed,
+                            error=error if status == "failed" else None)
+        atomic_write_text(record.directory / METADATA_FILE, metadata.to_json())
+        return self.get(name)
+
+    def remove(self, name: str, force: bool = False) -> None:
+        """Forget a cluster and delete its files. Refuses while its state still holds resources,
+        since those would keep running (and billing) with nothing left to destroy them."""
+        record = self.get(name)
+        with self.lock(name):
+            remaining = record.managed_resources()
+            if remaining and not force:
+                raise RegistryError(
+                    f"cluster {name!r} still has {remaining} resource(s) in its Terraform state; run "
+                    f"`clusterwiz destroy {name}` first so nothing is left running in AWS")
+            # Renamed away first, so a crash midway never leaves a half-deleted cluster in names().
+            graveyard = Path(tempfile.mkdtemp(prefix=f".removing-{name}-", dir=self.root))
+            os.replace(record.directory, graveyard / name)
+        shutil.rmtree(graveyard)
+
+    @contextlib.contextmanager
+    def lock(self, name: str) -> Iterator[None]:
+        """Hold the cluster's lock, so no other clusterwiz runs Terraform on it meanwhile.
+
+        Non-blocking: when another process holds it, RegistryError names that process.
+        """
+        directory = self._directory(name)
+        if not directory.is_dir():
+            self.get(name)  # raises the "no such cluster" error
+        descriptor = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise RegistryError(f"cluster {name!r} is busy: {_holder(descriptor)} is working on it; wait "
+                                    "for it to finish (or stop it) and try again") from None
+            os.ftruncate(descriptor, 0)
+            os.write(descriptor, json.dumps({"pid": os.getpid(), "command": " ".join(sys.argv)}).encode())
+            try:
+                yield
+            finally:
+                os.ftruncate(descriptor, 0)
+        finally:
+            os.close(descriptor)  # closing releases the flock
+
+    def _directory(self, name: str) -> Path:
+        # The name becomes a path: anything but a valid cluster name could escape the registry.
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise RegistryError(f"{name!r} is not a valid cluster name; use 1-31 lowercase letters, digits or "
+                                "'-', starting with a letter")
+        return self.root / name
+
+    @staticmethod
+    def _read_metadata(directory: Path) -> Metadata:
+        try:
+            return Metadata.from_mapping(json.loads((directory / METADATA_FILE).read_text(encoding="utf-8")))
+        except (FileNotFoundError, ValueError):
+            # Lost or damaged metadata must not hide the cluster (and its state) from the user.
+            return Metadata(status="failed", created="", updated="", error="metadata.json is missing or damaged")
+
+
+def _holder(descriptor: int) -> str:
+    """Who holds a lock, from what it wrote into the lock file."""
+    try:
+        data = json.loads(os.pread(descriptor, 4096, 0).decode() or "{}")
+        return f"another clusterwiz (pid {data['pid']}, `{data['command']}`)"
+    except (ValueError, KeyError, OSError):
+        return "another clusterwiz process"
