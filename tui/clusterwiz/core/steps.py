@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError
 
+from clusterwiz.core.aws.pricing import load_snapshot
 from clusterwiz.core.errors import ClusterwizError, SpecError
 from clusterwiz.core.spec import (
     EBS_SIZE_LIMITS,
@@ -188,6 +189,7 @@ def _instance_type_choices(context: Context, item: Item) -> list[Choice]:
     zone = context.availability_zone()
     architecture = context.architecture()
     offered = context.catalog.offerings(region)
+    prices = load_snapshot()
     choices = []
     for info in sorted(context.catalog.instance_types(region), key=lambda i: (i.vcpus, i.memory_mib, i.name)):
         if not info.current_generation:
@@ -198,9 +200,11 @@ def _instance_type_choices(context: Context, item: Item) -> list[Choice]:
                         f"pick an {architecture} type, or change the operating system")
         elif zone and zone not in offered.get(info.name, frozenset()):
             disabled = f"{info.name} is not offered in {zone}; pick another type or another zone"
-        price = context.catalog.price_per_hour(region, info.name)
+        # The bundled price snapshot, not the Pricing API: one API call per row of hundreds would be slow;
+        # the review prices the chosen types live.
+        usd = prices.instance(region, info.name)
         cells = (info.name, str(info.vcpus), f"{info.memory_mib / 1024:g}", "/".join(info.architectures),
-                 f"{price.usd:.4f}" if price.usd is not None else "?")
+                 f"{usd:.4f}" if usd is not None else "?")
         choices.append(Choice(info.name, cells, disabled))
     return choices
 
@@ -518,7 +522,7 @@ OPERATING_SYSTEM = Step(
 
 # -- 6. head node -------------------------------------------------------------------------------------
 
-INSTANCE_COLUMNS = ("Type", "vCPU", "Memory GiB", "Arch", "$/h")
+INSTANCE_COLUMNS = ("Type", "vCPU", "Memory GiB", "Arch", "≈$/h")
 
 HEAD_NODE = Step(
     id="head_node",
@@ -866,7 +870,9 @@ def check_item(step: Step, item: Item, context: Context, index: int | None = Non
     for field_ in step.visible_fields(item):
         value = item.get(field_.id)
         message = None
-        if field_.kind == "choice":
+        if field_.kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):
+            message = f"{value!r} is not a whole number; enter e.g. 4"
+        elif field_.kind == "choice":
             message = pick_allowed(value, field_.choices(context, item), field_.label.lower() + "s") \
                 if field_.choices else None
         if message is None and field_.validate is not None:
@@ -1012,3 +1018,46 @@ def _reject_unknown(step: Step, given: Mapping[str, Any]) -> None:
     unknown = sorted(set(given) - {f.id for f in step.fields})
     if unknown:
         raise ValueError(f"unknown field(s) {', '.join(unknown)}; known: {', '.join(f.id for f in step.fields)}")
+
+
+@dataclass(frozen=True)
+class PreparedStep:
+    """What a front-end needs to show a step: the answer to start from and each field's choices and detail.
+
+    Keys of choices/details are (item index, field id); a plain step has item index 0.
+    """
+
+    step: Step
+    answer: Answer
+    choices: dict[tuple[int, str], list[Choice]]
+    details: dict[tuple[int, str], str]
+
+
+def prepare_step(step: Step, context: Context, draft: Answer | None = None) -> PreparedStep:
+    """Look up everything a step shows (this calls AWS; run it off the UI thread).
+
+    draft: the answer being edited, e.g. after a field that changes what others offer; None starts from the
+    recorded answer, else the defaults.
+    """
+    if draft is None:
+        answer = context.answers.get(step.id)
+        if answer is None:
+            answer = default_answer(step, context)
+    elif step.repeat:
+        assert isinstance(draft, list)
+        answer = []
+        for item in draft:
+            answer.append(default_item(step, context, item, siblings=answer))
+    else:
+        assert isinstance(draft, dict)
+        answer = default_item(step, context, draft)
+    choices: dict[tuple[int, str], list[Choice]] = {}
+    details: dict[tuple[int, str], str] = {}
+    items = answer if isinstance(answer, list) else [answer]
+    for index, item in enumerate(items):
+        for field_ in step.visible_fields(item):
+            if field_.choices is not None:
+                choices[index, field_.id] = field_.choices(context, item)
+            if field_.describe is not None and item.get(field_.id) not in (None, ""):
+                details[index, field_.id] = field_.describe(item.get(field_.id), context, item)
+    return PreparedStep(step, answer, choices, details)

@@ -1,0 +1,42 @@
+"""Fixtures for the wizard tests: a realistic moto account, a catalog on it and an empty registry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from clusterwiz.core.aws.catalog import Catalog
+from clusterwiz.core.aws.session import AwsSession
+from clusterwiz.core.registry import Registry
+from clusterwiz.core.settings import Settings
+from clusterwiz.core.steps import Context, WizardState
+from tests.catalog.account import REGION, Account, build_account
+
+
+@pytest.fixture
+def account(moto: str) -> Account:
+    return build_account()
+
+
+@pytest.fixture
+def settings(moto: str, tmp_path: Path) -> Settings:
+    return Settings(home=tmp_path / "home", region=REGION, endpoint_url=moto)
+
+
+@pytest.fixture
+def catalog(settings: Settings) -> Iterator[Catalog]:
+    catalog = Catalog(AwsSession.from_settings(settings), cache_dir=settings.home / "cache")
+    yield catalog
+    catalog.close()
+
+
+@pytest.fixture
+def registry(settings: Settings) -> Registry:
+    return Registry(settings.home, "aws")
+
+
+@pytest.fixture
+def state(catalog: Catalog, registry: Registry, account: Account) -> WizardState:
+    return WizardState(Context(catalog=catalog, registry_names=frozenset(registry.names()), default_region=REGION))

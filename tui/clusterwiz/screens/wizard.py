@@ -1,0 +1,304 @@
+"""The wizard: one step at a time, lookups in thread workers, answers kept when going back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from clusterwiz.core.errors import ClusterwizError
+from clusterwiz.core.steps import (
+    REVIEW_TITLE,
+    STEPS,
+    STEPS_BY_ID,
+    Answer,
+    PreparedStep,
+    Problem,
+    Step,
+    WizardState,
+    check_answer,
+    prepare_step,
+    warnings_for,
+)
+from clusterwiz.widgets.step_form import StepForm
+
+REVIEW_ID = "review"
+
+
+def lookup_message(error: Exception) -> str:
+    """What a failed lookup shows: a ClusterwizError says what to do; anything else is named plainly."""
+    if isinstance(error, ClusterwizError):
+        return str(error)
+    return f"the lookup failed unexpectedly ({type(error).__name__}: {error}); retry, or run `clusterwiz doctor`"
+
+
+class StepPrepared(Message):
+    def __init__(self, prepared: PreparedStep, focus_field: str | None) -> None:
+        super().__init__()
+        self.prepared = prepared
+        self.focus_field = focus_field
+
+
+class LookupFailed(Message):
+    def __init__(self, step_id: str, message: str) -> None:
+        super().__init__()
+        self.step_id = step_id
+        self.message = message
+
+
+class AnswerChecked(Message):
+    def __init__(self, step_id: str, answer: Answer, problems: list[Problem], warnings: list[Problem]) -> None:
+        super().__init__()
+        self.step_id = step_id
+        self.answer = answer
+        self.problems = problems
+        self.warnings = warnings
+
+
+class DetailReady(Message):
+    def __init__(self, step_id: str, index: int, field_id: str, text: str) -> None:
+        super().__init__()
+        self.step_id = step_id
+        self.index = index
+        self.field_id = field_id
+        self.text = text
+
+
+class WizardScreen(Screen[None]):
+    """Sidebar of steps on the left; the current step's help, fields and messages on the right."""
+
+    BINDINGS = [
+        Binding("ctrl+n", "next", "Next"),
+        Binding("ctrl+b", "back", "Back"),
+        Binding("ctrl+r", "retry", "Retry", show=False),
+        Binding("ctrl+s", "review", "Review", show=False),
+    ]
+
+    def __init__(self, state: WizardState, start_step: str | None = None) -> None:
+        super().__init__()
+        self.state = state
+        first = state.first_unanswered()
+        self.current: Step = STEPS_BY_ID[start_step] if start_step else (first or STEPS[-1])
+        self.drafts: dict[str, Answer] = {}  # edited but not yet accepted answers, kept when going back
+        self.form: StepForm | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="wizard"):
+            yield OptionList(id="step-list")
+            with Vertical(id="step-main"):
+                yield Static("", id="step-title")
+                yield Static("", id="step-help")
+                yield VerticalScroll(id="form-area")
+                yield Static("", id="step-messages")
+                with Horizontal(id="step-buttons"):
+                    yield Button("Back", id="back")
+                    yield Button("Retry", id="retry", variant="warning", classes="hidden")
+                    yield Button("Next", id="next", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "new cluster"
+        self.show_step(self.current.id)
+
+    # -- navigation ---------------------------------------------------------------------------------
+
+    def _refresh_step_list(self) -> None:
+        step_list = self.query_one("#step-list", OptionList)
+        highlighted = [s.id for s in STEPS].index(self.current.id)
+        step_list.clear_options()
+        for number, step in enumerate(STEPS, start=1):
+            mark = "▶" if step is self.current else ("✓" if self.state.is_done(step.id) else " ")
+            step_list.add_option(Option(f"{mark} {number}. {step.title}", id=step.id,
+                                        disabled=not self._reachable(step.id)))
+        all_done = self.state.first_unanswered() is None
+        step_list.add_option(Option(f"  {len(STEPS) + 1}. {REVIEW_TITLE}", id=REVIEW_ID, disabled=not all_done))
+        step_list.highlighted = highlighted
+
+    def _reachable(self, step_id: str) -> bool:
+        first = self.state.first_unanswered()
+        return self.state.is_done(step_id) or (first is not None and first.id == step_id)
+
+    def show_step(self, step_id: str, focus_field: str | None = None) -> None:
+        self.current = STEPS_BY_ID[step_id]
+        number = STEPS.index(self.current) + 1
+        self.query_one("#step-title", Static).update(
+            f"[b]Step {number} of {len(STEPS) + 1}: {self.current.title}[/b]")
+        self.query_one("#step-help", Static).update(self.current.help)
+        self.query_one("#step-messages", Static).update("")
+        self.query_one("#retry").add_class("hidden")
+        self.query_one("#back", Button).disabled = number == 1
+        self._refresh_step_list()
+        self._load(self.drafts.get(step_id), focus_field)
+
+    def _load(self, draft: Answer | None, focus_field: str | None = None) -> None:
+        area = self.query_one("#form-area")
+        area.loading = True
+        self.query_one("#next", Button).disabled = True
+        self.prepare(self.current, draft, focus_field)
+
+    @work(thread=True, exclusive=True, group="lookup")
+    def prepare(self, step: Step, draft: Answer | None, focus_field: str | None) -> None:
+        try:
+            prepared = prepare_step(step, self.state.context, draft)
+        except Exception as error:  # shown with a retry: a lookup must never end the app
+            self.post_message(LookupFailed(step.id, lookup_message(error)))
+            return
+        self.post_message(StepPrepared(prepared, focus_field))
+
+    async def on_step_prepared(self, message: StepPrepared) -> None:
+        if message.prepared.step is not self.current:
+            return
+        area = self.query_one("#form-area", VerticalScroll)
+        await area.remove_children()
+        self.form = StepForm(message.prepared)
+        await area.mount(self.form)
+        area.loading = False
+        self.query_one("#next", Button).disabled = False
+        target = None
+        if message.focus_field:
+            found = self.form.query(f"#f-{message.focus_field}")
+            target = found.first() if found else None
+        if target is None:
+            candidates = self.form.query("Input, DataTable, Switch")
+            target = candidates.first() if candidates else None
+        if target is not None:
+            target.focus()
+
+    def on_lookup_failed(self, message: LookupFailed) -> None:
+        if message.step_id != self.current.id:
+            return
+        area = self.query_one("#form-area")
+        area.loading = False
+        self.query_one("#step-messages", Static).update(f"[b]Could not look this up.[/b] {message.message}")
+        self.query_one("#retry").remove_class("hidden")
+        self.query_one("#retry", Button).focus()
+
+    def action_retry(self) -> None:
+        self.show_step(self.current.id)
+
+    def on_step_form_field_changed(self, message: StepForm.FieldChanged) -> None:
+        assert self.form is not None
+        if message.field.refreshes:
+            self.drafts[self.current.id] = self.form.draft()
+            self._load(self.drafts[self.current.id], f"{message.index}-{message.field.id}")
+        else:
+            draft = self.form.draft()
+            item = draft[message.index] if isinstance(draft, list) else draft
+            self.describe(self.current, message.index, message.field.id, item)
+
+    @work(thread=True, exclusive=True, group="describe")
+    def describe(self, step: Step, index: int, field_id: str, item: dict[str, Any]) -> None:
+        field_ = step.field(field_id)
+        value = item.get(field_id)
+        try:
+            text = field_.describe(value, self.state.context, item) if field_.describe and value else ""
+        except Exception as error:  # a detail line is a nicety; say why it is missing
+            text = lookup_message(error)
+        self.post_message(DetailReady(step.id, index, field_id, text))
+
+    def on_detail_ready(self, message: DetailReady) -> None:
+        if self.form is not None and message.step_id == self.current.id:
+            self.form.set_detail(message.index, message.field_id, message.text)
+
+    def on_step_form_items_changed(self, message: StepForm.ItemsChanged) -> None:
+        self.drafts[self.current.id] = message.draft
+        self._load(message.draft)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        target = event.option.id
+        if target == self.current.id or target is None:
+            return
+        self._keep_draft()
+        if target == REVIEW_ID:
+            self.action_review()
+        else:
+            self.show_step(target)
+
+    def _keep_draft(self) -> None:
+        if self.form is not None and self.form.step is self.current:
+            self.drafts[self.current.id] = self.form.draft()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        actions = {"back": self.action_back, "next": self.action_next, "retry": self.action_retry}
+        action = actions.get(event.button.id or "")
+        if action:
+            action()
+
+    def action_back(self) -> None:
+        index = STEPS.index(self.current)
+        if index == 0:
+            return
+        self._keep_draft()
+        self.show_step(STEPS[index - 1].id)
+
+    def action_next(self) -> None:
+        if self.form is None or self.form.step is not self.current or self.query_one("#next", Button).disabled:
+            return
+        self.query_one("#next", Button).disabled = True
+        self.check(self.current, self.form.draft())
+
+    @work(thread=True, exclusive=True, group="lookup")
+    def check(self, step: Step, answer: Answer) -> None:
+        try:
+            problems = check_answer(step, answer, self.state.context)
+            warnings = [] if problems else warnings_for(step, answer, self.state.context)
+        except Exception as error:  # shown with a retry, like a failed lookup
+            self.post_message(LookupFailed(step.id, lookup_message(error)))
+            return
+        self.post_message(AnswerChecked(step.id, answer, problems, warnings))
+
+    def on_answer_checked(self, message: AnswerChecked) -> None:
+        if message.step_id != self.current.id or self.form is None:
+            return
+        self.query_one("#next", Button).disabled = False
+        unplaced = self.form.show_problems(message.problems, message.warnings)
+        messages = self.query_one("#step-messages", Static)
+        messages.update("\n".join(f"✗ {p}" for p in unplaced))
+        if message.problems:
+            widget = self.form.first_problem_widget(message.problems)
+            if widget is not None:
+                widget.focus()
+                widget.scroll_visible()
+            self.notify(str(message.problems[0]), title="Please check this answer", severity="error")
+            return
+        cleared = self.state.answer(message.step_id, message.answer)
+        self.drafts.pop(message.step_id, None)
+        for step in cleared:
+            self.drafts.pop(step.id, None)
+        if cleared:
+            self.notify(f"Your answers to {', '.join(s.title for s in cleared)} were cleared: they depended on "
+                        f"{self.current.title}. Please answer them again.", title="Answers cleared", timeout=8)
+        for warning in message.warnings:
+            self.notify(warning.message, title="Warning", severity="warning", timeout=8)
+        following = self.state.first_unanswered()
+        index = STEPS.index(self.current)
+        if index + 1 < len(STEPS) and (following is None or STEPS.index(following) > index):
+            self.show_step(STEPS[index + 1].id)
+        elif following is not None:
+            self.show_step(following.id)
+        else:
+            self.action_review()
+
+    def action_review(self) -> None:
+        if self.state.first_unanswered() is not None:
+            self.notify("Answer every step first; the sidebar shows which are done.", severity="warning")
+            return
+        from clusterwiz.screens.review import ReviewScreen
+
+        self.app.push_screen(ReviewScreen(self.state))
+
+    def jump_to_field(self, path: str) -> None:
+        """Show the step that sets a spec field (from a review finding)."""
+        from clusterwiz.core.steps import step_for_field
+
+        step = step_for_field(path)
+        if step is not None:
+            self.show_step(step.id)

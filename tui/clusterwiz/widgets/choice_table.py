@@ -1,0 +1,125 @@
+"""A searchable table of a step's choices: the highlighted row is the pick, or space/enter toggle several."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Input, Static
+
+from clusterwiz.core.steps import Choice, Field
+
+FILTER_FROM_ROWS = 8  # smaller lists fit on screen and need no search box
+CHECK = "✓"
+
+
+class ChoiceTable(Vertical):
+    """One choice or multichoice field. `value` is the picked value (or list of values)."""
+
+    BINDINGS = [Binding("space", "toggle", "Toggle", show=False)]
+
+    class Changed(Message):
+        def __init__(self, table: ChoiceTable) -> None:
+            super().__init__()
+            self.table = table
+
+        @property
+        def control(self) -> ChoiceTable:
+            return self.table
+
+    def __init__(self, field: Field, choices: list[Choice], value: str | list[str] | None, *,
+                 id: str | None = None) -> None:
+        super().__init__(id=id, classes="choice-table")
+        self.field = field
+        self.multiple = field.kind == "multichoice"
+        self.choices = [c for c in choices if field.show_disabled or c.disabled is None]
+        self._by_value = {c.value: c for c in self.choices}
+        self.picked: list[str] = list(value or []) if self.multiple else ([value] if value else [])
+
+    @property
+    def value(self) -> str | list[str] | None:
+        if self.multiple:
+            return list(self.picked)
+        return self.picked[0] if self.picked else None
+
+    def compose(self) -> ComposeResult:
+        if len(self.choices) > FILTER_FROM_ROWS:
+            yield Input(placeholder=f"type to search {self.field.label.lower()}", classes="choice-filter")
+        table: DataTable[str | Text] = DataTable(cursor_type="row", classes="choice-rows")
+        table.tooltip = "space or enter toggles a row" if self.multiple else None
+        yield table
+        yield Static("", classes="choice-note")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        columns = ((CHECK,) if self.multiple else ()) + self.field.columns
+        table.add_columns(*columns)
+        self._fill("")
+
+    def _fill(self, search: str) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        needle = search.strip().lower()
+        cursor = 0
+        for choice in self.choices:
+            if needle and not any(needle in cell.lower() for cell in choice.cells):
+                continue
+            style = "dim" if choice.disabled else ""
+            cells: list[str | Text] = [Text(cell, style=style) for cell in choice.cells]
+            if self.multiple:
+                cells.insert(0, CHECK if choice.value in self.picked else "")
+            if choice.value in self.picked[:1]:
+                cursor = table.row_count
+            table.add_row(*cells, key=choice.value)
+        if table.row_count:
+            table.move_cursor(row=cursor, animate=False)
+        self._show_note()
+
+    def _highlighted(self) -> Choice | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        return self._by_value.get(key or "")
+
+    def _show_note(self) -> None:
+        choice = self._highlighted()
+        note = choice.disabled if choice and choice.disabled else ""
+        self.query_one(".choice-note", Static).update(Text(note, style="italic"))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._fill(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one(DataTable).focus()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._show_note()
+        if self.multiple:
+            return
+        choice = self._highlighted()
+        if choice and self.picked != [choice.value]:
+            self.picked = [choice.value]
+            self.post_message(self.Changed(self))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if self.multiple:
+            self.action_toggle()
+
+    def action_toggle(self) -> None:
+        choice = self._highlighted()
+        if not self.multiple or choice is None:
+            return
+        if choice.value in self.picked:
+            self.picked.remove(choice.value)
+        else:
+            self.picked.append(choice.value)
+        table = self.query_one(DataTable)
+        table.update_cell(choice.value, table.ordered_columns[0].key, CHECK if choice.value in self.picked else "")
+        self.post_message(self.Changed(self))

@@ -1,0 +1,163 @@
+"""The fields of one wizard step, built from its definition in core.steps; reads back the draft answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Button, Input, Label, Static, Switch
+
+from clusterwiz.core.steps import Answer, Field, Item, PreparedStep, Problem, parse_value
+from clusterwiz.widgets.choice_table import ChoiceTable
+
+
+def field_id(index: int, field_id_: str, kind: str = "f") -> str:
+    return f"{kind}-{index}-{field_id_}"
+
+
+class StepForm(Vertical):
+    """Every visible field of every item of a prepared step, each with its detail and problem lines."""
+
+    class FieldChanged(Message):
+        """A field whose value changes what other fields show (refresh) or its own detail line."""
+
+        def __init__(self, index: int, field: Field) -> None:
+            super().__init__()
+            self.index = index
+            self.field = field
+
+    class ItemsChanged(Message):
+        """An item was added or removed; the step must be prepared again."""
+
+        def __init__(self, draft: Answer) -> None:
+            super().__init__()
+            self.draft = draft
+
+    def __init__(self, prepared: PreparedStep) -> None:
+        super().__init__(classes="step-form")
+        self.prepared = prepared
+        self.step = prepared.step
+        self.items: list[Item] = (list(prepared.answer) if isinstance(prepared.answer, list)
+                                  else [prepared.answer])
+
+    def compose(self) -> ComposeResult:
+        repeat = self.step.repeat
+        for index, item in enumerate(self.items):
+            with Vertical(classes="step-item"):
+                if repeat:
+                    with Horizontal(classes="item-heading"):
+                        yield Label(f"{repeat.noun.capitalize()} {index + 1}", classes="item-title")
+                        if len(self.items) > repeat.min_items:
+                            yield Button(f"Remove {repeat.noun} {index + 1}", id=f"remove-{index}",
+                                         classes="remove-item", variant="warning")
+                for field_ in self.step.visible_fields(item):
+                    yield from self._field(index, field_, item)
+        if repeat is None:
+            return
+        if not self.items:
+            yield Static(f"No {repeat.noun}s. That is fine; add one if you need it.", classes="empty-items")
+        if len(self.items) < repeat.max_items:
+            yield Button(f"Add a {repeat.noun}", id="add-item", classes="add-item")
+
+    def _field(self, index: int, field_: Field, item: Item) -> ComposeResult:
+        label = field_.label + (f"  [dim]({field_.help})[/dim]" if field_.help else "")
+        yield Label(label, classes="field-label")
+        value = item.get(field_.id)
+        widget_id = field_id(index, field_.id)
+        if field_.kind in ("choice", "multichoice"):
+            yield ChoiceTable(field_, self.prepared.choices.get((index, field_.id), []), value, id=widget_id)
+        elif field_.kind == "bool":
+            yield Switch(value=bool(value), id=widget_id)
+        else:
+            yield Input(value="" if value is None else str(value), id=widget_id,
+                        type="integer" if field_.kind == "int" else "text")
+        yield Static(self.prepared.details.get((index, field_.id), ""), id=field_id(index, field_.id, "d"),
+                     classes="field-detail")
+        yield Static("", id=field_id(index, field_.id, "p"), classes="field-problem")
+
+    def draft(self) -> Answer:
+        """The answer as the widgets hold it now (values a field cannot parse stay as typed text)."""
+        items = []
+        for index, item in enumerate(self.items):
+            values: Item = {}
+            for field_ in self.step.visible_fields(item):
+                values[field_.id] = self._read(index, field_)
+            items.append(values)
+        return items if self.step.repeat else items[0]
+
+    def _read(self, index: int, field_: Field) -> Any:
+        widget = self.query_one(f"#{field_id(index, field_.id)}")
+        if isinstance(widget, ChoiceTable):
+            return widget.value
+        if isinstance(widget, Switch):
+            return widget.value
+        assert isinstance(widget, Input)
+        try:
+            return parse_value(field_, widget.value)
+        except ValueError:
+            return widget.value
+
+    def show_problems(self, problems: list[Problem], warnings: list[Problem]) -> list[Problem]:
+        """Put each problem under its field; return those that belong to no shown field."""
+        for line in self.query(".field-problem"):
+            assert isinstance(line, Static)
+            line.update("")
+        unplaced = []
+        for kind, entries in (("warning", warnings), ("problem", problems)):
+            for problem in entries:
+                index = problem.item or 0
+                found = self.query(f"#{field_id(index, problem.field, 'p')}")
+                if not found:
+                    unplaced.append(problem)
+                    continue
+                line = found.first(Static)
+                line.update(f"{'⚠' if kind == 'warning' else '✗'} {problem.message}")
+                line.set_class(kind == "warning", "warning")
+        return unplaced
+
+    def first_problem_widget(self, problems: list[Problem]) -> Any | None:
+        for problem in problems:
+            found = self.query(f"#{field_id(problem.item or 0, problem.field)}")
+            if found:
+                return found.first()
+        return None
+
+    def set_detail(self, index: int, field_id_: str, text: str) -> None:
+        self.query_one(f"#{field_id(index, field_id_, 'd')}", Static).update(text)
+
+    def _index_of(self, widget_id: str | None) -> tuple[int, Field] | None:
+        if not widget_id or not widget_id.startswith("f-"):
+            return None
+        _, index, name = widget_id.split("-", 2)
+        return int(index), self.step.field(name)
+
+    def on_choice_table_changed(self, event: ChoiceTable.Changed) -> None:
+        self._changed(event.control.id)
+
+    def on_switch_changed(self, event: Switch.Changed) -> None:
+        self._changed(event.switch.id)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if "choice-filter" not in event.input.classes:
+            self._changed(event.input.id)
+
+    def _changed(self, widget_id: str | None) -> None:
+        found = self._index_of(widget_id)
+        if found and (found[1].refreshes or found[1].describe):
+            self.post_message(self.FieldChanged(*found))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        button_id = event.button.id or ""
+        if button_id == "add-item":
+            event.stop()
+            draft = self.draft()
+            assert isinstance(draft, list)
+            self.post_message(self.ItemsChanged([*draft, {}]))
+        elif button_id.startswith("remove-"):
+            event.stop()
+            draft = self.draft()
+            assert isinstance(draft, list)
+            del draft[int(button_id.removeprefix("remove-"))]
+            self.post_message(self.ItemsChanged(draft))
