@@ -1,0 +1,62 @@
+"""Importers: ParallelCluster v2 / CfnCluster / StarCluster INI and ParallelCluster 3 YAML -> ClusterSpec.
+
+`import_config(path, options, format)` returns the spec and an ImportReport that says what became
+of every key in the file. It raises ImportFailed (the file, the line, the problem) or
+ImportNeedsDecision (values only the user can give, e.g. a placeholder region).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from clusterwiz.core.importers.detect import FORMAT_LABELS, FORMATS, detect_ini_format, looks_like_yaml
+from clusterwiz.core.importers.problems import ImportFailed, ImportNeedsDecision
+from clusterwiz.core.importers.report import ImportReport
+from clusterwiz.core.importers.spec_draft import ImportOptions
+from clusterwiz.core.spec import ClusterSpec
+
+__all__ = ["FORMATS", "FORMAT_LABELS", "ImportFailed", "ImportNeedsDecision", "ImportOptions", "ImportReport",
+           "ImportResult", "import_config"]
+
+
+@dataclass
+class ImportResult:
+    spec: ClusterSpec
+    report: ImportReport
+    format: str
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        raise ImportFailed(path, None, "the file does not exist; check the path") from None
+    except IsADirectoryError:
+        raise ImportFailed(path, None, "is a directory; give the config file inside it") from None
+    except OSError as exc:
+        raise ImportFailed(path, None, f"cannot be read ({exc.strerror})") from None
+
+
+def import_config(path: Path | str, options: ImportOptions | None = None,
+                  format: str | None = None) -> ImportResult:
+    from clusterwiz.core.importers.ini_reader import parse_ini
+    from clusterwiz.core.importers.parallelcluster2 import CFNCLUSTER, PCLUSTER2, import_parallelcluster2
+    from clusterwiz.core.importers.parallelcluster3 import import_parallelcluster3
+    from clusterwiz.core.importers.starcluster import import_starcluster
+
+    path = Path(path)
+    options = options or ImportOptions()
+    if format is not None and format not in FORMATS:
+        raise ImportFailed(path, None, f"--format {format} is not one of {', '.join(FORMATS)}")
+    text = _read(path)
+    if format == "pcluster3" or (format is None and looks_like_yaml(path, text)):
+        spec, report = import_parallelcluster3(path, text, options)
+        return ImportResult(spec, report, "pcluster3")
+    document = parse_ini(text, path)
+    format = format or detect_ini_format(document, text)
+    if format == "starcluster":
+        spec, report = import_starcluster(document, options)
+    else:
+        spec, report = import_parallelcluster2(document, options, CFNCLUSTER if format == "cfncluster" else PCLUSTER2)
+    return ImportResult(spec, report, format)
