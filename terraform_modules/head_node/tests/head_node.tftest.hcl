@@ -17,7 +17,7 @@ variables {
     vpc_cidr               = "10.0.0.0/16"
     scaledown_idle_minutes = 10
     queues = [{
-      name = "compute", instance_types = ["c6i.xlarge"], capacity = "ondemand", min_nodes = 0, max_nodes = 4,
+      name       = "compute", instance_types = ["c6i.xlarge"], capacity = "ondemand", min_nodes = 0, max_nodes = 4,
       group_name = "demo-compute"
     }]
     shared_storage = [{ mount_dir = "/shared", volume_id = "vol-0123456789abcdef0", device_name = "/dev/sdf" }]
