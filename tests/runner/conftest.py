@@ -60,3 +60,31 @@ def make_runner(workdir: Path) -> Callable[..., TerraformRunner]:
         return TerraformRunner(workdir, workdir.parent / "logs" / "terraform.log", **options)
 
     return make
+
+# A small AWS configuration: the endpoint, region and credentials come from the environment.
+NETWORK_CONFIG = """
+terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws" }
+  }
+}
+provider "aws" {
+  default_tags {
+    tags = { "clusterwiz:cluster" = "runner-test" }
+  }
+}
+resource "aws_vpc" "main" {
+  cidr_block = "10.42.0.0/16"
+}
+resource "aws_subnet" "part" {
+  count      = 2
+  vpc_id     = aws_vpc.main.id
+  cidr_block = cidrsubnet(aws_vpc.main.cidr_block, 8, count.index)
+}
+output "vpc_id" {
+  value = aws_vpc.main.id
+}
+output "subnet_ids" {
+  value = aws_subnet.part[*].id
+}
+"""
