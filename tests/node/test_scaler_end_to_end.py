@@ -1,0 +1,119 @@
+"""The scaler with the real pieces: local Slurm for the queues, moto's server for the auto scaling groups."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import boto3
+import pytest
+
+from clusterwiz.node.autoscaling import Fleet
+from clusterwiz.node.generate import head_files
+from clusterwiz.node.params import ClusterParams, parse_params
+from clusterwiz.node.scaler import ScalerConfig, load_scaler_config, scale_once
+from clusterwiz.node.scaling import ForgetNode, SetDesired, TerminateNode
+from clusterwiz.node.slurm_conf import node_name, slurmd_arguments
+from tests.node.conftest import head_params_data
+from tests.support.slurm import LocalSlurm
+
+IDLE_SECONDS = 2.0
+
+
+def make_groups(params: ClusterParams) -> None:
+    """The fleet the compute_fleet module would create: one group per queue, empty at first."""
+    ec2 = boto3.client("ec2")
+    image = ec2.describe_images()["Images"][0]["ImageId"]
+    template = ec2.create_launch_template(LaunchTemplateName="demo-nodes",
+                                          LaunchTemplateData={"ImageId": image, "InstanceType": "c6i.xlarge"})
+    autoscaling = boto3.client("autoscaling")
+    for queue in params.queues:
+        autoscaling.create_auto_scaling_group(
+            AutoScalingGroupName=queue.group_name, MinSize=queue.min_nodes, MaxSize=queue.max_nodes,
+            DesiredCapacity=queue.min_nodes, AvailabilityZones=[f"{os.environ['AWS_REGION']}a"],
+            LaunchTemplate={"LaunchTemplateId": template["LaunchTemplate"]["LaunchTemplateId"]})
+
+
+def group(name: str) -> dict:
+    return boto3.client("autoscaling").describe_auto_scaling_groups(
+        AutoScalingGroupNames=[name])["AutoScalingGroups"][0]
+
+
+def members(name: str) -> list[str]:
+    return sorted(i["InstanceId"] for i in group(name)["Instances"] if not i["LifecycleState"].startswith("Termin"))
+
+
+@pytest.fixture
+def cluster(moto: str, slurm: LocalSlurm, tmp_path: Path) -> tuple[LocalSlurm, ScalerConfig, Callable[[], list]]:
+    """Slurm with the generated config, the fleet's groups in moto, and one scaler pass as a function."""
+    params = parse_params(head_params_data(queues=[
+        {"name": "compute", "instance_types": ["c6i.xlarge"], "capacity": "ondemand", "min_nodes": 0,
+         "max_nodes": 2, "group_name": "demo-compute"},
+        {"name": "gpu", "instance_types": ["g5.xlarge"], "capacity": "spot", "min_nodes": 0, "max_nodes": 1,
+         "group_name": "demo-gpu"},
+    ]))
+    tree = head_files(params, slurm.layout, "localhost", "127.0.0.1")
+    slurm.start_controller(tree[slurm.layout.slurm_conf].content)
+    config_path = tmp_path / "scaler.json"
+    config_path.write_text(next(file.content for path, file in tree.items() if path.endswith("scaler.json")))
+    config = load_scaler_config(str(config_path))
+    config = ScalerConfig(config.cluster_name, config.region, IDLE_SECONDS, config.group_queues)
+    make_groups(params)
+    os.environ["SLURM_CONF"] = str(slurm.conf_path)
+    fleet = Fleet(config.region)
+    try:
+        yield slurm, config, lambda: scale_once(config, fleet, log=lambda line: None)
+    finally:
+        os.environ.pop("SLURM_CONF", None)
+
+
+def boot(slurm: LocalSlurm, queue: str, instance_id: str) -> str:
+    """What a compute node's bootstrap ends with: its slurmd joining the queue as a dynamic node."""
+    name = node_name(queue, instance_id)
+    slurm.start_node(name, slurmd_arguments(slurm.layout, queue, instance_id))
+    return name
+
+
+def test_scaler_grows_the_right_group_then_removes_the_idle_node(cluster) -> None:
+    slurm, _, scale = cluster
+    jobs = [slurm.submit("-p", "compute", "--wrap", "sleep 1") for _ in range(3)]
+    assert scale() == [SetDesired("demo-compute", 2)]  # three jobs, but max is 2; gpu untouched
+    assert group("demo-compute")["DesiredCapacity"] == 2
+    assert group("demo-gpu")["DesiredCapacity"] == 0
+    first, second = members("demo-compute")
+    name = boot(slurm, "compute", first)
+    for job in jobs:
+        slurm.wait_for_job(job, "COMPLETED")
+    assert slurm.job_field(jobs[0], "NodeList") == name
+    slurm.wait_until(lambda: slurm.node_state(name).startswith("IDLE"), 10, "the node to be idle")
+    slurm.wait_until(lambda: scale() != [], IDLE_SECONDS + 5, "the scaler to scale down")
+    # The booted node idled out; the instance that never registered is still booting and stays.
+    assert members("demo-compute") == [second]
+    assert group("demo-compute")["DesiredCapacity"] == 1
+    assert slurm.node_state(name) == ""
+    assert group("demo-gpu")["DesiredCapacity"] == 0
+
+
+def test_a_node_lost_to_a_spot_interruption_has_its_job_requeued(cluster) -> None:
+    slurm, _, scale = cluster
+    job = slurm.submit("-p", "gpu", "--wrap", "sleep 300")
+    assert scale() == [SetDesired("demo-gpu", 1)]
+    (instance,) = members("demo-gpu")
+    name = boot(slurm, "gpu", instance)
+    slurm.wait_for_job(job, "RUNNING")
+    # The spot instance is reclaimed: it leaves its group (moto's groups do not notice an EC2 termination).
+    boto3.client("autoscaling").detach_instances(InstanceIds=[instance], AutoScalingGroupName="demo-gpu",
+                                                 ShouldDecrementDesiredCapacity=True)
+    slurm.stop_node(name)
+    actions = scale()
+    assert ForgetNode(name) in actions
+    slurm.wait_until(lambda: slurm.job_state(job) == "PENDING", 10, "the job to be requeued")
+    assert slurm.job_field(job, "Restarts") == "1"
+    # The requeued job is demand again: the group grows back, and the lost node is gone from Slurm.
+    def recovered() -> bool:
+        scale()
+        return slurm.node_state(name) == "" and group("demo-gpu")["DesiredCapacity"] == 1
+
+    slurm.wait_until(recovered, 15, "the node to be deleted and the group to grow back")
+    assert not any(isinstance(action, TerminateNode) for action in actions)

@@ -1,0 +1,150 @@
+"""The scaler's pure decision: table tests and invariants over arbitrary cluster states."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from clusterwiz.node.scaling import (
+    NOT_CAPACITY_REASONS,
+    Action,
+    ForgetNode,
+    GroupState,
+    PendingJob,
+    SetDesired,
+    SlurmNode,
+    TerminateNode,
+    decide,
+)
+from clusterwiz.node.slurm_conf import instance_of, node_name
+
+IDLE_LIMIT = 600.0
+
+
+def group(queue: str = "compute", min_size: int = 0, max_size: int = 4, desired: int = 0,
+          instances: Sequence[str] = ()) -> GroupState:
+    return GroupState(queue=queue, name=f"demo-{queue}", min_size=min_size, max_size=max_size, desired=desired,
+                      instance_ids=tuple(instances))
+
+
+def node(instance: str, state: str = "IDLE", idle: float = 0.0, queue: str = "compute") -> SlurmNode:
+    name = node_name(queue, instance)
+    return SlurmNode(name=name, queue=queue, instance_id=instance, state=state, idle_seconds=idle)
+
+
+def jobs(*sizes: int, partition: str = "compute", reason: str = "Resources") -> list[PendingJob]:
+    return [PendingJob(partition=partition, nodes=size, reason=reason) for size in sizes]
+
+
+CASES = [
+    pytest.param(group(), [], [], [], id="nothing to do"),
+    pytest.param(group(), jobs(1, 2), [], [SetDesired("demo-compute", 3)], id="pending jobs raise desired"),
+    pytest.param(group(max_size=2), jobs(1, 1, 1), [], [SetDesired("demo-compute", 2)], id="never above max"),
+    pytest.param(group(max_size=3), jobs(8), [], [SetDesired("demo-compute", 3)], id="one huge job counts as max"),
+    pytest.param(group(desired=2, instances=["i-01", "i-02"]), jobs(1), [node("i-01", "ALLOCATED"),
+                 node("i-02", "IDLE", idle=5)], [], id="an idle node absorbs a pending job"),
+    pytest.param(group(desired=2, instances=["i-01", "i-02"]), jobs(2), [node("i-01", "ALLOCATED"),
+                 node("i-02", "MIXED")], [SetDesired("demo-compute", 4)], id="busy nodes plus demand"),
+    pytest.param(group(desired=1, instances=["i-01"]), jobs(1, reason="Dependency"), [node("i-01", "IDLE", 5)],
+                 [], id="jobs waiting on a dependency are no demand"),
+    pytest.param(group(desired=1, instances=["i-01"]), jobs(1, partition="gpu"), [], [],
+                 id="another partition's jobs are no demand"),
+    pytest.param(group(desired=2, instances=["i-01", "i-02"]), [],
+                 [node("i-01", "IDLE", idle=700), node("i-02", "IDLE", idle=900)],
+                 [TerminateNode("demo-compute", "i-02", node_name("compute", "i-02")),
+                  TerminateNode("demo-compute", "i-01", node_name("compute", "i-01"))],
+                 id="idle nodes go, longest idle first"),
+    pytest.param(group(min_size=1, desired=2, instances=["i-01", "i-02"]), [],
+                 [node("i-01", "IDLE", idle=700), node("i-02", "IDLE", idle=900)],
+                 [TerminateNode("demo-compute", "i-02", node_name("compute", "i-02"))], id="never below min"),
+    pytest.param(group(desired=2, instances=["i-01", "i-02"]), [],
+                 [node("i-01", "IDLE", idle=599), node("i-02", "ALLOCATED", idle=9999)], [],
+                 id="not idle long enough, or busy"),
+    pytest.param(group(desired=2, instances=["i-01", "i-02"]), jobs(1, reason="Priority"),
+                 [node("i-01", "IDLE", idle=700), node("i-02", "IDLE", idle=900)],
+                 [TerminateNode("demo-compute", "i-02", node_name("compute", "i-02"))],
+                 id="keeps what pending work needs"),
+    pytest.param(group(desired=2, instances=["i-01", "i-03"]), [], [node("i-01", "ALLOCATED"),
+                 node("i-02", "ALLOCATED")], [ForgetNode(node_name("compute", "i-02"))],
+                 id="a node whose instance left the group is forgotten"),
+    pytest.param(group(min_size=2, desired=0), [], [], [SetDesired("demo-compute", 2)], id="desired below min"),
+    pytest.param(group(max_size=2, desired=5), [], [], [SetDesired("demo-compute", 2)], id="desired above max"),
+]
+
+
+@pytest.mark.parametrize(("state", "pending", "nodes", "expected"), CASES)
+def test_decision(state: GroupState, pending: list[PendingJob], nodes: list[SlurmNode],
+                  expected: list[Action]) -> None:
+    assert decide([state], pending, nodes, IDLE_LIMIT) == expected
+
+
+def test_each_queue_is_decided_on_its_own() -> None:
+    groups = [group("compute", desired=1, instances=["i-01"]), group("gpu", max_size=1)]
+    nodes = [node("i-01", "IDLE", idle=700), node("i-09", "IDLE", idle=700, queue="gpu")]
+    actions = decide(groups, jobs(3, partition="gpu"), nodes, IDLE_LIMIT)
+    assert actions == [TerminateNode("demo-compute", "i-01", node_name("compute", "i-01")),
+                       ForgetNode(node_name("gpu", "i-09")), SetDesired("demo-gpu", 1)]
+
+
+# -- invariants ------------------------------------------------------------------------------------
+
+QUEUES = ("compute", "gpu", "mem")
+STATES = ("IDLE", "ALLOCATED", "MIXED", "COMPLETING", "DOWN")
+
+
+@st.composite
+def cluster_states(draw: st.DrawFn) -> tuple[list[GroupState], list[PendingJob], list[SlurmNode]]:
+    managed = draw(st.lists(st.sampled_from(QUEUES), min_size=1, max_size=3, unique=True))
+    groups, nodes = [], []
+    for index, queue in enumerate(QUEUES):
+        min_size = draw(st.integers(0, 3))
+        max_size = draw(st.integers(max(min_size, 1), 6))
+        desired = draw(st.integers(0, 8))
+        instances = [f"i-{index}{n:016x}" for n in range(draw(st.integers(0, 6)))]
+        in_group = draw(st.lists(st.booleans(), min_size=len(instances), max_size=len(instances)))
+        registered = draw(st.lists(st.booleans(), min_size=len(instances), max_size=len(instances)))
+        for instance, registered_node in zip(instances, registered, strict=True):
+            if registered_node:
+                nodes.append(node(instance, draw(st.sampled_from(STATES)), draw(st.floats(0, 2000)), queue))
+        if queue in managed:
+            groups.append(group(queue, min_size, max_size, desired,
+                                [i for i, member in zip(instances, in_group, strict=True) if member]))
+    pending = draw(st.lists(st.builds(PendingJob, st.sampled_from((*QUEUES, "other")), st.integers(1, 10),
+                                      st.sampled_from(("Resources", "Priority", "PartitionConfig",
+                                                       *sorted(NOT_CAPACITY_REASONS)))), max_size=12))
+    return groups, pending, nodes
+
+
+@settings(max_examples=400, deadline=None)
+@given(cluster_states())
+def test_invariants(state: tuple[list[GroupState], list[PendingJob], list[SlurmNode]]) -> None:
+    groups, pending, nodes = state
+    actions = decide(groups, pending, nodes, IDLE_LIMIT)
+    by_name = {g.name: g for g in groups}
+    managed_queues = {g.queue for g in groups}
+    nodes_by_name = {n.name: n for n in nodes}
+    for g in groups:
+        desired = g.desired
+        for action in actions:
+            if isinstance(action, SetDesired) and action.group == g.name:
+                desired = action.desired
+            elif isinstance(action, TerminateNode) and action.group == g.name:
+                desired -= 1
+                assert desired >= g.min_size
+        if any(getattr(action, "group", None) == g.name for action in actions):
+            assert g.min_size <= desired <= g.max_size, "desired always ends within [min, max]"
+    for action in actions:
+        if isinstance(action, SetDesired | TerminateNode):
+            assert action.group in by_name, "only managed groups are touched"
+        if isinstance(action, TerminateNode):
+            target = nodes_by_name[action.node]
+            assert target.state == "IDLE" and target.idle_seconds >= IDLE_LIMIT, "only long-idle nodes go"
+            assert action.instance_id in by_name[action.group].instance_ids, "only the group's own instances"
+            assert by_name[action.group].queue == target.queue, "never another queue's node"
+            assert instance_of(action.node) == action.instance_id
+        if isinstance(action, ForgetNode):
+            assert nodes_by_name[action.node].queue in managed_queues
+    assert len({a for a in actions if isinstance(a, SetDesired)}) <= len(groups), "one desired change per group"
