@@ -28,5 +28,6 @@ class ImportNeedsDecision(ClusterwizError):
     def __init__(self, path: Path | str, report: ImportReport):
         self.path = Path(path)
         self.report = report
-        lines = "\n".join(f"  - {item.source} ({item.location}): {item.note}" for item in report.blocking)
+        lines = "\n".join(f"  - {item.source}" + (f" ({item.location})" if item.location else "") + f": {item.note}"
+                          for item in report.blocking)
         super().__init__(f"{self.path} cannot become a cluster spec until you decide:\n{lines}")

@@ -334,9 +334,13 @@ class SpecDraft:
         while name in taken:
             name, counter = f"{base[:22]}-{counter}", counter + 1
         if name != queue.name:
-            r.note(queue.name_key.name if queue.name_key else f"(queue {queue.name})", "changed",
-                   f"{target}.name", f"{queue.name!r} became {name!r}: Slurm partition names here are "
-                   "lowercase letters, digits and '-', unique")
+            why = f"{queue.name!r} became {name!r}: partition names are lowercase letters, digits and '-', unique"
+            if queue.name_key is not None:
+                r.changed(queue.name_key, f"{target}.name", why)
+            else:
+                r.note(f"(queue {queue.name})", "changed", f"{target}.name", why)
+        elif queue.name_key is not None:
+            r.mapped(queue.name_key, f"{target}.name", "a Slurm partition")
         types: list[str] = []
         for _key, instance_type in queue.instance_types:
             if instance_type not in types:
