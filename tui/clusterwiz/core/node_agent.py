@@ -1,15 +1,16 @@
-"""The node agent as Terraform ships it to the head node: a deterministic gzip'd tar of tui/clusterwiz/node.
+"""The node agent as Terraform ships it to the head node: a deterministic xz tar of tui/clusterwiz/node.
 
 Inside the archive the package is named clusterwiz_node (the node has no clusterwiz package) and
 bootstrap.sh sits at the top, where the head node's cloud-init runs it. EC2 caps user_data at 16 KiB,
-so the shipped copy leaves out docstrings and comments: same code, fewer bytes.
+so the shipped copy leaves out docstrings and comments (same code, fewer bytes) and is xz-compressed
+(about 5% smaller than gzip; xz is in every supported OS's base install).
 """
 
 from __future__ import annotations
 
 import ast
-import gzip
 import io
+import lzma
 import tarfile
 from pathlib import Path
 
@@ -32,9 +33,10 @@ def compact_python(source: str) -> str:
 
 
 def compact_shell(source: str) -> str:
-    """The script without its comment lines (the #! line stays)."""
+    """The script without its comment lines (the #! line and shellcheck directives stay)."""
     lines = source.splitlines()
-    kept = lines[:1] + [line for line in lines[1:] if not line.lstrip().startswith("#")]
+    kept = lines[:1] + [line for line in lines[1:]
+                        if not line.lstrip().startswith("#") or line.lstrip().startswith("# shellcheck ")]
     return "\n".join(kept) + "\n"
 
 
@@ -57,7 +59,5 @@ def build_node_agent_archive() -> bytes:
             info.mode = 0o755 if name == ENTRY_SCRIPT else 0o644
             info.mtime = 0
             archive.addfile(info, io.BytesIO(data))
-    compressed = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=compressed, compresslevel=9, mtime=0) as stream:
-        stream.write(buffer.getvalue())
-    return compressed.getvalue()
+    return lzma.compress(buffer.getvalue(), format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC32,
+                         preset=9 | lzma.PRESET_EXTREME)

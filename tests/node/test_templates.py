@@ -1,0 +1,127 @@
+"""user_data templates rendered by real Terraform, the shipped agent archive, and the shell layer."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from clusterwiz.core.assets import terraform_modules_dir
+from clusterwiz.core.node_agent import build_node_agent_archive
+from clusterwiz.node.generate import compute_files, head_files
+from clusterwiz.node.layout import Layout
+from clusterwiz.node.params import parse_params
+from tests.node.conftest import compute_params_data, head_params_data
+
+EC2_USER_DATA_LIMIT = 16384
+BOOTSTRAP = Path(__file__).resolve().parents[2] / "tui" / "clusterwiz" / "node" / "bootstrap.sh"
+
+
+def largest_head_params() -> str:
+    """params.json of a big but plausible cluster: 5 queues of 3 types each and 4 shared volumes."""
+    queues = [{"name": f"queue-number-{n}", "instance_types": ["c6i.32xlarge", "m6i.32xlarge", "r6i.32xlarge"],
+               "capacity": "spot", "min_nodes": 0, "max_nodes": 100,
+               "group_name": f"a-thirty-one-char-cluster-name-queue-number-{n}"} for n in range(5)]
+    volumes = [{"mount_dir": f"/shared/project-{n}", "volume_id": "vol-0123456789abcdef0",
+                "device_name": f"/dev/sd{'fghi'[n]}"} for n in range(4)]
+    return json.dumps(head_params_data(cluster_name="a-thirty-one-char-cluster-name", queues=queues,
+                                       shared_storage=volumes))
+
+
+def render_template(module: str, template: str, variables: dict[str, str], workdir: Path) -> str:
+    """templatefile() of a module's template, evaluated by Terraform itself."""
+    arguments = []
+    for name, value in variables.items():
+        (workdir / f"{name}.txt").write_text(value)
+        arguments.append(f'{name} = file("{workdir / name}.txt")')
+    source = terraform_modules_dir() / module / "templates" / template
+    (workdir / "main.tf").write_text(
+        f'output "rendered" {{\n  value = templatefile("{source}", {{ {", ".join(arguments)} }})\n}}\n')
+    subprocess.run(["terraform", "apply", "-auto-approve", "-input=false", "-no-color"], cwd=workdir, check=True,
+                   capture_output=True)
+    return subprocess.run(["terraform", "output", "-raw", "rendered"], cwd=workdir, check=True,
+                          capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def head_user_data(terraform_cli_config: Path, tmp_path: Path) -> str:
+    archive = base64.b64encode(build_node_agent_archive()).decode()
+    return render_template("head_node", "cloud-init.yaml.tftpl",
+                           {"params_json": largest_head_params(), "node_agent_archive": archive}, tmp_path)
+
+
+def test_head_user_data_passes_cloud_init_schema(head_user_data: str, tmp_path: Path) -> None:
+    path = tmp_path / "user-data.yaml"
+    path.write_text(head_user_data)
+    result = subprocess.run(["cloud-init", "schema", "--config-file", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Valid cloud-config" in result.stdout
+
+
+def test_head_user_data_fits_ec2_limit_and_carries_params_and_agent(head_user_data: str) -> None:
+    size = len(head_user_data.encode())
+    print(f"head user_data: {size} bytes of {EC2_USER_DATA_LIMIT}")
+    assert size < EC2_USER_DATA_LIMIT
+    import yaml  # only this test reads YAML
+
+    document = yaml.safe_load(head_user_data)
+    files = {entry["path"]: entry for entry in document["write_files"]}
+    assert json.loads(files["/opt/clusterwiz/params.json"]["content"]) == json.loads(largest_head_params())
+    assert base64.b64decode(files["/opt/clusterwiz/agent.tar.xz"]["content"]) == build_node_agent_archive()
+    assert "munge.key" not in head_user_data  # the key is made on the node, never carried here
+
+
+def test_compute_user_data_passes_shellcheck(terraform_cli_config: Path, tmp_path: Path) -> None:
+    params = json.dumps(compute_params_data("gpu-spot"))
+    script = render_template("compute_fleet", "user-data.sh.tftpl", {"params_json": params}, tmp_path)
+    assert f"\n{params}\n" in script
+    path = tmp_path / "user-data.sh"
+    path.write_text(script)
+    subprocess.run(["shellcheck", str(path)], check=True)
+    subprocess.run(["bash", "-n", str(path)], check=True)
+
+
+def test_bootstrap_passes_shellcheck() -> None:
+    subprocess.run(["shellcheck", str(BOOTSTRAP)], check=True)
+
+
+def test_archive_is_deterministic_and_holds_the_agent() -> None:
+    archive = build_node_agent_archive()
+    assert archive == build_node_agent_archive()
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        members = {member.name: member for member in tar.getmembers()}
+    assert members["bootstrap.sh"].mode == 0o755
+    assert "clusterwiz_node/__main__.py" in members and "clusterwiz_node/scaling.py" in members
+    assert {member.mtime for member in members.values()} == {0}
+
+
+def test_the_shipped_agent_generates_what_the_source_generates(tmp_path: Path) -> None:
+    """Unpacked as the head node unpacks it, the compacted agent writes the same files."""
+    agent = tmp_path / "agent"
+    with tarfile.open(fileobj=io.BytesIO(build_node_agent_archive())) as tar:
+        tar.extractall(agent, filter="data")
+    subprocess.run(["shellcheck", str(agent / "bootstrap.sh")], check=True)
+    head_path, node_path = tmp_path / "params.json", tmp_path / "node.json"
+    head_path.write_text(json.dumps(head_params_data()))
+    node_path.write_text(json.dumps(compute_params_data()))
+    root = tmp_path / "root"
+    env = {"PYTHONPATH": str(agent), "PATH": "/usr/bin:/bin"}
+    for role, extra in (("head", ["--hostname", "ip-10-0-1-10", "--address", "10.0.1.10"]),
+                        ("compute", ["--params", str(node_path), "--instance-id", "i-0123456789abcdef0"])):
+        subprocess.run([sys.executable, "-m", "clusterwiz_node", "generate", role, "--head-params", str(head_path),
+                        "--root", str(root), *extra], env=env, check=True, capture_output=True)
+    head, node = parse_params(head_params_data()), parse_params(compute_params_data())
+    expected = {**head_files(head, Layout(), "ip-10-0-1-10", "10.0.1.10"),
+                **compute_files(head, node, Layout(), "i-0123456789abcdef0")}
+    written = {"/" + str(path.relative_to(root)): path.read_text() for path in root.rglob("*") if path.is_file()}
+    assert written == {path: file.content for path, file in expected.items()}
+    rerun = subprocess.run([sys.executable, "-m", "clusterwiz_node", "generate", "head", "--head-params",
+                            str(head_path), "--root", str(root), "--hostname", "ip-10-0-1-10", "--address",
+                            "10.0.1.10"], env=env, check=True, capture_output=True, text=True)
+    assert rerun.stdout == ""  # nothing changed, nothing rewritten
