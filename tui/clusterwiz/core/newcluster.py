@@ -49,5 +49,5 @@ def catalog_for(settings: Settings) -> Catalog:
 
 
 def new_context(settings: Settings, catalog: Catalog, registry: Registry) -> Context:
-    return Context(catalog=catalog, registry_names=frozenset(registry.names()), default_region=settings.region
-                   or catalog.session.boto_session.region_name, profile=settings.profile, sandbox=settings.sandbox)
+    return Context(catalog=catalog, registry_names=frozenset(registry.names()), default_region=settings.region,
+                   profile=settings.profile, sandbox=settings.sandbox)

@@ -325,7 +325,8 @@ def _region_choices(context: Context, item: Item) -> list[Choice]:
 
 def _default_region(context: Context, item: Item) -> str | None:
     enabled = [c.value for c in _region_choices(context, item) if c.disabled is None]
-    for preferred in (context.default_region, "us-east-1"):
+    configured = context.default_region or context.catalog.session.boto_session.region_name
+    for preferred in (configured, "us-east-1"):
         if preferred in enabled:
             return preferred
     return enabled[0] if enabled else None

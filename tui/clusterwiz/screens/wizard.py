@@ -25,6 +25,7 @@ from clusterwiz.core.steps import (
     WizardState,
     check_answer,
     prepare_step,
+    step_for_field,
     warnings_for,
 )
 from clusterwiz.widgets.step_form import StepForm
@@ -293,12 +294,12 @@ class WizardScreen(Screen[None]):
             return
         from clusterwiz.screens.review import ReviewScreen
 
-        self.app.push_screen(ReviewScreen(self.state))
+        self.app.push_screen(ReviewScreen(self.state), self.jump_to_field)
 
-    def jump_to_field(self, path: str) -> None:
-        """Show the step that sets a spec field (from a review finding)."""
-        from clusterwiz.core.steps import step_for_field
-
-        step = step_for_field(path)
+    def jump_to_field(self, path: str | None) -> None:
+        """Show the step that sets a spec field (a review finding's), or stay where we were (None)."""
+        step = step_for_field(path) if path else None
         if step is not None:
             self.show_step(step.id)
+        else:
+            self._refresh_step_list()

@@ -50,7 +50,7 @@ class ChoiceTable(Vertical):
         table: DataTable[str | Text] = DataTable(cursor_type="row", classes="choice-rows")
         table.tooltip = "space or enter toggles a row" if self.multiple else None
         yield table
-        yield Static("", classes="choice-note")
+        yield Static("", classes="choice-note hidden")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -87,7 +87,9 @@ class ChoiceTable(Vertical):
     def _show_note(self) -> None:
         choice = self._highlighted()
         note = choice.disabled if choice and choice.disabled else ""
-        self.query_one(".choice-note", Static).update(Text(note, style="italic"))
+        line = self.query_one(".choice-note", Static)
+        line.update(Text(note, style="italic"))
+        line.set_class(not note, "hidden")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()

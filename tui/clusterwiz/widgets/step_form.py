@@ -73,9 +73,10 @@ class StepForm(Vertical):
         else:
             yield Input(value="" if value is None else str(value), id=widget_id,
                         type="integer" if field_.kind == "int" else "text")
-        yield Static(self.prepared.details.get((index, field_.id), ""), id=field_id(index, field_.id, "d"),
-                     classes="field-detail")
-        yield Static("", id=field_id(index, field_.id, "p"), classes="field-problem")
+        detail = self.prepared.details.get((index, field_.id), "")
+        yield Static(detail, id=field_id(index, field_.id, "d"), classes="field-detail").set_class(
+            not detail, "hidden")
+        yield Static("", id=field_id(index, field_.id, "p"), classes="field-problem hidden")
 
     def draft(self) -> Answer:
         """The answer as the widgets hold it now (values a field cannot parse stay as typed text)."""
@@ -104,6 +105,7 @@ class StepForm(Vertical):
         for line in self.query(".field-problem"):
             assert isinstance(line, Static)
             line.update("")
+            line.add_class("hidden")
         unplaced = []
         for kind, entries in (("warning", warnings), ("problem", problems)):
             for problem in entries:
@@ -115,6 +117,7 @@ class StepForm(Vertical):
                 line = found.first(Static)
                 line.update(f"{'⚠' if kind == 'warning' else '✗'} {problem.message}")
                 line.set_class(kind == "warning", "warning")
+                line.remove_class("hidden")
         return unplaced
 
     def first_problem_widget(self, problems: list[Problem]) -> Any | None:
@@ -125,7 +128,9 @@ class StepForm(Vertical):
         return None
 
     def set_detail(self, index: int, field_id_: str, text: str) -> None:
-        self.query_one(f"#{field_id(index, field_id_, 'd')}", Static).update(text)
+        line = self.query_one(f"#{field_id(index, field_id_, 'd')}", Static)
+        line.update(text)
+        line.set_class(not text, "hidden")
 
     def _index_of(self, widget_id: str | None) -> tuple[int, Field] | None:
         if not widget_id or not widget_id.startswith("f-"):

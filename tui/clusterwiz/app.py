@@ -1,0 +1,125 @@
+"""The clusterwiz app: one factory with explicit dependencies, used by the CLI and by the tests."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from clusterwiz.screens.home import HomeScreen, OpenCluster, TeardownCluster
+from clusterwiz.screens.review import PlanRequested
+
+if TYPE_CHECKING:
+    from clusterwiz.core.aws.catalog import Catalog
+    from clusterwiz.core.registry import Registry
+    from clusterwiz.core.settings import Settings
+    from clusterwiz.core.spec import ClusterSpec
+
+CatalogFactory = Callable[["Settings"], "Catalog"]
+
+
+class DeferredCatalog:
+    """The catalog, made on first use. Making it imports boto3 (~0.3 s), which must not delay the first screen;
+    first use happens in a lookup worker."""
+
+    def __init__(self, factory: Callable[[], Catalog]):
+        self._factory = factory
+        self._catalog: Catalog | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Catalog:
+        with self._lock:
+            if self._catalog is None:
+                self._catalog = self._factory()
+            return self._catalog
+
+    def close(self) -> None:
+        if self._catalog is not None:
+            self._catalog.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
+
+
+class ClusterwizApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "clusterwiz"
+
+    def __init__(self, settings: Settings, catalog_factory: CatalogFactory, registry: Registry,
+                 start_from: ClusterSpec | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.registry = registry
+        self.catalog: Any = DeferredCatalog(lambda: catalog_factory(settings))
+        self.start_from = start_from
+        if settings.sandbox:
+            self.sub_title = "sandbox"
+
+    def on_mount(self) -> None:
+        if self.start_from is None and self.registry.names():
+            self.push_screen(HomeScreen())
+        else:
+            self.new_cluster(self.start_from)
+
+    def on_unmount(self) -> None:
+        self.catalog.close()
+
+    def new_cluster(self, start_from: ClusterSpec | None = None) -> None:
+        from clusterwiz.core.newcluster import new_context
+        from clusterwiz.core.steps import WizardState
+        from clusterwiz.screens.wizard import WizardScreen
+
+        state = WizardState(new_context(self.settings, self.catalog, self.registry))
+        if start_from is not None:
+            state.load_spec(start_from)
+        self.push_screen(WizardScreen(state, start_step="account" if start_from else None))
+
+    def show_home(self) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if not isinstance(self.screen, HomeScreen):
+            if len(self.screen_stack) > 1:
+                self.pop_screen()
+            self.push_screen(HomeScreen())
+        else:
+            self.screen.reload()
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("New cluster", "Start the wizard for a new cluster", self.new_cluster)
+        yield SystemCommand("Clusters", "List your clusters (home)", self.show_home)
+        from clusterwiz.screens.wizard import WizardScreen
+
+        if isinstance(screen, WizardScreen):
+            yield SystemCommand("Review", "Review the cluster, its cost and checks", screen.action_review)
+            yield SystemCommand("Next step", "Check this step's answer and go on", screen.action_next)
+            yield SystemCommand("Previous step", "Go back; your answers are kept", screen.action_back)
+
+    # The plan/apply screens and the dashboard arrive with the apply issue; until then the CLI does it.
+    def on_plan_requested(self, message: PlanRequested) -> None:
+        self._not_here_yet(f"clusterwiz plan {message.name}", "Plan")
+
+    def on_open_cluster(self, message: OpenCluster) -> None:
+        self._not_here_yet(f"clusterwiz status {message.name}", "The dashboard")
+
+    def on_teardown_cluster(self, message: TeardownCluster) -> None:
+        self._not_here_yet(f"clusterwiz destroy {message.name}", "Teardown")
+
+    def _not_here_yet(self, command: str, what: str) -> None:
+        self.notify(f"{what} is not in the app yet; run `{command}` in a terminal.", title=what, timeout=10)
+
+
+def make_app(settings: Settings, catalog_factory: CatalogFactory | None = None, registry: Registry | None = None,
+             start_from: ClusterSpec | None = None) -> ClusterwizApp:
+    from clusterwiz.core.newcluster import catalog_for, registry_for
+
+    return ClusterwizApp(settings, catalog_factory or catalog_for, registry or registry_for(settings), start_from)
+
+
+def run(settings: Settings, start_from: ClusterSpec | None = None) -> int:
+    app = make_app(settings, start_from=start_from)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,127 @@
+"""The home screen: every cluster in the registry, with what it costs now; new, open, teardown."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+if TYPE_CHECKING:
+    from clusterwiz.app import ClusterwizApp
+    from clusterwiz.core.registry import ClusterRecord
+
+RUNNING_STATUSES = ("applied",)  # statuses in which the cluster's machines exist and bill
+
+
+class CostFound(Message):
+    def __init__(self, name: str, text: str) -> None:
+        super().__init__()
+        self.name = name
+        self.text = text
+
+
+class OpenCluster(Message):
+    """Show a cluster's dashboard; the app handles it."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+
+class TeardownCluster(Message):
+    """Take a cluster back to zero cost; the app handles it."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+
+def nodes_text(record: ClusterRecord) -> str:
+    spec = record.spec
+    low = sum(q.min_nodes for q in spec.queues)
+    high = sum(q.max_nodes for q in spec.queues)
+    return f"1 + {low}-{high}"
+
+
+class HomeScreen(Screen[None]):
+    BINDINGS = [
+        Binding("n", "new_cluster", "New cluster"),
+        Binding("o", "open", "Open"),
+        Binding("t", "teardown", "Teardown"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    @property
+    def cw_app(self) -> ClusterwizApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Your clusters. A cluster bills by the hour while it runs: tear down what you do not use.",
+                     id="home-intro")
+        yield DataTable(id="clusters", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "clusters"
+        table = self.query_one(DataTable)
+        table.add_column("Name", key="name")
+        table.add_column("Region", key="region")
+        table.add_column("Status", key="status")
+        table.add_column("Nodes", key="nodes")
+        table.add_column("$/h now", key="cost")
+        self.reload()
+        table.focus()
+
+    def reload(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        records = self.cw_app.registry.records()
+        for record in records:
+            running = record.metadata.status in RUNNING_STATUSES
+            table.add_row(record.name, record.spec.region, record.metadata.status, nodes_text(record),
+                          "…" if running else "0.00", key=record.name)
+        running_records = [r for r in records if r.metadata.status in RUNNING_STATUSES]
+        if running_records:
+            self.price(running_records)
+
+    @work(thread=True, exclusive=True, group="home-cost")
+    def price(self, records: list[ClusterRecord]) -> None:
+        from clusterwiz.core.cost import estimate
+
+        for record in records:
+            try:
+                text = f"{estimate(record.spec, self.cw_app.catalog).per_hour_now:.2f}"
+            except Exception:  # a price we cannot look up is shown as unknown, not as an error
+                text = "?"
+            self.post_message(CostFound(record.name, text))
+
+    def on_cost_found(self, message: CostFound) -> None:
+        self.query_one(DataTable).update_cell(message.name, "cost", message.text)
+
+    def _selected(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    def action_new_cluster(self) -> None:
+        self.cw_app.new_cluster()
+
+    def action_open(self) -> None:
+        name = self._selected()
+        if name:
+            self.app.post_message(OpenCluster(name))
+
+    def action_teardown(self) -> None:
+        name = self._selected()
+        if name:
+            self.app.post_message(TeardownCluster(name))
