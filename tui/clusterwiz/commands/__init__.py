@@ -1,4 +1,7 @@
 """Subcommands of the clusterwiz CLI, one module per area; each defines register(subparsers)."""
 
 COMMAND_MODULES = [
+    "clusterwiz.commands.importing",
+    "clusterwiz.commands.lifecycle",
+    "clusterwiz.commands.wizard",
 ]

@@ -1,0 +1,255 @@
+"""Headless lifecycle: render, plan, apply, output, destroy, list, locate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from clusterwiz.core.lifecycle import Workspace
+    from clusterwiz.core.settings import Settings
+    from clusterwiz.core.terraform import PlanResult
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    render = subparsers.add_parser("render", help="register a cluster.yaml and write its Terraform")
+    render.add_argument("--config", required=True, metavar="FILE", help="the cluster spec (cluster.yaml)")
+    render.set_defaults(handler=run_render)
+
+    plan = subparsers.add_parser("plan", help="show what apply would create or change")
+    plan.add_argument("name", help="cluster name")
+    plan.add_argument("--force", action="store_true", help="plan even when pre-flight checks find errors")
+    plan.set_defaults(handler=run_plan)
+
+    apply = subparsers.add_parser("apply", help="create or update the cluster in AWS")
+    apply.add_argument("name", help="cluster name")
+    apply.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    apply.add_argument("--force", action="store_true", help="apply even when pre-flight checks find errors")
+    apply.set_defaults(handler=run_apply)
+
+    output = subparsers.add_parser("output", help="show the cluster's outputs (head node address, ...)")
+    output.add_argument("name", help="cluster name")
+    output.set_defaults(handler=run_output)
+
+    destroy = subparsers.add_parser("destroy", help="remove everything the cluster created from AWS")
+    destroy.add_argument("name", help="cluster name")
+    destroy.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    destroy.set_defaults(handler=run_destroy)
+
+    listing = subparsers.add_parser("list", help="list the clusters clusterwiz knows")
+    listing.set_defaults(handler=run_list)
+
+    locate = subparsers.add_parser("locate", help="show where clusterwiz keeps its files")
+    locate.set_defaults(handler=run_locate)
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=False, highlight=False)
+
+
+def _workspace(settings: Settings) -> Workspace:
+    from clusterwiz.core.lifecycle import Workspace
+
+    return Workspace.open(settings)
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, sort_keys=True, default=str))
+
+
+def run_render(args: argparse.Namespace, settings: Settings) -> int:
+    from clusterwiz.core.lifecycle import render_cluster
+    from clusterwiz.core.spec import ClusterSpec
+
+    spec = ClusterSpec.load(args.config)
+    record, rendered = render_cluster(_workspace(settings), spec)
+    if settings.json:
+        _print_json({"name": record.name, "workdir": str(record.workdir), "files": sorted(rendered.files)})
+    else:
+        _console().print(f"Rendered cluster [bold]{record.name}[/] into {record.workdir}\n"
+                         f"Next: [bold]clusterwiz plan {record.name}[/]")
+    return 0
+
+
+def _events_display(settings: Settings, title: str, plan: PlanResult | None = None):
+    from clusterwiz.progress import JsonEvents, TerminalProgress
+
+    total = plan.summary.total if plan and plan.summary else None
+    return JsonEvents() if settings.json else TerminalProgress(_console(), title, total)
+
+
+def _report_findings(findings, settings: Settings) -> None:
+    if settings.json or not findings:
+        return
+    console = _console()
+    for finding in findings:
+        style = {"error": "red", "warning": "yellow"}.get(finding.level, "dim")
+        console.print(f"[{style}]{finding.level}[/] {finding.field}: {finding.message} Fix: {finding.fix}",
+                      markup=True, highlight=False)
+
+
+def _plan(workspace: Workspace, name: str, force: bool, destroy: bool, settings: Settings, runner) -> PlanResult:
+    from clusterwiz.core.lifecycle import check_preflight
+
+    if not destroy:
+        _report_findings(check_preflight(workspace, workspace.registry.get(name).spec, force), settings)
+    with _events_display(settings, "destroy plan" if destroy else "plan") as display:
+        return runner.plan(on_event=display, destroy=destroy)
+
+
+def _summary_line(plan: PlanResult) -> str:
+    from clusterwiz.progress import describe_summary
+
+    return describe_summary(plan.summary) if plan.summary else "no changes"
+
+
+def run_plan(args: argparse.Namespace, settings: Settings) -> int:
+    from clusterwiz.core.lifecycle import terraform_session
+
+    workspace = _workspace(settings)
+    with terraform_session(workspace, args.name) as (_record, runner):
+        plan = _plan(workspace, args.name, args.force, False, settings, runner)
+        plan.plan_file.unlink(missing_ok=True)
+    if not settings.json:
+        _console().print(f"Plan: {_summary_line(plan)}. Run [bold]clusterwiz apply {args.name}[/] to make it so.")
+    return 0
+
+
+def _confirm(question: str, assume_yes: bool) -> None:
+    from clusterwiz.core.errors import ClusterwizError
+
+    if assume_yes:
+        return
+    if not sys.stdin.isatty():
+        raise ClusterwizError(f"{question} needs confirmation, and there is no terminal to ask; pass --yes")
+    answer = input(f"{question} [y/N] ").strip().lower()
+    if answer not in ("y", "yes"):
+        raise ClusterwizError("nothing was changed: you did not confirm")
+
+
+def run_apply(args: argparse.Namespace, settings: Settings) -> int:
+    from clusterwiz.core.lifecycle import apply_plan, terraform_session
+
+    workspace = _workspace(settings)
+    with terraform_session(workspace, args.name) as (record, runner):
+        plan = _plan(workspace, args.name, args.force, False, settings, runner)
+        if not plan.has_changes:
+            plan.plan_file.unlink(missing_ok=True)
+            if not settings.json:
+                _console().print(f"Cluster {args.name} is up to date; nothing to apply.")
+            return 0
+        try:
+            _confirm(f"Apply {_summary_line(plan)} to cluster {args.name}?", args.yes or settings.json)
+        except BaseException:
+            plan.plan_file.unlink(missing_ok=True)
+            raise
+        with _events_display(settings, "apply", plan) as display:
+            result = apply_plan(workspace, record, runner, plan, on_event=display)
+    if not settings.json:
+        _print_outputs(result.outputs)
+    return 0
+
+
+def _print_outputs(outputs: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    table = Table(title="Cluster outputs", show_header=False, box=None)
+    for name, value in sorted(outputs.items()):
+        shown = json.dumps(value) if isinstance(value, dict | list) else str(value)
+        table.add_row(name, shown)
+    _console().print(table)
+
+
+def run_output(args: argparse.Namespace, settings: Settings) -> int:
+    from clusterwiz.core.lifecycle import cluster_outputs
+
+    outputs = cluster_outputs(_workspace(settings), args.name)
+    if settings.json:
+        _print_json(outputs)
+    else:
+        _print_outputs(outputs)
+    return 0
+
+
+def run_destroy(args: argparse.Namespace, settings: Settings) -> int:
+    from clusterwiz.core.errors import ClusterwizError
+    from clusterwiz.core.lifecycle import apply_plan, leftovers, terraform_session
+
+    workspace = _workspace(settings)
+    with terraform_session(workspace, args.name) as (record, runner):
+        plan = _plan(workspace, args.name, True, True, settings, runner)
+        if plan.has_changes:
+            try:
+                _confirm(f"Destroy cluster {args.name} ({_summary_line(plan)})?", args.yes or settings.json)
+            except BaseException:
+                plan.plan_file.unlink(missing_ok=True)
+                raise
+            with _events_display(settings, "destroy", plan) as display:
+                apply_plan(workspace, record, runner, plan, on_event=display)
+        else:
+            plan.plan_file.unlink(missing_ok=True)
+    remaining = leftovers(workspace, record.spec)
+    if remaining:
+        listing = "\n".join(f"  - {arn}" for arn in remaining)
+        raise ClusterwizError(f"cluster {args.name} was destroyed, but these resources tagged with it remain "
+                              f"(and may still bill):\n{listing}\nRemove them in the AWS console, then run "
+                              f"`clusterwiz destroy {args.name}` again to forget the cluster.")
+    workspace.registry.remove(args.name)
+    if settings.json:
+        _print_json({"name": args.name, "destroyed": True, "leftovers": []})
+    else:
+        _console().print(f"Cluster {args.name} is gone: nothing tagged with it is left in AWS.")
+    return 0
+
+
+def run_list(args: argparse.Namespace, settings: Settings) -> int:
+    from rich.table import Table
+
+    from clusterwiz.core.registry import Registry
+
+    registry = Registry(settings.home, area="sandbox" if settings.sandbox else "aws")
+    rows = [
+        {"name": record.name, "region": record.spec.region, "status": record.metadata.status,
+         "resources": record.managed_resources(), "updated": record.metadata.updated}
+        for record in registry.records()
+    ]
+    if settings.json:
+        _print_json(rows)
+        return 0
+    if not rows:
+        _console().print("No clusters yet. Create one with [bold]clusterwiz[/] (the wizard) or "
+                         "[bold]clusterwiz render --config cluster.yaml[/].")
+        return 0
+    table = Table("name", "region", "status", "resources", "updated")
+    for row in rows:
+        table.add_row(row["name"], row["region"], row["status"], str(row["resources"]), row["updated"])
+    _console().print(table)
+    return 0
+
+
+def run_locate(args: argparse.Namespace, settings: Settings) -> int:
+    import shutil
+
+    from clusterwiz.core.assets import terraform_modules_dir, wizard_templates_dir
+    from clusterwiz.core.registry import Registry
+
+    registry = Registry(settings.home, area="sandbox" if settings.sandbox else "aws")
+    places = {
+        "home": str(settings.home),
+        "clusters": str(registry.root),
+        "terraform_modules": str(terraform_modules_dir()),
+        "wizard_templates": str(wizard_templates_dir()),
+        "terraform": shutil.which("terraform") or "not found on PATH",
+    }
+    if settings.json:
+        _print_json(places)
+    else:
+        for key, value in places.items():
+            print(f"{key:18} {value}")
+    return 0

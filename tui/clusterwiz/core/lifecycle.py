@@ -1,0 +1,150 @@
+"""The headless life of a cluster: render, plan, apply, outputs, destroy. The CLI and the app both call these."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from clusterwiz.core.errors import ClusterwizError
+from clusterwiz.core.events import Event
+from clusterwiz.core.registry import ClusterRecord, Registry
+from clusterwiz.core.settings import Settings
+from clusterwiz.core.spec import ClusterSpec
+
+if TYPE_CHECKING:
+    from clusterwiz.core.aws.catalog import Catalog
+    from clusterwiz.core.aws.session import AwsSession
+    from clusterwiz.core.render import RenderedCluster
+    from clusterwiz.core.terraform import ApplyResult, PlanResult, TerraformRunner
+    from clusterwiz.core.validate import Finding
+
+EventCallback = Callable[[Event], None]
+TERRAFORM_LOG = "terraform"
+
+
+class PreflightBlocked(ClusterwizError):
+    """Pre-flight checks found errors; the cluster would fail to create."""
+
+    def __init__(self, name: str, findings: Sequence[Finding]):
+        self.findings = list(findings)
+        lines = "\n".join(f"  - {f.field}: {f.message} Fix: {f.fix}" for f in findings if f.level == "error")
+        super().__init__(f"cluster {name!r} would fail to create:\n{lines}\n"
+                         "Fix these in cluster.yaml (then `clusterwiz render --config cluster.yaml`), or pass "
+                         "--force to try anyway.")
+
+
+@dataclass
+class Workspace:
+    """Everything a lifecycle operation needs, built once per command from the settings."""
+
+    settings: Settings
+    registry: Registry
+    session: AwsSession
+    catalog: Catalog
+
+    @classmethod
+    def open(cls, settings: Settings) -> Workspace:
+        from clusterwiz.core.aws.catalog import Catalog
+        from clusterwiz.core.aws.session import AwsSession
+
+        session = AwsSession.from_settings(settings)
+        area = "sandbox" if settings.sandbox else "aws"
+        return cls(settings=settings, registry=Registry(settings.home, area=area), session=session,
+                   catalog=Catalog(session, cache_dir=settings.home / "cache"))
+
+    def terraform_environment(self) -> dict[str, str]:
+        """The caller's environment, plus the profile and endpoint chosen by option, for Terraform's provider."""
+        env = dict(os.environ)
+        if self.settings.profile:
+            env["AWS_PROFILE"] = self.settings.profile
+        if self.settings.endpoint_url:
+            env["AWS_ENDPOINT_URL"] = self.settings.endpoint_url
+        return env
+
+    def runner(self, record: ClusterRecord) -> TerraformRunner:
+        from clusterwiz.core.terraform import TerraformRunner
+
+        return TerraformRunner(record.workdir, record.log_file(TERRAFORM_LOG), env=self.terraform_environment())
+
+
+def render_cluster(workspace: Workspace, spec: ClusterSpec) -> tuple[ClusterRecord, RenderedCluster]:
+    """Register (or update) the cluster and write its Terraform working directory."""
+    from clusterwiz.core.render import render_workdir
+    from clusterwiz.core.resolve import resolve
+
+    registry = workspace.registry
+    record = registry.save_spec(spec) if registry.exists(spec.name) else registry.create(spec)
+    resolved = resolve(spec, workspace.catalog)
+    with registry.lock(spec.name):
+        rendered = render_workdir(spec, resolved, record.workdir)
+    if record.metadata.status in ("new", "destroyed"):
+        record = registry.set_status(spec.name, "rendered")
+    return record, rendered
+
+
+def preflight(workspace: Workspace, spec: ClusterSpec) -> list[Finding]:
+    from clusterwiz.core.validate import validate
+
+    others = [name for name in workspace.registry.names() if name != spec.name]
+    return validate(spec, workspace.catalog, registry_names=others)
+
+
+def check_preflight(workspace: Workspace, spec: ClusterSpec, force: bool) -> list[Finding]:
+    from clusterwiz.core.validate import has_blocking
+
+    findings = preflight(workspace, spec)
+    if has_blocking(findings) and not force:
+        raise PreflightBlocked(spec.name, findings)
+    return findings
+
+
+@contextmanager
+def terraform_session(workspace: Workspace, name: str) -> Iterator[tuple[ClusterRecord, TerraformRunner]]:
+    """The cluster locked against other clusterwiz processes, with an initialised runner."""
+    record = workspace.registry.get(name)
+    if not (record.workdir / "main.tf").is_file():
+        raise ClusterwizError(f"cluster {name!r} has no Terraform yet; run `clusterwiz render --config "
+                              f"{record.spec_path}` first")
+    with workspace.registry.lock(name):
+        runner = workspace.runner(record)
+        if not (record.workdir / ".terraform").is_dir():
+            runner.init()
+        yield record, runner
+
+
+def apply_plan(workspace: Workspace, record: ClusterRecord, runner: TerraformRunner, plan: PlanResult,
+               on_event: EventCallback | None = None) -> ApplyResult:
+    """Apply exactly the planned changes; the registry records how it ended."""
+    from clusterwiz.core.terraform import TerraformInterrupted
+
+    try:
+        result = runner.apply(plan, on_event=on_event)
+    except TerraformInterrupted:
+        workspace.registry.set_status(record.name, "failed", error="interrupted during apply")
+        raise
+    except ClusterwizError as error:
+        workspace.registry.set_status(record.name, "failed", error=str(error).splitlines()[0])
+        raise
+    if plan.destroy:
+        workspace.registry.set_status(record.name, "destroyed")
+    else:
+        workspace.registry.set_status(record.name, "applied")
+    return result
+
+
+def cluster_outputs(workspace: Workspace, name: str) -> dict[str, Any]:
+    record = workspace.registry.get(name)
+    if record.managed_resources() == 0:
+        raise ClusterwizError(f"cluster {name!r} has not been applied, so it has no outputs yet; run "
+                              f"`clusterwiz apply {name}`")
+    return workspace.runner(record).output()
+
+
+def leftovers(workspace: Workspace, spec: ClusterSpec) -> list[str]:
+    """Everything in AWS still tagged with the cluster (terminated instances are gone, not left over)."""
+    from clusterwiz.core.aws.inventory import tagged_resources
+
+    return tagged_resources(workspace.session, spec.region, spec.name)

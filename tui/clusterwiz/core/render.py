@@ -1,0 +1,124 @@
+"""Render a cluster's self-contained Terraform working directory from its spec.
+
+The directory holds the root module (from wizard_templates/), the spec's values as terraform.tfvars
+(through core.hcl, the one encoder), the node agent archive, and a private copy of the bundled modules,
+so an upgrade of clusterwiz never changes a running cluster.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from clusterwiz import __version__
+from clusterwiz.core import hcl
+from clusterwiz.core.assets import terraform_modules_dir, wizard_templates_dir
+from clusterwiz.core.files import atomic_write_bytes, atomic_write_text
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+    from clusterwiz.core.resolve import ResolvedInputs
+    from clusterwiz.core.spec import ClusterSpec
+
+MODULES_DIR = "modules"
+NODE_AGENT_FILE = "node-agent.tar.gz"
+TEMPLATES = ("versions.tf", "backend.tf", "providers.tf", "main.tf", "variables.tf", "outputs.tf", "terraform.tfvars")
+OUTPUTS = (
+    "head_node_instance_id", "head_node_public_ip", "head_node_public_dns", "head_node_private_ip", "ssh_user",
+    "vpc_id", "subnet_id", "availability_zone", "security_group_ids", "queue_groups", "shared_volume_ids",
+    "created_volume_ids",
+)
+# Test files are for the modules' own `terraform test`, not for a cluster's working directory.
+_NOT_COPIED = shutil.ignore_patterns("tests", "*.tftest.hcl", ".terraform", ".terraform.lock.hcl", "README.md")
+
+
+@dataclass(frozen=True)
+class RenderedCluster:
+    workdir: Path
+    files: dict[str, str]
+
+
+def module_values(spec: ClusterSpec, resolved: ResolvedInputs) -> dict[str, Any]:
+    """The inputs of modules/cluster (its variables.tf is the contract), from the spec and what was resolved."""
+    network = spec.network
+    return {
+        "cluster_name": spec.name,
+        "os": spec.os,
+        "ami_id": resolved.ami_id,
+        "key_pair": spec.key_pair,
+        "network": {
+            "vpc_id": network.vpc_id,
+            "subnet_id": network.subnet_id,
+            "vpc_cidr": network.vpc_cidr,
+            "availability_zone": resolved.availability_zone if network.creates_vpc else None,
+        },
+        "ssh_cidr": resolved.ssh_cidr,
+        "head_node": spec.head_node.model_dump(),
+        "queues": [queue.model_dump() for queue in spec.queues],
+        "scaledown_idle_minutes": spec.scaledown_idle_minutes,
+        "shared_storage": [volume.model_dump() for volume in spec.shared_storage],
+        "tags": dict(spec.tags),
+    }
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    return Environment(
+        loader=FileSystemLoader(str(wizard_templates_dir())),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,  # HCL, not HTML: values are escaped by core.hcl before they reach a template
+    )
+
+
+def render_files(spec: ClusterSpec, resolved: ResolvedInputs) -> dict[str, str]:
+    """The root module's files, by name, without touching the disk (the review screen shows these)."""
+    values = module_values(spec, resolved)
+    inputs = list(values)
+    context = {
+        "version": __version__,
+        "cluster_name": spec.name,
+        "module_inputs": inputs,
+        "width": max(len(name) for name in [*inputs, "node_agent_archive"]),
+        "node_agent_file": NODE_AGENT_FILE,
+        "outputs": OUTPUTS,
+        "values": hcl.attributes({"region": spec.region, **values}).rstrip("\n"),
+    }
+    environment = _environment()
+    return {name: environment.get_template(f"{name}.j2").render(context) for name in TEMPLATES}
+
+
+def render_workdir(spec: ClusterSpec, resolved: ResolvedInputs, workdir: Path) -> RenderedCluster:
+    """Write the working directory; Terraform's own files there (.terraform, state) are left alone."""
+    from clusterwiz.core.node_agent import build_node_agent_archive
+
+    files = render_files(spec, resolved)
+    workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _replace_modules(workdir / MODULES_DIR)
+    atomic_write_bytes(workdir / NODE_AGENT_FILE, build_node_agent_archive())
+    for name, text in files.items():
+        atomic_write_text(workdir / name, text)
+    return RenderedCluster(workdir=workdir, files=files)
+
+
+def _replace_modules(target: Path) -> None:
+    """Swap in a fresh copy of the bundled modules in one rename, so a failure leaves the old copy whole."""
+    staging = Path(tempfile.mkdtemp(prefix=".modules-", dir=target.parent))
+    try:
+        shutil.copytree(terraform_modules_dir(), staging / MODULES_DIR, ignore=_NOT_COPIED)
+        if target.exists():
+            retired = staging / "retired"
+            os.replace(target, retired)
+        os.replace(staging / MODULES_DIR, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
