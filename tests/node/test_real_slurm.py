@@ -5,7 +5,7 @@ from __future__ import annotations
 from clusterwiz.node.generate import head_files
 from clusterwiz.node.params import ClusterParams
 from clusterwiz.node.slurm_conf import node_name, slurmd_arguments
-from tests.support.slurm import LocalSlurm
+from tests.support.slurm import LocalSlurm, static_slurm_conf
 
 
 def start_generated_controller(slurm: LocalSlurm, params: ClusterParams) -> None:
@@ -38,3 +38,11 @@ def test_a_job_for_an_empty_queue_waits_as_demand_instead_of_being_refused(
     job = slurm.submit("-p", "gpu-spot", "-N", "2", "--wrap", "true")
     assert slurm.job_state(job) == "PENDING"
     assert slurm.run("squeue", "-h", "-j", job, "-o", "%P|%D").strip() == "gpu-spot|2"
+
+
+def test_the_static_test_cluster_runs_a_job(slurm: LocalSlurm) -> None:
+    """The fixture's one-node cluster that other tests (the job runner) start from."""
+    slurm.start_controller(static_slurm_conf(slurm.layout))
+    slurm.start_node("localhost", [])
+    job = slurm.submit("--wrap", "true")
+    slurm.wait_for_job(job, "COMPLETED")

@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from clusterwiz.node.layout import Layout
+from clusterwiz.node.slurm_conf import controller_lines
 from tests.support.moto_server import free_port
 
 DAEMONS = ("munged", "slurmctld", "slurmd", "sbatch", "squeue", "scontrol", "sinfo")
@@ -58,26 +59,7 @@ def test_layout(root: Path) -> Layout:
 
 def static_slurm_conf(layout: Layout, partition: str = "debug", node: str = "localhost") -> str:
     """A minimal cluster: one static node on this host in one partition."""
-    lines = [
-        "ClusterName=clusterwiz-test",
-        f"SlurmctldHost={node}(127.0.0.1)",
-        f"SlurmctldPort={layout.slurmctld_port}",
-        f"SlurmdPort={layout.slurmd_port}",
-        "SlurmUser=root",
-        "AuthType=auth/munge",
-        f"AuthInfo=socket={layout.munge_socket}",
-        f"StateSaveLocation={layout.state_dir}",
-        f"SlurmdSpoolDir={layout.spool_dir}/%n",
-        f"SlurmctldPidFile={layout.pid_dir}/slurmctld.pid",
-        f"SlurmdPidFile={layout.pid_dir}/slurmd-%n.pid",
-        f"SlurmctldLogFile={layout.log_dir}/slurmctld.log",
-        f"SlurmdLogFile={layout.log_dir}/slurmd-%n.log",
-        "ProctrackType=proctrack/linuxproc",
-        "TaskPlugin=task/none",
-        "SelectType=select/cons_tres",
-        "SelectTypeParameters=CR_Core",
-        "SchedulerParameters=batch_sched_delay=0,sched_interval=2",
-        "DependencyParameters=kill_invalid_depend",
+    lines = controller_lines("clusterwiz-test", layout, node, "127.0.0.1") + [
         f"NodeName={node} NodeAddr=127.0.0.1 CPUs={os.cpu_count() or 1} State=UNKNOWN",
         f"PartitionName={partition} Nodes={node} Default=YES MaxTime=INFINITE State=UP",
     ]

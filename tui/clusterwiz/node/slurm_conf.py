@@ -22,11 +22,10 @@ def nodeset_name(queue: str) -> str:
     return "ns_" + queue.replace("-", "_")
 
 
-def render_slurm_conf(params: ClusterParams, layout: Layout, controller_host: str, controller_addr: str) -> str:
-    max_nodes = sum(queue.max_nodes for queue in params.queues)
-    lines: list[str] = [
-        "# Written by clusterwiz at boot from /opt/clusterwiz/params.json; rewritten on every bootstrap.",
-        f"ClusterName={params.cluster_name}",
+def controller_lines(cluster_name: str, layout: Layout, controller_host: str, controller_addr: str) -> list[str]:
+    """Where the controller is and where every daemon keeps its files: the part any cluster shares."""
+    lines = [
+        f"ClusterName={cluster_name}",
         f"SlurmctldHost={controller_host}({controller_addr})",
         f"SlurmctldPort={layout.slurmctld_port}",
         f"SlurmdPort={layout.slurmd_port}",
@@ -35,7 +34,7 @@ def render_slurm_conf(params: ClusterParams, layout: Layout, controller_host: st
     ]
     if layout.munge_socket:
         lines.append(f"AuthInfo=socket={layout.munge_socket}")
-    lines += [
+    return lines + [
         f"StateSaveLocation={layout.state_dir}",
         f"SlurmdSpoolDir={layout.spool_dir}/%n",
         f"SlurmctldPidFile={layout.pid_dir}/slurmctld.pid",
@@ -48,8 +47,15 @@ def render_slurm_conf(params: ClusterParams, layout: Layout, controller_host: st
         "SelectTypeParameters=CR_Core",
         f"SchedulerParameters={SCHEDULER_PARAMETERS}",
         "DependencyParameters=kill_invalid_depend",
+    ]
+
+
+def render_slurm_conf(params: ClusterParams, layout: Layout, controller_host: str, controller_addr: str) -> str:
+    lines = ["# Written by clusterwiz at boot from /opt/clusterwiz/params.json; rewritten on every bootstrap."]
+    lines += controller_lines(params.cluster_name, layout, controller_host, controller_addr)
+    lines += [
         # Nodes come and go with the fleet: they register themselves (slurmd -Z) up to this many.
-        f"MaxNodeCount={max_nodes}",
+        f"MaxNodeCount={sum(queue.max_nodes for queue in params.queues)}",
         "TreeWidth=65533",
         "ReturnToService=2",
         # A node lost with its instance (spot interruption) is noticed within a minute; its jobs requeue.
