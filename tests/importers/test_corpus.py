@@ -67,3 +67,22 @@ def test_every_yaml_value_is_in_the_report(path):
     result = import_config(path, ImportOptions(region="eu-west-2"))
     _, leaves = load_yaml(path.read_text(), path)
     assert set(leaves) - {item.source for item in result.report.items} == set()
+
+
+SUCCESSFUL = [p for p in corpus_files() if p.name not in NEEDS_THE_USER]
+
+
+@pytest.mark.parametrize("path", SUCCESSFUL, ids=_ids(SUCCESSFUL))
+def test_imported_spec_round_trips_through_cluster_yaml(path):
+    from clusterwiz.core.errors import SpecError
+    from clusterwiz.core.spec import ClusterSpec
+
+    spec = import_config(path, ImportOptions(region="eu-west-2")).spec
+    try:
+        assert ClusterSpec.from_yaml(spec.to_yaml()) == spec
+    except SpecError as error:
+        # Known: ClusterSpec.to_yaml writes the default vpc_cidr next to vpc_id, which its own rule
+        # rejects; reported to the lead (core/spec.py is not the importer's to change).
+        if spec.network.vpc_id and "vpc_cidr: applies only to a VPC clusterwiz creates" in str(error):
+            pytest.xfail("ClusterSpec.to_yaml writes vpc_cidr with vpc_id")
+        raise

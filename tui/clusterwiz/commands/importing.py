@@ -74,5 +74,6 @@ def _print_report(report: ImportReport, settings: Settings, written) -> None:
         return
     decisions = sum(1 for item in report.items if item.status == "decision")
     console.print(f"Wrote [bold]{written}[/]." + (f" {decisions} item(s) need your decision: see 'decision' "
-                                                  "rows above." if decisions else ""), highlight=False)
-    console.print(f"Next: review it, then [bold]clusterwiz render --config {written}[/]", highlight=False)
+                                                  "rows above." if decisions else ""), highlight=False, soft_wrap=True)
+    console.print(f"Next: review it, then [bold]clusterwiz render --config {written}[/]", highlight=False,
+                  soft_wrap=True)
