@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from clusterwiz.core.importers.ini_reader import IniDocument, IniSection
 from clusterwiz.core.importers.problems import ImportFailed
+from clusterwiz.core.importers.references import referenced_sections
 from clusterwiz.core.importers.report import ImportReport
 from clusterwiz.core.importers.source import SourceKey
 from clusterwiz.core.importers.spec_draft import ImportOptions, QueueSource, SpecDraft, VolumeSource
@@ -167,22 +168,7 @@ class ParallelCluster2Mapper:
     # -- sections ---------------------------------------------------------------------------------
 
     def _sections(self, key: SourceKey | None, kind: str) -> list[IniSection]:
-        """The sections a *_settings key names; a name without a section is reported and skipped."""
-        if key is None:
-            return []
-        found = []
-        missing = []
-        for label in split_list(key.value):
-            section = self.document.find(kind, label)
-            if section is None:
-                missing.append(label)
-            else:
-                self.used.add(id(section))
-                found.append(section)
-        if missing:
-            self.r.decision(key, None, f"names {', '.join(f'[{kind} {m}]' for m in missing)}, which the file does "
-                            "not define; skipped")
-        return found
+        return referenced_sections(self.document, self.r, key, kind, self.used)
 
     def _global_and_aws(self) -> None:
         global_section = self.document.find("global", None)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from clusterwiz.core.importers.ini_reader import IniDocument, IniSection, read_ini
 from clusterwiz.core.importers.problems import ImportFailed
+from clusterwiz.core.importers.references import referenced_sections
 from clusterwiz.core.importers.report import ImportReport
 from clusterwiz.core.importers.source import SourceKey
 from clusterwiz.core.importers.spec_draft import ImportOptions, QueueSource, SpecDraft, VolumeSource
@@ -236,20 +237,7 @@ class StarClusterMapper:
                                          max(nodes, 1)))
 
     def _sections(self, key: SourceKey | None, kind: str) -> list[IniSection]:
-        if key is None:
-            return []
-        found, missing = [], []
-        for label in split_list(key.value):
-            section = self.document.find(kind, label)
-            if section is None:
-                missing.append(label)
-            else:
-                self.used.add(id(section))
-                found.append(section)
-        if missing:
-            self.r.decision(key, None, f"names {', '.join(f'[{kind} {m}]' for m in missing)}, which the file does "
-                            "not define (is it in an INCLUDEd file?); skipped")
-        return found
+        return referenced_sections(self.document, self.r, key, kind, self.used, " (is it in an INCLUDEd file?)")
 
     def _volumes(self, key: SourceKey | None) -> None:
         sections = self._sections(key, "volume")
