@@ -63,6 +63,7 @@ resource "aws_launch_template" "queue" {
     ebs {
       encrypted             = true
       volume_type           = "gp3"
+      volume_size           = var.root_volume_gib
       delete_on_termination = true
     }
   }

@@ -85,6 +85,17 @@ variable "region" {
   }
 }
 
+variable "root_volume_gib" {
+  description = "Size of each compute node's encrypted root volume in GiB (OS, Slurm and local scratch)."
+  type        = number
+  default     = 40
+
+  validation {
+    condition     = var.root_volume_gib >= 8 && var.root_volume_gib <= 16384
+    error_message = "root_volume_gib must be between 8 and 16384."
+  }
+}
+
 variable "queues" {
   description = "Slurm partitions; each gets a launch template and an auto scaling group named <cluster>-<queue>."
   type = list(object({

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from tests.support.module_workspace import bundled_module_names, copy_modules, terraform
 
 pytestmark = pytest.mark.terraform
