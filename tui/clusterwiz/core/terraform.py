@@ -222,7 +222,7 @@ class TerraformRunner:
                 done = subprocess.run(list(argv), cwd=self.workdir, env=self.env, capture_output=True,
                                       text=True, umask=RUN_UMASK, check=False)
             except FileNotFoundError as exc:
-                raise TerraformError(f"Terraform is not installed (no {argv[0]!r} found); {INSTALL_HINT}") from exc
+                raise _not_installed(argv[0]) from exc
             log.write(done.stdout)
             log.write(done.stderr)
             log.write(f"=== exit code {done.returncode}\n")
@@ -280,7 +280,7 @@ class TerraformRunner:
                     argv, cwd=self.workdir, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL, text=True, bufsize=1, umask=RUN_UMASK, process_group=0)
             except FileNotFoundError as exc:
-                raise TerraformError(f"Terraform is not installed (no {argv[0]!r} found); {INSTALL_HINT}") from exc
+                raise _not_installed(argv[0]) from exc
             return self._process
 
     def _kill(self, process: subprocess.Popen[str]) -> None:
@@ -429,6 +429,10 @@ def _log_header(log: IO[str], argv: Sequence[str], workdir: Path) -> None:
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     log.write(f"=== {stamp} {' '.join(argv)} (in {workdir})\n")
     log.flush()
+
+
+def _not_installed(binary: str) -> TerraformError:
+    return TerraformError(f"Terraform is not installed (no {binary!r} found); {INSTALL_HINT}")
 
 
 def _parse_version(text: str) -> tuple[int, int, int] | None:
