@@ -17,6 +17,7 @@ data "aws_ami" "node" {
 }
 
 resource "aws_launch_template" "queue" {
+  #checkov:skip=CKV_AWS_88:nodes reach package mirrors through a public address (no NAT); the intra group admits no outside traffic
   for_each = local.queues
 
   name                   = "${var.cluster_name}-${each.key}"

@@ -4,6 +4,7 @@ locals {
 
 # Inline rules: the group is replaced whole, and every rule is visible in one place.
 resource "aws_security_group" "head" {
+  #checkov:skip=CKV2_AWS_5:attached to the head node by the head_node module
   #checkov:skip=CKV_AWS_382:the head node installs packages and calls AWS APIs on any address; there is no proxy
   name_prefix = "${var.cluster_name}-head-"
   description = "clusterwiz ${var.cluster_name}: SSH to the head node from ${var.ssh_cidr} only"
@@ -33,6 +34,7 @@ resource "aws_security_group" "head" {
 }
 
 resource "aws_security_group" "intra" {
+  #checkov:skip=CKV2_AWS_5:attached to every node by the head_node and compute_fleet modules
   #checkov:skip=CKV_AWS_382:nodes install packages and call AWS APIs on any address; there is no proxy
   name_prefix = "${var.cluster_name}-intra-"
   description = "clusterwiz ${var.cluster_name}: all traffic between the cluster's nodes (Slurm, NFS, MPI)"

@@ -30,6 +30,7 @@ data "aws_ebs_volume" "existing" {
 }
 
 resource "aws_ebs_volume" "new" {
+  #checkov:skip=CKV_AWS_3:encrypted defaults to true; cluster.yaml may turn it off per volume on purpose
   #checkov:skip=CKV_AWS_189:the AWS-managed EBS key encrypts at rest without a billed customer key
   for_each = local.new_volumes
 
