@@ -145,7 +145,7 @@ class TerraformRunner:
         if values is None:  # python-terraform's way of saying the command failed
             raise TerraformRunFailed(f"terraform output failed in {self.workdir}; the full output is in "
                                      f"{self.log_file}", "output", 1)
-        return {name: body["value"] for name, body in (values or {}).items()}
+        return {name: body["value"] for name, body in values.items()}
 
     def plan(self, on_event: EventCallback | None = None, destroy: bool = False,
              plan_file: Path | None = None) -> PlanResult:
