@@ -25,9 +25,15 @@ def settings(moto: str, tmp_path: Path) -> Settings:
     return Settings(home=tmp_path / "home", region=REGION, endpoint_url=moto)
 
 
+@pytest.fixture(scope="session")
+def catalog_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Instance types and offerings are the same in every test's moto account: look them up once."""
+    return tmp_path_factory.mktemp("catalog-cache")
+
+
 @pytest.fixture
-def catalog(settings: Settings) -> Iterator[Catalog]:
-    catalog = Catalog(AwsSession.from_settings(settings), cache_dir=settings.home / "cache")
+def catalog(settings: Settings, catalog_cache: Path) -> Iterator[Catalog]:
+    catalog = Catalog(AwsSession.from_settings(settings), cache_dir=catalog_cache)
     yield catalog
     catalog.close()
 

@@ -41,16 +41,15 @@ def _run_answers(path: str, settings: Any) -> int:
 
     import yaml
 
-    from clusterwiz.core.errors import SpecError
     from clusterwiz.core.newcluster import catalog_for, new_context, registry_for, save_new_cluster
-    from clusterwiz.core.steps import answers_from_mapping
+    from clusterwiz.core.steps import AnswersError, answers_from_mapping
 
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise SpecError(path, ["the answers file does not exist; check the path"]) from None
+        raise AnswersError(path, ["the file does not exist; check the path"]) from None
     except yaml.YAMLError as error:
-        raise SpecError(path, [f"not valid YAML ({error}); check the indentation and quoting"]) from None
+        raise AnswersError(path, [f"not valid YAML ({error}); check the indentation and quoting"]) from None
     catalog, registry = catalog_for(settings), registry_for(settings)
     state = answers_from_mapping(data, new_context(settings, catalog, registry), path)
     record = save_new_cluster(state, registry, catalog.session)

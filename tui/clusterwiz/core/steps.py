@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import ValidationError
 
 from clusterwiz.core.aws.pricing import load_snapshot
-from clusterwiz.core.errors import ClusterwizError, SpecError
+from clusterwiz.core.errors import ClusterwizError
 from clusterwiz.core.spec import (
     EBS_SIZE_LIMITS,
     NAME_PATTERN,
@@ -191,9 +191,7 @@ def _instance_type_choices(context: Context, item: Item) -> list[Choice]:
     offered = context.catalog.offerings(region)
     prices = load_snapshot()
     choices = []
-    for info in sorted(context.catalog.instance_types(region), key=lambda i: (i.vcpus, i.memory_mib, i.name)):
-        if not info.current_generation:
-            continue
+    for info in context.catalog.instance_types(region):
         disabled = None
         if architecture and architecture not in info.architectures:
             disabled = (f"{info.name} is {'/'.join(info.architectures)} but the chosen image is {architecture}; "
@@ -226,8 +224,9 @@ def pick_allowed(value: Any, choices: list[Choice], what: str) -> str | None:
     by_value = {c.value: c for c in choices}
     chosen = by_value.get(value)
     if chosen is None:
-        offered = ", ".join(c.value for c in choices if c.disabled is None)[:300]
-        return f"{value!r} is not one of the {what} offered here; pick one of: {offered or '(none available)'}"
+        offered = [c.value for c in choices if c.disabled is None]
+        listed = ", ".join(offered[:12]) + (f" (and {len(offered) - 12} more)" if len(offered) > 12 else "")
+        return f"{value!r} is not one of the {what} offered here; pick one of: {listed or '(none available)'}"
     return chosen.disabled
 
 
@@ -373,7 +372,7 @@ def _zone_choices(context: Context, item: Item) -> list[Choice]:
             for z in context.catalog.availability_zones(context.region)]
 
 
-MIN_FREE_SUBNET_IPS = 8
+MIN_FREE_SUBNET_IPS = 16  # head node + a few compute nodes; a /24 has 251
 
 
 def _subnet_choices(context: Context, item: Item) -> list[Choice]:
@@ -381,7 +380,8 @@ def _subnet_choices(context: Context, item: Item) -> list[Choice]:
     for s in context.catalog.subnets(context.region, item["vpc"]):
         disabled = None
         if s.free_ips < MIN_FREE_SUBNET_IPS:
-            disabled = f"{s.subnet_id} has only {s.free_ips} free addresses; pick a bigger subnet"
+            disabled = (f"{s.subnet_id} has only {s.free_ips} free addresses and every node needs one; pick a "
+                        "bigger subnet (a /24 has 251) or let clusterwiz create a VPC")
         choices.append(Choice(s.subnet_id, (s.subnet_id, s.availability_zone, s.cidr, str(s.free_ips),
                                             "yes" if s.public_ip_on_launch else "no", s.name or ""), disabled))
     return choices
@@ -971,25 +971,36 @@ class WizardState:
             self.answers[step.id] = step.read(spec)
 
 
+class AnswersError(ClusterwizError):
+    """An answers file (clusterwiz new --answers) holds an answer a step refuses; one line per problem."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{source} has answers the wizard cannot take; fix them and run again:\n{lines}")
+
+
 def answers_from_mapping(data: Any, context: Context, source: str) -> WizardState:
     """Run every step non-interactively from an answers file; fail with the step's own message."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise SpecError(source, ["the answers file must be a mapping of step ids (name:, region:, ...) to answers"])
+        raise AnswersError(source, ["the file must be a mapping of step ids (name:, region:, ...) to answers"])
     unknown = sorted(set(data) - set(STEPS_BY_ID))
     if unknown:
-        raise SpecError(source, [f"{key}: unknown step; known steps: {', '.join(STEPS_BY_ID)}" for key in unknown])
+        raise AnswersError(source, [f"{key}: unknown step; known steps: {', '.join(STEPS_BY_ID)}"
+                                    for key in unknown])
     state = WizardState(context)
     for step in STEPS:
         given = data.get(step.id)
         try:
             answer = _answer_from(step, given, context)
         except ValueError as error:
-            raise SpecError(source, [f"{step.id} ({step.title}): {error}"]) from None
+            raise AnswersError(source, [f"{step.id} ({step.title}): {error}"]) from None
         problems = check_answer(step, answer, context)
         if problems:
-            raise SpecError(source, [f"{step.id} ({step.title}): {p}" for p in problems])
+            raise AnswersError(source, [f"{step.id} ({step.title}): {p}" for p in problems])
         state.answer(step.id, answer)
     return state
 
@@ -1008,9 +1019,7 @@ def _answer_from(step: Step, given: Any, context: Context) -> Answer:
             items.append(default_item(step, context, entry, siblings=items))
         return items
     if not isinstance(given, dict):
-        if len(step.fields) != 1:
-            raise ValueError(f"give a mapping of {', '.join(f.id for f in step.fields)}")
-        given = {step.fields[0].id: given}
+        given = {step.fields[0].id: given}  # a plain value answers the step's first (main) field
     _reject_unknown(step, given)
     return default_item(step, context, given)
 
