@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-CORPUS = Path(os.environ.get("CLUSTERWIZ_CORPUS", "/work/shared/corpus"))
+CORPUS = Path(os.environ.get("CLUSTERWIZ_CORPUS", Path(__file__).resolve().parents[1] / "data" / "corpus"))
 GOLDEN = Path(__file__).parent / "golden"
 CONFIG_DIRS = ("pcluster2", "cfncluster", "starcluster", "pcluster3")
 

@@ -21,7 +21,7 @@ def test_v2_multi_queue_template_chosen_with_template_option():
     assert [q.name for q in spec.queues] == ["compute", "compute-long", "copy", "long"]
     assert spec.queues[0].instance_types == ["c5.4xlarge", "m5.4xlarge"]
     assert [q.capacity for q in spec.queues] == ["spot", "ondemand", "spot", "ondemand"]
-    assert spec.region == "ap-southeast-2" and spec.os == "al2023" and spec.ami_id is None
+    assert spec.region == "ap-southeast-2" and spec.os == "rocky9" and spec.ami_id is None
     assert spec.head_node.root_volume_gib == 45
     assert spec.network.vpc_id == "vpc-06daaa8ca8e5c853e"
     assert spec.network.subnet_id == "subnet-061d824f3056967b5"

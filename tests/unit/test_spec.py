@@ -204,3 +204,16 @@ def test_reserved_tags_are_refused():
 def test_snapshot_volume_takes_its_size_from_the_snapshot():
     spec = ClusterSpec.from_yaml(with_changes(shared_storage="[{mount_dir: /data, snapshot_id: snap-0123456789abcdef0}]"))
     assert spec.shared_storage[0].size_gib is None
+
+
+@pytest.mark.parametrize("os_name", ["ubuntu2204", "al2023"])
+def test_an_os_without_a_usable_slurm_is_refused_before_anything_boots(os_name):
+    [problem] = problems_of(with_changes(os=os_name))
+    assert problem.startswith("os:") and "not supported yet" in problem and "ubuntu2404 or rocky9" in problem
+
+
+def test_existing_network_round_trips_without_new_vpc_fields():
+    spec = ClusterSpec.from_yaml(with_changes(
+        network="{vpc_id: vpc-0123456789abcdef0, subnet_id: subnet-0123456789abcdef0, ssh_cidr: 10.1.0.0/16}"))
+    assert "vpc_cidr" not in spec.to_yaml()
+    assert ClusterSpec.from_yaml(spec.to_yaml()) == spec

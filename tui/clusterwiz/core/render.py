@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from clusterwiz.core.spec import ClusterSpec
 
 MODULES_DIR = "modules"
-NODE_AGENT_FILE = "node-agent.tar.gz"
+NODE_AGENT_FILE = "node-agent.tar.xz"
 TEMPLATES = ("versions.tf", "backend.tf", "providers.tf", "main.tf", "variables.tf", "outputs.tf", "terraform.tfvars")
 OUTPUTS = (
     "head_node_instance_id", "head_node_public_ip", "head_node_public_dns", "head_node_private_ip", "ssh_user",

@@ -28,6 +28,12 @@ from clusterwiz.core.errors import SpecError
 
 SPEC_VERSION = 1
 SUPPORTED_OS = ("ubuntu2404", "ubuntu2204", "al2023", "rocky9")
+# The node bootstrap needs Slurm >= 22.05 (dynamic nodes) from the OS's own repositories.
+UNSUPPORTED_OS = {
+    "ubuntu2204": "its Slurm (21.08) lacks the dynamic nodes clusterwiz's elastic queues need",
+    "al2023": "Amazon Linux 2023 has no Slurm package",
+}
+BOOTABLE_OS = tuple(name for name in SUPPORTED_OS if name not in UNSUPPORTED_OS)
 VOLUME_TYPES = ("gp3", "gp2", "io1", "io2", "st1", "sc1", "standard")
 IOPS_VOLUME_TYPES = ("gp3", "io1", "io2")
 THROUGHPUT_VOLUME_TYPES = ("gp3",)
@@ -158,6 +164,15 @@ class Network(_Model):
                              "give vpc_id"))
         _raise_if(problems)
         return self
+
+    @model_serializer(mode="wrap")
+    def _omit_new_vpc_fields(self, handler: Any) -> dict[str, Any]:
+        """With an existing VPC, the new-VPC fields are not written, so the output reads back as it was."""
+        data = handler(self)
+        if self.vpc_id:
+            data.pop("vpc_cidr", None)
+            data.pop("availability_zone", None)
+        return data
 
     @property
     def creates_vpc(self) -> bool:
@@ -336,6 +351,14 @@ class ClusterSpec(_Model):
     tags: dict[str, str] = Field(default_factory=dict, description="Extra tags on every resource")
 
     _check_ami = field_validator("ami_id")(_aws_id_checker("ami", "ami-0a1b2c3d4e5f67890"))
+
+    @field_validator("os")
+    @classmethod
+    def _check_os_supported(cls, value: str) -> str:
+        reason = UNSUPPORTED_OS.get(value)
+        if reason:
+            raise ValueError(f"{value} is not supported yet: {reason}; use os: {' or '.join(BOOTABLE_OS)}")
+        return value
 
     @field_validator("name")
     @classmethod

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 # Old OS name -> (clusterwiz OS, why it changed; None when it is the same OS).
 OS_MAP: dict[str, tuple[str, str | None]] = {
-    "alinux": ("al2023", "Amazon Linux (1) reached end of life; Amazon Linux 2023 is its successor"),
-    "alinux2": ("al2023", "Amazon Linux 2 reaches end of life; Amazon Linux 2023 is its successor"),
-    "alinux2023": ("al2023", None),
-    "al2023": ("al2023", None),
+    "alinux": ("rocky9", "Amazon Linux (1) reached end of life and Amazon Linux 2023 has no Slurm package; "
+                         "Rocky Linux 9 is the nearest supported OS"),
+    "alinux2": ("rocky9", "Amazon Linux 2 reaches end of life and Amazon Linux 2023 has no Slurm package; "
+                          "Rocky Linux 9 is the nearest supported OS"),
+    "alinux2023": ("rocky9", "Amazon Linux 2023 has no Slurm package; Rocky Linux 9 is the nearest supported OS"),
+    "al2023": ("rocky9", "Amazon Linux 2023 has no Slurm package; Rocky Linux 9 is the nearest supported OS"),
     "centos6": ("rocky9", "CentOS 6 reached end of life; Rocky Linux 9 is the nearest supported OS"),
     "centos7": ("rocky9", "CentOS 7 reached end of life; Rocky Linux 9 is the nearest supported OS"),
     "centos8": ("rocky9", "CentOS 8 reached end of life; Rocky Linux 9 is the nearest supported OS"),
@@ -15,11 +17,12 @@ OS_MAP: dict[str, tuple[str, str | None]] = {
     "rhel9": ("rocky9", "clusterwiz supports Rocky Linux 9, binary compatible with RHEL 9"),
     "rocky8": ("rocky9", "Rocky Linux 8 is not supported; Rocky Linux 9 is the nearest"),
     "rocky9": ("rocky9", None),
-    "ubuntu1404": ("ubuntu2204", "Ubuntu 14.04 reached end of life; Ubuntu 22.04 is the nearest supported LTS"),
-    "ubuntu1604": ("ubuntu2204", "Ubuntu 16.04 reached end of life; Ubuntu 22.04 is the nearest supported LTS"),
-    "ubuntu1804": ("ubuntu2204", "Ubuntu 18.04 reached end of life; Ubuntu 22.04 is the nearest supported LTS"),
-    "ubuntu2004": ("ubuntu2204", "Ubuntu 20.04 reached end of life; Ubuntu 22.04 is the nearest supported LTS"),
-    "ubuntu2204": ("ubuntu2204", None),
+    "ubuntu1404": ("ubuntu2404", "Ubuntu 14.04 reached end of life; Ubuntu 24.04 is the nearest supported LTS"),
+    "ubuntu1604": ("ubuntu2404", "Ubuntu 16.04 reached end of life; Ubuntu 24.04 is the nearest supported LTS"),
+    "ubuntu1804": ("ubuntu2404", "Ubuntu 18.04 reached end of life; Ubuntu 24.04 is the nearest supported LTS"),
+    "ubuntu2004": ("ubuntu2404", "Ubuntu 20.04 reached end of life; Ubuntu 24.04 is the nearest supported LTS"),
+    "ubuntu2204": ("ubuntu2404", "Ubuntu 22.04's Slurm (21.08) lacks dynamic nodes; Ubuntu 24.04 is the nearest "
+                                 "supported LTS"),
     "ubuntu2404": ("ubuntu2404", None),
 }
 

@@ -159,7 +159,7 @@ class SpecDraft:
             self.data["os"] = DEFAULT_OS
             self._os_changed = True
             r.decision(key, "os", f"{key.value!r} is not an OS clusterwiz knows; using {DEFAULT_OS} — choose "
-                       "one of ubuntu2404, ubuntu2204, al2023, rocky9")
+                       "ubuntu2404 or rocky9")
             return
         os_name, why = OS_MAP[value]
         self.data["os"] = os_name

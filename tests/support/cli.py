@@ -1,0 +1,28 @@
+"""Run the real clusterwiz command as a user would, in a subprocess with the test's environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+TUI_DIR = Path(__file__).resolve().parents[2] / "tui"
+
+
+def clusterwiz(home: Path, *args: str, timeout: float = 600, check: bool = True,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, **(env or {}), "CLUSTERWIZ_HOME": str(home), "COLUMNS": "200"}
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TUI_DIR), environment.get("PYTHONPATH")]))
+    result = subprocess.run([sys.executable, "-m", "clusterwiz", *args], env=environment, capture_output=True,
+                            text=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL)
+    if check and result.returncode != 0:
+        raise AssertionError(f"clusterwiz {' '.join(args)} exited {result.returncode}\nstdout:\n{result.stdout}\n"
+                             f"stderr:\n{result.stderr}")
+    return result
+
+
+def clusterwiz_json(home: Path, *args: str, **kwargs: Any) -> Any:
+    return json.loads(clusterwiz(home, "--json", *args, **kwargs).stdout)
