@@ -31,7 +31,7 @@ UNTAGGABLE = {"aws_route", "aws_route_table_association", "aws_volume_attachment
 
 def tiny_agent_archive() -> str:
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+    with tarfile.open(fileobj=buffer, mode="w:xz") as archive:
         script = b"#!/bin/sh\nexit 0\n"
         info = tarfile.TarInfo("bootstrap.sh")
         info.size, info.mode = len(script), 0o755
