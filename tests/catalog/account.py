@@ -38,8 +38,8 @@ class Account:
     own_arm_image: str = ""
 
 
-def add_image(ami_id: str, name: str, owner: str, architecture: str, created: str,
-              public: bool = True, region: str = REGION) -> str:
+def add_image(ami_id: str, name: str, owner: str, architecture: str, created: str, public: bool = True,
+              state: str = "available", root_device_type: str = "ebs", region: str = REGION) -> str:
     """Place an AMI in moto's EC2 backend: public ones owned by a publisher (Canonical, Rocky), or our own.
 
     No AWS API can create an image owned by someone else (and moto's RegisterImage ignores the
@@ -51,7 +51,7 @@ def add_image(ami_id: str, name: str, owner: str, architecture: str, created: st
     backend = ec2_backends[ACCOUNT][region]
     backend.amis[ami_id] = Ami(
         backend, ami_id, name=name, owner_id=owner, public=public,
-        architecture=architecture, virtualization_type="hvm", root_device_type="ebs",
+        architecture=architecture, virtualization_type="hvm", root_device_type=root_device_type, state=state,
         root_device_name="/dev/sda1", creation_date=datetime.fromisoformat(created).replace(tzinfo=UTC),
     )
     return ami_id
@@ -128,3 +128,10 @@ def _volume(ec2, zone: str, size: int, volume_type: str, name: str) -> str:
     return ec2.create_volume(AvailabilityZone=zone, Size=size, VolumeType=volume_type, Encrypted=True,
                              TagSpecifications=[{"ResourceType": "volume",
                                                  "Tags": [{"Key": "Name", "Value": name}]}])["VolumeId"]
+
+
+def set_snapshot_state(snapshot_id: str, state: str, region: str = REGION) -> None:
+    """moto completes snapshots at once; a real one stays 'pending' for minutes."""
+    from moto.ec2.models import ec2_backends
+
+    ec2_backends[ACCOUNT][region].snapshots[snapshot_id].status = state

@@ -17,8 +17,14 @@ def account(moto: str) -> Account:
     return build_account()
 
 
+@pytest.fixture(scope="session")
+def shared_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Instance types and offerings never change in moto: one disk cache saves each test parsing them."""
+    return tmp_path_factory.mktemp("catalog-cache")
+
+
 @pytest.fixture
-def catalog(moto: str, tmp_path: Path) -> Iterator[Catalog]:
-    catalog = Catalog(AwsSession(region=REGION), cache_dir=tmp_path / "cache")
+def catalog(moto: str, shared_cache_dir: Path) -> Iterator[Catalog]:
+    catalog = Catalog(AwsSession(region=REGION), cache_dir=shared_cache_dir)
     yield catalog
     catalog.close()

@@ -74,7 +74,8 @@ def validate(spec: ClusterSpec, catalog: Catalog, registry_names: Iterable[str] 
     else:
         catalog.prefetch("os_images", region=region)
     if spec.network.vpc_id:
-        catalog.prefetch("vpcs", "_all_subnets", region=region)
+        catalog.prefetch("vpc", region=region, vpc_id=spec.network.vpc_id)
+        catalog.prefetch("_all_subnets", region=region)
     if any(volume.volume_id for volume in spec.shared_storage):
         catalog.prefetch("volumes", region=region)
     for volume in spec.shared_storage:
@@ -270,7 +271,7 @@ def _check_network(ctx: _Context) -> Iterator[Finding]:
                       "IP as a.b.c.d/32 (leave ssh_cidr empty to use it automatically)")
     if not network.vpc_id:
         return
-    vpc = next((v for v in ctx.catalog.vpcs(ctx.region) if v.vpc_id == network.vpc_id), None)
+    vpc = ctx.catalog.vpc(ctx.region, network.vpc_id)
     if vpc is None:
         yield Finding("error", "VPC_NOT_FOUND", "network.vpc_id", f"{network.vpc_id} does not exist in "
                       f"{ctx.region}", "choose an existing VPC, or remove vpc_id to let clusterwiz create one")

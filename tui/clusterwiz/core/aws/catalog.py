@@ -122,24 +122,38 @@ class Catalog:
 
     # -- network ----------------------------------------------------------------------------------------
 
+    def _raw_vpcs(self, region: str) -> list[dict]:
+        return self._memo.get(("raw-vpcs", region), lambda: self._pages(
+            "ec2", region, "describe_vpcs", "Vpcs", "ec2:DescribeVpcs"))
+
+    def _vpc_dns(self, region: str, vpc_id: str) -> tuple[bool, bool]:
+        """(DNS support, DNS hostnames): two calls per VPC, so made only for VPCs someone looks at."""
+        def attribute(name: str) -> bool:
+            reply = self._call("ec2", region, "describe_vpc_attribute", "ec2:DescribeVpcAttribute",
+                               VpcId=vpc_id, Attribute=name)
+            return bool(reply[name[0].upper() + name[1:]]["Value"])
+
+        def lookup() -> tuple[bool, bool]:
+            support, hostnames = self._parallel([lambda: attribute("enableDnsSupport"),
+                                                 lambda: attribute("enableDnsHostnames")])
+            return support, hostnames
+        return self._memo.get(("vpc-dns", region, vpc_id), lookup)
+
+    def _vpc_record(self, region: str, vpc: dict) -> Vpc:
+        dns_support, dns_hostnames = self._vpc_dns(region, vpc["VpcId"])
+        return Vpc(vpc_id=vpc["VpcId"], name=_name_tag(vpc.get("Tags")), cidr=vpc["CidrBlock"],
+                   is_default=bool(vpc.get("IsDefault")), dns_support=dns_support, dns_hostnames=dns_hostnames)
+
     def vpcs(self, region: str) -> list[Vpc]:
         def lookup() -> list[Vpc]:
-            found = self._pages("ec2", region, "describe_vpcs", "Vpcs", "ec2:DescribeVpcs")
-
-            def attribute(vpc_id: str, name: str) -> bool:
-                reply = self._call("ec2", region, "describe_vpc_attribute", "ec2:DescribeVpcAttribute",
-                                   VpcId=vpc_id, Attribute=name)
-                return bool(reply[name[0].upper() + name[1:]]["Value"])
-
-            flags = self._parallel(
-                (lambda v=vpc["VpcId"], a=name: attribute(v, a))
-                for vpc in found for name in ("enableDnsSupport", "enableDnsHostnames"))
-            vpcs = [Vpc(vpc_id=vpc["VpcId"], name=_name_tag(vpc.get("Tags")), cidr=vpc["CidrBlock"],
-                        is_default=bool(vpc.get("IsDefault")), dns_support=flags[2 * index],
-                        dns_hostnames=flags[2 * index + 1])
-                    for index, vpc in enumerate(found)]
+            raw = self._raw_vpcs(region)
+            vpcs = self._parallel((lambda v=vpc: self._vpc_record(region, v)) for vpc in raw)
             return sorted(vpcs, key=lambda vpc: (not vpc.is_default, vpc.name or "", vpc.vpc_id))
         return self._memo.get(("vpcs", region), lookup)
+
+    def vpc(self, region: str, vpc_id: str) -> Vpc | None:
+        raw = next((vpc for vpc in self._raw_vpcs(region) if vpc["VpcId"] == vpc_id), None)
+        return None if raw is None else self._vpc_record(region, raw)
 
     def _all_subnets(self, region: str) -> list[Subnet]:
         # One call serves every VPC the user looks at.
