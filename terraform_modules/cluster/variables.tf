@@ -172,6 +172,6 @@ variable "tags" {
 }
 
 variable "node_agent_archive" {
-  description = "Base64 of the gzipped tar of clusterwiz's node agent (bootstrap, config generator, scaler), unpacked by cloud-init on the head node and shared to compute nodes over NFS."
+  description = "Base64 of the compressed tar of clusterwiz's node agent (bootstrap, config generator, scaler), unpacked by cloud-init on the head node and shared to compute nodes over NFS."
   type        = string
 }
