@@ -7,7 +7,6 @@ import textwrap
 
 import boto3
 import pytest
-
 from tests.support.cli import clusterwiz, clusterwiz_json
 
 pytestmark = [pytest.mark.terraform, pytest.mark.moto]
@@ -48,8 +47,12 @@ def full_spec(ami_id: str, existing_volume: str) -> str:
 
 def live_tagged(cluster: str) -> list[str]:
     tagging = boto3.client("resourcegroupstaggingapi", region_name=REGION)
-    arns = [item["ResourceARN"] for item in tagging.get_resources(
-        TagFilters=[{"Key": "clusterwiz:cluster", "Values": [cluster]}])["ResourceTagMappingList"]]
+    arns = [
+        item["ResourceARN"]
+        for item in tagging.get_resources(TagFilters=[{"Key": "clusterwiz:cluster", "Values": [cluster]}])[
+            "ResourceTagMappingList"
+        ]
+    ]
     ec2 = boto3.client("ec2", region_name=REGION)
     instance_ids = [arn.rsplit("/", 1)[-1] for arn in arns if ":instance/" in arn]
     gone = set()
@@ -61,7 +64,10 @@ def live_tagged(cluster: str) -> list[str]:
 
 def test_full_cluster_render_plan_apply_output_destroy(moto, terraform_cli_config, tmp_path):
     ec2 = boto3.client("ec2", region_name=REGION)
-    ec2.import_key_pair(KeyName="workshop", PublicKeyMaterial=b"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK0wmN/Cr3JXqmLW7u+g9pTh+wyqDHpSQEQQ5ZTtzDtq test")
+    ec2.import_key_pair(
+        KeyName="workshop",
+        PublicKeyMaterial=b"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK0wmN/Cr3JXqmLW7u+g9pTh+wyqDHpSQEQQ5ZTtzDtq test",
+    )
     existing = ec2.create_volume(AvailabilityZone=ZONE, Size=10, VolumeType="gp3")["VolumeId"]
     ami_id = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
     home = tmp_path / "home"

@@ -6,9 +6,9 @@ import subprocess
 
 import hcl2
 import pytest
+from tests.support.specs import FULL_RESOLVED, full_spec
 
 from clusterwiz.core.render import MODULES_DIR, render_files, render_workdir
-from tests.support.specs import FULL_RESOLVED, full_spec
 
 
 def terraform(workdir, *args):

@@ -31,7 +31,8 @@ def test_wheel_installs_and_renders_with_its_own_assets(tmp_path):
         from clusterwiz.core.spec import ClusterSpec
         assert "site-packages" in clusterwiz.__file__, clusterwiz.__file__
         assert "_assets" in str(terraform_modules_dir()), terraform_modules_dir()
-        spec = ClusterSpec.from_yaml("name: w\\nregion: eu-west-2\\nqueues: [{{name: q, instance_types: [c5.large]}}]\\n")
+        spec = ClusterSpec.from_yaml(
+            "name: w\\nregion: eu-west-2\\nqueues: [{{name: q, instance_types: [c5.large]}}]\\n")
         resolved = ResolvedInputs("ami-0123456789abcdef0", "x86_64", "eu-west-2a", "203.0.113.7/32")
         render_workdir(spec, resolved, Path({str(tmp_path / "workdir")!r}))
     """)

@@ -120,12 +120,21 @@ def test_every_problem_is_reported_at_once():
 @pytest.mark.parametrize(
     ("queue", "field", "words"),
     [
-        ("{name: q, instance_types: [c5.large], min_nodes: 2, initial_nodes: 1, max_nodes: 4}",
-         "queues.0.initial_nodes", "at least its minimum"),
-        ("{name: q, instance_types: [c5.large], initial_nodes: 5, max_nodes: 4}", "queues.0.max_nodes",
-         "raise max_nodes"),
-        ("{name: q, instance_types: [c5.large], min_nodes: 5, initial_nodes: 5, max_nodes: 4}",
-         "queues.0.max_nodes", "raise max_nodes"),
+        (
+            "{name: q, instance_types: [c5.large], min_nodes: 2, initial_nodes: 1, max_nodes: 4}",
+            "queues.0.initial_nodes",
+            "at least its minimum",
+        ),
+        (
+            "{name: q, instance_types: [c5.large], initial_nodes: 5, max_nodes: 4}",
+            "queues.0.max_nodes",
+            "raise max_nodes",
+        ),
+        (
+            "{name: q, instance_types: [c5.large], min_nodes: 5, initial_nodes: 5, max_nodes: 4}",
+            "queues.0.max_nodes",
+            "raise max_nodes",
+        ),
         ("{name: Q!, instance_types: [c5.large]}", "queues.0.name", "Slurm partition"),
         ("{name: q, instance_types: []}", "queues.0.instance_types", "at least 1"),
         ("{name: q, instance_types: [c5.large, c5.large]}", "queues.0.instance_types", "twice"),
@@ -156,8 +165,11 @@ def test_at_least_one_queue_and_unique_names():
         ("{ssh_cidr: everyone}", "network.ssh_cidr", "not an address range"),
         ("{vpc_id: vpc-1, subnet_id: subnet-0123456789abcdef0}", "network.vpc_id", "not a valid vpc id"),
         ("{availability_zone: us-east-1a}", "network.availability_zone", "not in region eu-west-2"),
-        ("{vpc_id: vpc-0123456789abcdef0, subnet_id: subnet-0123456789abcdef0, availability_zone: eu-west-2a}",
-         "network.availability_zone", "applies only to a VPC clusterwiz creates"),
+        (
+            "{vpc_id: vpc-0123456789abcdef0, subnet_id: subnet-0123456789abcdef0, availability_zone: eu-west-2a}",
+            "network.availability_zone",
+            "applies only to a VPC clusterwiz creates",
+        ),
     ],
 )
 def test_network_rules(network, field, words):
@@ -172,13 +184,22 @@ def test_network_rules(network, field, words):
         ("{mount_dir: /etc/data}", "shared_storage.0.mount_dir", "operating system"),
         ("{mount_dir: /home/data}", "shared_storage.0.mount_dir", "already shares /home"),
         ("{mount_dir: /}", "shared_storage.0.mount_dir", "system directory"),
-        ("{mount_dir: /data, volume_id: vol-0123456789abcdef0, size_gib: 10}", "shared_storage.0.size_gib",
-         "applies only to a new volume"),
-        ("{mount_dir: /data, volume_id: vol-0123456789abcdef0, encrypted: false}", "shared_storage.0.encrypted",
-         "applies only to a new volume"),
+        (
+            "{mount_dir: /data, volume_id: vol-0123456789abcdef0, size_gib: 10}",
+            "shared_storage.0.size_gib",
+            "applies only to a new volume",
+        ),
+        (
+            "{mount_dir: /data, volume_id: vol-0123456789abcdef0, encrypted: false}",
+            "shared_storage.0.encrypted",
+            "applies only to a new volume",
+        ),
         ("{mount_dir: /data, volume_type: gp2, iops: 3000}", "shared_storage.0.iops", "do not take provisioned IOPS"),
-        ("{mount_dir: /data, volume_type: io2, throughput: 500, iops: 3000}", "shared_storage.0.throughput",
-         "do not take a throughput"),
+        (
+            "{mount_dir: /data, volume_type: io2, throughput: 500, iops: 3000}",
+            "shared_storage.0.throughput",
+            "do not take a throughput",
+        ),
         ("{mount_dir: /data, volume_type: io1}", "shared_storage.0.iops", "need provisioned IOPS"),
         ("{mount_dir: /data, iops: 90000}", "shared_storage.0.iops", "outside that range"),
         ("{mount_dir: /data, volume_type: st1, size_gib: 20}", "shared_storage.0.size_gib", "125 to 16384"),
@@ -191,7 +212,9 @@ def test_storage_rules(volume, field, words):
 
 
 def test_mount_dirs_unique_and_not_nested():
-    problems = problems_of(with_changes(shared_storage="[{mount_dir: /data}, {mount_dir: /data}, {mount_dir: /data/x}]"))
+    problems = problems_of(
+        with_changes(shared_storage="[{mount_dir: /data}, {mount_dir: /data}, {mount_dir: /data/x}]")
+    )
     assert any("shared_storage.1.mount_dir" in p and "two volumes" in p for p in problems)
     assert any("shared_storage.2.mount_dir" in p and "nested" in p for p in problems)
 
@@ -202,7 +225,9 @@ def test_reserved_tags_are_refused():
 
 
 def test_snapshot_volume_takes_its_size_from_the_snapshot():
-    spec = ClusterSpec.from_yaml(with_changes(shared_storage="[{mount_dir: /data, snapshot_id: snap-0123456789abcdef0}]"))
+    spec = ClusterSpec.from_yaml(
+        with_changes(shared_storage="[{mount_dir: /data, snapshot_id: snap-0123456789abcdef0}]")
+    )
     assert spec.shared_storage[0].size_gib is None
 
 
@@ -213,7 +238,10 @@ def test_an_os_without_a_usable_slurm_is_refused_before_anything_boots(os_name):
 
 
 def test_existing_network_round_trips_without_new_vpc_fields():
-    spec = ClusterSpec.from_yaml(with_changes(
-        network="{vpc_id: vpc-0123456789abcdef0, subnet_id: subnet-0123456789abcdef0, ssh_cidr: 10.1.0.0/16}"))
+    spec = ClusterSpec.from_yaml(
+        with_changes(
+            network="{vpc_id: vpc-0123456789abcdef0, subnet_id: subnet-0123456789abcdef0, ssh_cidr: 10.1.0.0/16}"
+        )
+    )
     assert "vpc_cidr" not in spec.to_yaml()
     assert ClusterSpec.from_yaml(spec.to_yaml()) == spec
