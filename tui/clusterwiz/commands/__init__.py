@@ -3,5 +3,6 @@
 COMMAND_MODULES = [
     "clusterwiz.commands.importing",
     "clusterwiz.commands.lifecycle",
+    "clusterwiz.commands.preflight",
     "clusterwiz.commands.wizard",
 ]
