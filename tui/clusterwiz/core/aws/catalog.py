@@ -395,17 +395,19 @@ class Catalog:
     def tagged_resources(self, region: str, cluster_name: str) -> list[TaggedResource]:
         """Live resources tagged clusterwiz:cluster=<name> (terminated instances keep tags, so they are dropped)."""
         def lookup() -> list[TaggedResource]:
-            tag_filter = [{"Name": "key", "Values": [TAG_KEY]}, {"Name": "value", "Values": [cluster_name]}]
-            tags, reservations = self._parallel([
-                lambda: self._pages("ec2", region, "describe_tags", "Tags", "ec2:DescribeTags", Filters=tag_filter),
-                lambda: self._pages("ec2", region, "describe_instances", "Reservations", "ec2:DescribeInstances",
-                                    Filters=[{"Name": f"tag:{TAG_KEY}", "Values": [cluster_name]},
-                                             {"Name": "instance-state-name", "Values": list(LIVE_INSTANCE_STATES)}]),
-            ])
-            live = [TaggedResource(i["InstanceId"], "instance") for r in reservations for i in r["Instances"]]
-            others = [TaggedResource(t["ResourceId"], t["ResourceType"]) for t in tags
-                      if t["ResourceType"] != "instance"]
-            return sorted({*live, *others}, key=lambda r: (r.resource_type, r.resource_id))
+            tags = self._pages("ec2", region, "describe_tags", "Tags", "ec2:DescribeTags",
+                               Filters=[{"Name": "key", "Values": [TAG_KEY]},
+                                        {"Name": "value", "Values": [cluster_name]}])
+            found = {TaggedResource(t["ResourceId"], t["ResourceType"]) for t in tags}
+            instances = sorted(r.resource_id for r in found if r.resource_type == "instance")
+            if instances:  # only then is a second call needed, to drop the terminated ones
+                reservations = self._pages(
+                    "ec2", region, "describe_instances", "Reservations", "ec2:DescribeInstances",
+                    Filters=[{"Name": "instance-id", "Values": instances},
+                             {"Name": "instance-state-name", "Values": list(LIVE_INSTANCE_STATES)}])
+                live = {i["InstanceId"] for r in reservations for i in r["Instances"]}
+                found = {r for r in found if r.resource_type != "instance" or r.resource_id in live}
+            return sorted(found, key=lambda r: (r.resource_type, r.resource_id))
         return self._memo.get(("tagged", region, cluster_name), lookup)
 
     # -- concurrency --------------------------------------------------------------------------------------
@@ -424,10 +426,13 @@ class Catalog:
                 method, **{key: value for key, value in arguments.items() if key in accepted})
         return futures
 
-    def prefetch_region(self, region: str) -> dict[str, Future]:
+    def prefetch_region(self, region: str, cluster_name: str | None = None) -> dict[str, Future]:
         """Everything the wizard asks about a region, started at once when the user picks it."""
-        return self.prefetch("availability_zones", "vpcs", "_all_subnets", "os_images", "_instance_type_table",
-                             "offerings", "key_pairs", "volumes", "vcpu_quotas", "own_images", region=region)
+        lookups = ["availability_zones", "vpcs", "_all_subnets", "os_images", "_instance_type_table", "offerings",
+                   "key_pairs", "volumes", "vcpu_quotas"]
+        if cluster_name:
+            lookups.append("tagged_resources")
+        return self.prefetch(*lookups, region=region, cluster_name=cluster_name)
 
 
 def _today() -> str:
