@@ -20,9 +20,11 @@ from pydantic import ValidationError
 from clusterwiz.core.aws.pricing import load_snapshot
 from clusterwiz.core.errors import ClusterwizError
 from clusterwiz.core.spec import (
+    BOOTABLE_OS,
     EBS_SIZE_LIMITS,
     NAME_PATTERN,
     SUPPORTED_OS,
+    UNSUPPORTED_OS,
     ClusterSpec,
     Queue,
     SharedVolume,
@@ -455,7 +457,9 @@ NETWORK = Step(
 def _image_choices(context: Context, item: Item) -> list[Choice]:
     images = sorted(context.catalog.os_images(context.region),
                     key=lambda i: (SUPPORTED_OS.index(i.os) if i.os in SUPPORTED_OS else 99, i.architecture))
-    choices = [Choice(f"{i.os}/{i.architecture}", (OS_TITLES.get(i.os, i.os), i.architecture, i.ami_id, i.name))
+    choices = [Choice(f"{i.os}/{i.architecture}", (OS_TITLES.get(i.os, i.os), i.architecture, i.ami_id, i.name),
+                      f"{OS_TITLES[i.os]} is not supported yet: {UNSUPPORTED_OS[i.os]}"
+                      if i.os in UNSUPPORTED_OS else None)
                for i in images if i.os in SUPPORTED_OS]
     choices.append(Choice(CUSTOM, ("Custom AMI", "", "your own image", "give its id below")))
     return choices
@@ -476,7 +480,9 @@ def _check_ami(value: Any, context: Context, item: Item) -> str | None:
         return f"{value} is {image.state}; wait until it is available or pick another image"
     if image.os_family not in SUPPORTED_OS:
         return (f"cannot tell which operating system {value} ({image.name}) runs; clusterwiz supports images "
-                f"based on {', '.join(OS_TITLES.values())}")
+                f"based on {', '.join(OS_TITLES[o] for o in BOOTABLE_OS)}")
+    if image.os_family in UNSUPPORTED_OS:
+        return f"{value} runs {OS_TITLES[image.os_family]}, not supported yet: {UNSUPPORTED_OS[image.os_family]}"
     return None
 
 

@@ -10,7 +10,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, OptionList, Static
+from textual.timer import Timer
+from textual.widgets import Button, Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from clusterwiz.core.errors import ClusterwizError
@@ -31,6 +32,7 @@ from clusterwiz.core.steps import (
 from clusterwiz.widgets.step_form import StepForm
 
 REVIEW_ID = "review"
+REFRESH_DELAY_S = 0.3
 
 
 def lookup_message(error: Exception) -> str:
@@ -89,6 +91,7 @@ class WizardScreen(Screen[None]):
         self.current: Step = STEPS_BY_ID[start_step] if start_step else (first or STEPS[-1])
         self.drafts: dict[str, Answer] = {}  # edited but not yet accepted answers, kept when going back
         self.form: StepForm | None = None
+        self.refresh_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -163,15 +166,13 @@ class WizardScreen(Screen[None]):
         await area.mount(self.form)
         area.loading = False
         self.query_one("#next", Button).disabled = False
-        target = None
-        if message.focus_field:
-            found = self.form.query(f"#f-{message.focus_field}")
-            target = found.first() if found else None
-        if target is None:
-            candidates = self.form.query("Input, DataTable, Switch")
-            target = candidates.first() if candidates else None
-        if target is not None:
-            target.focus()
+        scope = f"#f-{message.focus_field} " if message.focus_field else ""
+        focusable = [w for w in self.form.query(f"{scope}DataTable, {scope}Input, {scope}Switch")
+                     if "choice-filter" not in w.classes]
+        if not focusable and message.focus_field:
+            focusable = list(self.form.query(f"#f-{message.focus_field}"))
+        if focusable:
+            focusable[0].focus()
 
     def on_lookup_failed(self, message: LookupFailed) -> None:
         if message.step_id != self.current.id:
@@ -188,12 +189,22 @@ class WizardScreen(Screen[None]):
     def on_step_form_field_changed(self, message: StepForm.FieldChanged) -> None:
         assert self.form is not None
         if message.field.refreshes:
-            self.drafts[self.current.id] = self.form.draft()
-            self._load(self.drafts[self.current.id], f"{message.index}-{message.field.id}")
+            # Arrow keys move through rows quickly: rebuild once the cursor rests, not on every row.
+            if self.refresh_timer is not None:
+                self.refresh_timer.stop()
+            focus = f"{message.index}-{message.field.id}"
+            self.refresh_timer = self.set_timer(REFRESH_DELAY_S, lambda: self._refresh_form(focus))
         else:
             draft = self.form.draft()
             item = draft[message.index] if isinstance(draft, list) else draft
             self.describe(self.current, message.index, message.field.id, item)
+
+    def _refresh_form(self, focus: str) -> None:
+        self.refresh_timer = None
+        if self.form is None or self.form.step is not self.current:
+            return
+        self.drafts[self.current.id] = self.form.draft()
+        self._load(self.drafts[self.current.id], focus)
 
     @work(thread=True, exclusive=True, group="describe")
     def describe(self, step: Step, index: int, field_id: str, item: dict[str, Any]) -> None:
@@ -227,6 +238,10 @@ class WizardScreen(Screen[None]):
         if self.form is not None and self.form.step is self.current:
             self.drafts[self.current.id] = self.form.draft()
 
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        # Enter in a text field means "done with this step", as in a form.
+        self.action_next()
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         actions = {"back": self.action_back, "next": self.action_next, "retry": self.action_retry}
         action = actions.get(event.button.id or "")
@@ -242,6 +257,11 @@ class WizardScreen(Screen[None]):
 
     def action_next(self) -> None:
         if self.form is None or self.form.step is not self.current or self.query_one("#next", Button).disabled:
+            return
+        if self.refresh_timer is not None:
+            # The form still shows fields of the previous value: rebuild it first; the user then confirms.
+            self.refresh_timer.stop()
+            self._refresh_form("")
             return
         self.query_one("#next", Button).disabled = True
         self.check(self.current, self.form.draft())

@@ -1,0 +1,123 @@
+"""What the plan and run screens ask of Terraform, for one cluster; the live version runs the real thing.
+
+The screens take a `ClusterTerraform`, so the app passes the live one and the tests pass one that
+replays recorded Terraform output. Its methods block: the screens call them from thread workers.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from clusterwiz.core.lifecycle import EventCallback, Workspace
+    from clusterwiz.core.terraform import ApplyResult, PlanResult, TerraformRunner
+
+
+class ClusterTerraform(Protocol):
+    def plan(self, name: str, on_event: EventCallback, destroy: bool = False) -> PlanResult:
+        """Render the cluster's Terraform (unless destroying) and plan it."""
+
+    def planned_values(self, plan: PlanResult) -> dict[str, Any]:
+        """`terraform show -json` of the plan: every planned attribute, for details on demand."""
+
+    def apply(self, name: str, plan: PlanResult, on_event: EventCallback) -> ApplyResult:
+        """Apply exactly that plan; the registry records how it ended."""
+
+    def discard(self, plan: PlanResult) -> None:
+        """Forget a plan that will not be applied (its file may hold sensitive values)."""
+
+    def leftovers(self, name: str) -> list[str]:
+        """What AWS still has tagged with the cluster (ARNs), after a destroy."""
+
+    def forget(self, name: str) -> None:
+        """Remove a destroyed cluster from the registry."""
+
+    def cancel(self) -> None:
+        """Stop the operation under way cleanly; safe from any thread."""
+
+
+class LiveClusterTerraform:
+    """The real Terraform, through the same lifecycle functions as the headless commands."""
+
+    def __init__(self, workspace_factory: Callable[[], Workspace]):
+        self._workspace_factory = workspace_factory
+        self._workspace: Workspace | None = None
+        self._runner: TerraformRunner | None = None
+        self._cancelled = False
+        self._lock = threading.Lock()
+
+    def workspace(self) -> Workspace:
+        if self._workspace is None:
+            self._workspace = self._workspace_factory()
+        return self._workspace
+
+    def plan(self, name: str, on_event: EventCallback, destroy: bool = False) -> PlanResult:
+        from clusterwiz.core.lifecycle import render_cluster, terraform_session
+
+        workspace = self.workspace()
+        if not destroy:
+            render_cluster(workspace, workspace.registry.get(name).spec)
+        with terraform_session(workspace, name) as (_record, runner), self._running(runner):
+            return runner.plan(on_event=on_event, destroy=destroy)
+
+    def planned_values(self, plan: PlanResult) -> dict[str, Any]:
+        import json
+
+        from clusterwiz.core.terraform import TerraformRunner
+
+        workspace = self.workspace()
+        runner = TerraformRunner(plan.plan_file.parent, plan.plan_file.parent.parent / "logs" / "show.log",
+                                 env=workspace.terraform_environment())
+        code, out, _ = runner.run_captured([runner.binary, "show", "-json", plan.plan_file.name])
+        return json.loads(out) if code == 0 else {}
+
+    def apply(self, name: str, plan: PlanResult, on_event: EventCallback) -> ApplyResult:
+        from clusterwiz.core.lifecycle import apply_plan, terraform_session
+
+        workspace = self.workspace()
+        with terraform_session(workspace, name) as (record, runner), self._running(runner):
+            return apply_plan(workspace, record, runner, plan, on_event=on_event)
+
+    def discard(self, plan: PlanResult) -> None:
+        plan.plan_file.unlink(missing_ok=True)
+
+    def leftovers(self, name: str) -> list[str]:
+        from clusterwiz.core.lifecycle import leftovers
+
+        workspace = self.workspace()
+        return leftovers(workspace, workspace.registry.get(name).spec)
+
+    def forget(self, name: str) -> None:
+        self.workspace().registry.remove(name)
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._cancelled = True
+            runner = self._runner
+        if runner is not None:
+            runner.cancel()
+
+    def _running(self, runner: TerraformRunner) -> _Running:
+        return _Running(self, runner)
+
+
+class _Running:
+    """While a runner works, cancel() reaches it; a cancel that came just before it started stops it at once."""
+
+    def __init__(self, owner: LiveClusterTerraform, runner: TerraformRunner):
+        self.owner = owner
+        self.runner = runner
+
+    def __enter__(self) -> None:
+        with self.owner._lock:
+            self.owner._runner = self.runner
+            cancelled = self.owner._cancelled
+        if cancelled:
+            self.runner.cancel()
+
+    def __exit__(self, *exc: object) -> None:
+        with self.owner._lock:
+            self.owner._runner = None
+            self.owner._cancelled = False  # the next operation starts afresh: the screen decides whether it runs

@@ -1,0 +1,341 @@
+"""The apply (or destroy) of a cluster, live: a table of every resource, progress, the log, and what next.
+
+The run is a thread worker owned by the app, and the screen is installed under `run_screen_name(name)`,
+so leaving the screen does not stop the run: coming back to the cluster shows it where it is.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Literal
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Header, Log, ProgressBar, Static, TabbedContent, TabPane
+
+from clusterwiz.core.run_progress import ResourceRow, RunProgress
+from clusterwiz.modals.confirm import ConfirmModal
+
+if TYPE_CHECKING:
+    from clusterwiz.core.events import Event, PlannedChange
+    from clusterwiz.core.terraform import PlanResult
+    from clusterwiz.screens.cluster_terraform import ClusterTerraform
+
+Operation = Literal["apply", "destroy"]
+STATUS_STYLES = {"done": "green", "failed": "bold red", "stopped": "yellow", "waiting": "dim"}
+TICK_SECONDS = 1.0
+
+
+def run_screen_name(cluster: str) -> str:
+    return f"run-{cluster}"
+
+
+class RunEvent(Message):
+    def __init__(self, event: Event) -> None:
+        super().__init__()
+        self.event = event
+
+
+class RunFinished(Message):
+    def __init__(self, outcome: str, message: str, leftovers: list[str] | None = None) -> None:
+        super().__init__()
+        self.outcome = outcome
+        self.message = message
+        self.leftovers = leftovers
+
+
+class RunScreen(Screen[None]):
+    DEFAULT_CSS = """
+    RunScreen #run-heading { height: auto; padding: 0 1; text-style: bold; }
+    RunScreen #run-progress-line { height: 1; padding: 0 1; }
+    RunScreen #run-progress-line ProgressBar { width: 1fr; }
+    RunScreen #run-counts { width: auto; padding: 0 1; }
+    RunScreen #run-tabs { height: 1fr; }
+    RunScreen #run-result { height: auto; max-height: 12; padding: 0 1; }
+    RunScreen #run-result.failed { border-left: thick $error; }
+    RunScreen #run-result.interrupted { border-left: thick $warning; }
+    RunScreen #run-result.done { border-left: thick $success; }
+    RunScreen #run-buttons { height: 3; align-horizontal: right; }
+    RunScreen #run-buttons Button { margin-left: 1; }
+    RunScreen .problem { height: auto; margin-bottom: 1; }
+    """
+    BINDINGS = [
+        Binding("ctrl+c", "cancel", "Cancel run", priority=True),
+        Binding("escape", "leave", "Leave (keeps running)"),
+    ]
+
+    def __init__(self, name: str, operation: Operation, terraform: ClusterTerraform,
+                 plan: PlanResult | None = None, planned: tuple[PlannedChange, ...] = (),
+                 on_success: Callable[[RunScreen], None] | None = None,
+                 on_edit: Callable[[RunScreen], None] | None = None,
+                 on_destroy: Callable[[RunScreen], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.cluster = name
+        self.operation = operation
+        self.terraform = terraform
+        self.plan = plan
+        self.on_success = on_success
+        self.on_edit = on_edit
+        self.on_destroy = on_destroy
+        self.clock = clock
+        self.progress = RunProgress.planned(operation, planned, clock=clock)
+        self.cancel_requested = False
+
+    @property
+    def running(self) -> bool:
+        return self.progress.outcome == "running"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(self._heading(), id="run-heading")
+        with Horizontal(id="run-progress-line"):
+            yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="run-bar")
+            yield Static("", id="run-counts")
+        with TabbedContent(id="run-tabs"):
+            with TabPane("Resources", id="resources-tab"):
+                yield DataTable(id="run-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("Log", id="log-tab"):
+                yield Log(id="run-log", highlight=False)
+            with TabPane("Problem", id="problem-tab"), VerticalScroll(id="problems"):
+                yield Static("Nothing went wrong (yet).", id="problem-none")
+        yield Static("", id="run-result", classes="hidden")
+        with Horizontal(id="run-buttons"):
+            yield Button("Leave (keeps running)", id="leave")
+            yield Button("Retry", id="retry", variant="primary", classes="hidden")
+            yield Button("Edit in wizard", id="edit", classes="hidden")
+            yield Button("Destroy what was created", id="destroy", variant="error", classes="hidden")
+            yield Button("Open dashboard", id="dashboard", variant="success", classes="hidden")
+            yield Button("Cancel", id="cancel", variant="error")
+        yield Footer()
+
+    def _heading(self) -> str:
+        verb = "Creating" if self.operation == "apply" else "Destroying"
+        return f"{verb} cluster {self.cluster}"
+
+    def on_mount(self) -> None:
+        self.sub_title = f"{self.operation} {self.cluster}"
+        table = self.query_one(DataTable)
+        for label, key in (("What", "what"), ("Action", "action"), ("Status", "status"), ("Elapsed", "elapsed"),
+                           ("AWS id", "id"), ("Address", "address")):
+            table.add_column(label, key=key)
+        for row in self.progress.rows.values():
+            self._show_row(row)
+        self._show_counts()
+        self.set_interval(TICK_SECONDS, self._tick)
+        self.start()
+
+    # -- the run ----------------------------------------------------------------------------------
+
+    def start(self, replan: bool = False) -> None:
+        """Run in a worker of the app's, not the screen's: it must outlive the screen being shown."""
+        self.cancel_requested = False
+        self.app.run_worker(lambda: self._work(replan), thread=True, group=run_screen_name(self.cluster),
+                            name=f"{self.operation} {self.cluster}", exit_on_error=False)
+
+    def _work(self, replan: bool) -> None:
+        from clusterwiz.core.errors import ClusterwizError
+        from clusterwiz.core.terraform import TerraformInterrupted
+
+        post = self.post_message
+        try:
+            plan = self.plan
+            if plan is None or replan:
+                plan = self.terraform.plan(self.cluster, lambda event: post(RunEvent(event)),
+                                           destroy=self.operation == "destroy")
+            self.plan = None  # applied or not, a plan is used once
+            if self.cancel_requested:
+                self.terraform.discard(plan)
+                post(RunFinished("interrupted", "Stopped before any change was made."))
+                return
+            if plan.has_changes:
+                self.terraform.apply(self.cluster, plan, lambda event: post(RunEvent(event)))
+            else:
+                self.terraform.discard(plan)
+            leftovers = None
+            if self.operation == "destroy":
+                leftovers = self.terraform.leftovers(self.cluster)
+                if not leftovers:
+                    self.terraform.forget(self.cluster)
+        except TerraformInterrupted as stopped:
+            post(RunFinished("interrupted", str(stopped)))
+        except ClusterwizError as error:
+            post(RunFinished("failed", str(error)))
+        except Exception as error:  # shown in the screen: the user must see why the run stopped
+            post(RunFinished("failed", f"{type(error).__name__}: {error}"))
+        else:
+            post(RunFinished("done", "", leftovers))
+
+    def on_run_event(self, message: RunEvent) -> None:
+        row = self.progress.handle(message.event)
+        self.query_one(Log).write_lines(self.progress.log[-1].splitlines())
+        if row is not None:
+            self._show_row(row)
+            self._show_counts()
+
+    async def on_run_finished(self, message: RunFinished) -> None:
+        for row in self.progress.finish(message.outcome, message.message):  # type: ignore[arg-type]
+            self._show_row(row)
+        self._show_counts()
+        self.query_one("#cancel", Button).display = False
+        self.query_one("#leave", Button).label = "Back"
+        result = self.query_one("#run-result", Static)
+        result.set_classes(message.outcome)
+        result.update(Text(self._result_text(message)))
+        if self.app.screen is not self:  # the user went elsewhere meanwhile
+            self.app.notify(self._result_text(message).splitlines()[0], markup=False,
+                            title=f"{self.operation} of {self.cluster}: {message.outcome}", timeout=15)
+        if message.outcome == "failed":
+            await self._show_problems()
+            self.query_one(TabbedContent).active = "problem-tab"
+        if message.outcome in ("failed", "interrupted"):
+            for button in ("retry", "edit", "destroy"):
+                self.query_one(f"#{button}", Button).remove_class("hidden")
+            if self.operation == "destroy":
+                self.query_one("#edit", Button).add_class("hidden")
+            self.query_one("#retry", Button).focus()
+        elif self.operation == "apply":
+            self.query_one("#dashboard", Button).remove_class("hidden")
+            self.query_one("#dashboard", Button).focus()
+            if self.on_success is not None:
+                self.on_success(self)
+
+    def _result_text(self, message: RunFinished) -> str:
+        name = self.cluster
+        if message.outcome == "done" and self.operation == "apply":
+            return f"Cluster {name} is up: {self.progress.done} resources created or changed."
+        if message.outcome == "done":
+            if message.leftovers:
+                listing = "\n".join(f"  • {arn}" for arn in message.leftovers)
+                return (f"Destroyed, but AWS still has these resources tagged with {name} (they may bill):\n"
+                        f"{listing}\nRemove them in the AWS console, then destroy again to forget the cluster.")
+            return f"Cluster {name} is gone: nothing tagged with it is left in AWS."
+        surely, maybe = self.progress.existing_now()
+        lines = [message.message.splitlines()[0] if message.message else ""]
+        what = "still exist" if self.operation == "destroy" else "exist now"
+        if surely:
+            lines.append(f"These {what}: " + ", ".join(row.name.name for row in surely) + ".")
+        if maybe:
+            lines.append("Terraform was working on these, so they may exist: "
+                         + ", ".join(row.name.name for row in maybe) + ".")
+        if self.operation == "apply":
+            lines.append("Retry to finish the cluster, or destroy what was created so nothing bills.")
+        else:
+            lines.append("Retry to finish removing the cluster; until then, what is left may bill.")
+        return "\n".join(line for line in lines if line)
+
+    async def _show_problems(self) -> None:
+        failures = self.progress.failures()
+        if not failures:
+            return
+        problems = self.query_one("#problems", VerticalScroll)
+        await problems.remove_children()
+        for failure in failures:
+            parts = []
+            if failure.resource is not None:
+                parts.append(f"[b]{failure.resource.name.name}[/b] failed ({failure.resource.address})")
+            if failure.hint is not None:
+                parts.append(f"[b]{failure.hint.problem}[/b]\n[b]What to do:[/b] {failure.hint.fix}")
+            if parts:
+                await problems.mount(Static("\n".join(parts), classes="problem"))
+            await problems.mount(Static(Text(failure.diagnostic.text), classes="problem diagnostic"))
+
+    # -- the view ---------------------------------------------------------------------------------
+
+    def _show_row(self, row: ResourceRow) -> None:
+        table = self.query_one(DataTable)
+        elapsed = row.elapsed_at(self.clock())
+        cells = {
+            "what": row.name.name,
+            "action": row.action,
+            "status": Text(row.status, style=STATUS_STYLES.get(row.status, "bold")),
+            "elapsed": f"{elapsed:.0f}s" if elapsed is not None else "",
+            "id": row.aws_id or "",
+            "address": Text(row.address, style="dim"),
+        }
+        if row.address in table.rows:
+            for key, value in cells.items():
+                table.update_cell(row.address, key, value)
+        else:
+            table.add_row(*cells.values(), key=row.address)
+
+    def _show_counts(self) -> None:
+        progress = self.progress
+        bar = self.query_one(ProgressBar)
+        bar.update(total=progress.total or None, progress=progress.done)
+        minutes, seconds = divmod(int(progress.elapsed()), 60)
+        self.query_one("#run-counts", Static).update(f"{progress.done}/{progress.total} · {minutes}:{seconds:02d}")
+
+    def _tick(self) -> None:
+        if not self.running:
+            return
+        for row in self.progress.rows.values():
+            if row.status not in ("waiting", "done", "failed", "stopped"):
+                self._show_row(row)
+        self._show_counts()
+
+    # -- actions ----------------------------------------------------------------------------------
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        actions = {"cancel": self.action_cancel, "leave": self.action_leave, "retry": self.action_retry,
+                   "edit": self.action_edit, "destroy": self.action_destroy,
+                   "dashboard": self.action_dashboard}
+        action = actions.get(event.button.id or "")
+        if action is not None:
+            action()
+
+    def action_cancel(self) -> None:
+        if not self.running or self.cancel_requested:
+            return
+        made = "created so far stays" if self.operation == "apply" else "not yet removed stays"
+        self.app.push_screen(ConfirmModal(
+            f"Stop the {self.operation} of {self.cluster}?",
+            f"Terraform finishes the resources it is working on, saves its state and stops. What was {made}; "
+            f"you can then retry, or destroy it.", confirm="Stop it", refuse="Keep going"),
+            self._cancel_confirmed)
+
+    def _cancel_confirmed(self, confirmed: bool | None) -> None:
+        if not confirmed or not self.running:
+            return
+        self.cancel_requested = True
+        self.query_one("#cancel", Button).disabled = True
+        self.query_one("#run-heading", Static).update(f"{self._heading()} — stopping cleanly…")
+        self.terraform.cancel()
+
+    def action_leave(self) -> None:
+        self.app.pop_screen()
+
+    def action_retry(self) -> None:
+        self._reset_view()
+        self.start(replan=True)
+
+    def _reset_view(self) -> None:
+        self.progress = RunProgress(self.operation, clock=self.clock)
+        self.query_one(DataTable).clear()
+        self.query_one(Log).clear()
+        self.query_one("#run-heading", Static).update(self._heading())
+        self.query_one("#run-result", Static).add_class("hidden")
+        for button in ("retry", "edit", "destroy", "dashboard"):
+            self.query_one(f"#{button}", Button).add_class("hidden")
+        cancel = self.query_one("#cancel", Button)
+        cancel.display = True
+        cancel.disabled = False
+        self.query_one("#leave", Button).label = "Leave (keeps running)"
+        self._show_counts()
+
+    def action_edit(self) -> None:
+        if self.on_edit is not None and not self.running:
+            self.on_edit(self)
+
+    def action_destroy(self) -> None:
+        if self.on_destroy is not None and not self.running:
+            self.on_destroy(self)
+
+    def action_dashboard(self) -> None:
+        if self.on_success is not None:
+            self.on_success(self)
