@@ -22,9 +22,11 @@ def tagged_resources(session: Any, region: str, cluster: str) -> list[str]:
         found = set(_from_tagging_api(session, region, cluster))
         found -= _gone_instances(session, region, found)
         found |= set(_groups(session, region, cluster))
+        found |= set(_launch_templates(session, region, cluster))
         found |= set(_iam(session, cluster))
     except (BotoCoreError, ClientError) as error:
-        raise translate(error, "tag:GetResources, autoscaling:DescribeAutoScalingGroups, iam:ListRoles",
+        raise translate(error, "tag:GetResources, autoscaling:DescribeAutoScalingGroups, "
+                        "ec2:DescribeLaunchTemplates, iam:ListRoles",
                         region) from error
     return sorted(found)
 
@@ -58,6 +60,19 @@ def _groups(session: Any, region: str, cluster: str) -> list[str]:
     for page in client.get_paginator("describe_auto_scaling_groups").paginate(Filters=filters):
         names.extend(group["AutoScalingGroupARN"] for group in page["AutoScalingGroups"])
     return names
+
+
+def _launch_templates(session: Any, region: str, cluster: str) -> list[str]:
+    """Launch templates, which moto's tagging API (the sandbox's) leaves out."""
+    client = session.client("ec2", region)
+    filters = [{"Name": f"tag:{CLUSTER_TAG}", "Values": [cluster]}]
+    arns = []
+    for page in client.get_paginator("describe_launch_templates").paginate(Filters=filters):
+        for template in page["LaunchTemplates"]:
+            # CreatedBy is the creator's ARN: it gives the partition and account the template's ARN needs.
+            _, partition, _, _, account, _ = template["CreatedBy"].split(":", 5)
+            arns.append(f"arn:{partition}:ec2:{region}:{account}:launch-template/{template['LaunchTemplateId']}")
+    return arns
 
 
 def _iam(session: Any, cluster: str) -> list[str]:

@@ -1,0 +1,253 @@
+"""A cluster as it is in AWS right now, found by its tags: instances, queue groups, volumes, and what it costs.
+
+Everything here is read live (nothing from Terraform's state), so it stays true after the scaler, a stop/start
+or a manual change in the console. The dashboard and `clusterwiz status` show the same figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from clusterwiz.core.aws.errors import aws_errors
+from clusterwiz.core.spec import ClusterSpec
+
+CLUSTER_TAG = "clusterwiz:cluster"
+ROLE_TAG = "clusterwiz:role"
+QUEUE_TAG = "clusterwiz:queue"
+BOOTSTRAP_TAG = "clusterwiz:bootstrap"
+# Terminated instances keep their tags for an hour but cost nothing; shutting-down ones are on their way out.
+GONE_INSTANCE_STATES = ("terminated", "shutting-down")
+# Instances in these states bill compute by the second.
+BILLED_INSTANCE_STATES = frozenset({"pending", "running"})
+HOURS_PER_MONTH = 730  # AWS prices EBS per GiB-month of 730 hours
+
+
+def group_name(cluster: str, queue: str) -> str:
+    """The auto scaling group of a queue (the contract with the modules and the node agent)."""
+    return f"{cluster}-{queue}"
+
+
+@dataclass(frozen=True)
+class InstanceStatus:
+    instance_id: str
+    role: str  # head | compute
+    queue: str | None
+    instance_type: str
+    state: str  # pending | running | stopping | stopped
+    availability_zone: str
+    lifecycle: str  # spot | on-demand
+    launch_time: datetime
+    bootstrap: str | None  # the node's readiness tag: running:<step> | ready | failed:<step>
+    public_ip: str | None
+    private_ip: str | None
+    usd_per_hour: float | None  # on-demand price of the type; None when no price is known
+
+    @property
+    def is_billed(self) -> bool:
+        return self.state in BILLED_INSTANCE_STATES
+
+
+@dataclass(frozen=True)
+class GroupStatus:
+    queue: str
+    name: str
+    exists: bool
+    min_size: int = 0
+    desired: int = 0
+    max_size: int = 0
+    in_service: int = 0
+
+
+@dataclass(frozen=True)
+class VolumeStatus:
+    volume_id: str
+    name: str | None
+    size_gib: int
+    volume_type: str
+    state: str  # creating | available | in-use | ...
+    attached_to: str | None
+    created: datetime
+    existing: bool  # the user's own volume: attached by clusterwiz, billed to them anyway, never deleted
+    usd_per_month: float | None
+
+    @property
+    def attached(self) -> bool:
+        return self.attached_to is not None
+
+
+@dataclass(frozen=True)
+class ClusterCost:
+    compute_per_hour: float  # instances running now
+    storage_per_hour: float  # volumes clusterwiz made (existing volumes are billed to the user anyway)
+    since_creation: float
+    unpriced: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def per_hour(self) -> float:
+        return round(self.compute_per_hour + self.storage_per_hour, 4)
+
+
+@dataclass(frozen=True)
+class ClusterStatus:
+    name: str
+    region: str
+    checked_at: datetime
+    instances: list[InstanceStatus]
+    groups: list[GroupStatus]
+    volumes: list[VolumeStatus]
+    cost: ClusterCost
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def head(self) -> InstanceStatus | None:
+        return next((i for i in self.instances if i.role == "head"), None)
+
+    @property
+    def compute(self) -> list[InstanceStatus]:
+        return [i for i in self.instances if i.role != "head"]
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["cost"]["per_hour"] = self.cost.per_hour
+        return _jsonable(data)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    return value
+
+
+def _tags(resource: dict) -> dict[str, str]:
+    return {tag["Key"]: tag["Value"] for tag in resource.get("Tags", [])}
+
+
+def describe_instances(session: Any, region: str, cluster: str) -> list[dict]:
+    """Raw descriptions of the cluster's instances that still exist (not terminated or terminating)."""
+    client = session.client("ec2", region)
+    filters = [{"Name": f"tag:{CLUSTER_TAG}", "Values": [cluster]},
+               {"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}]
+    with aws_errors("ec2:DescribeInstances", region):
+        return [instance for page in client.get_paginator("describe_instances").paginate(Filters=filters)
+                for reservation in page["Reservations"] for instance in reservation["Instances"]]
+
+
+def _instance_status(raw: dict, prices: dict[str, float | None]) -> InstanceStatus:
+    tags = _tags(raw)
+    return InstanceStatus(
+        instance_id=raw["InstanceId"], role=tags.get(ROLE_TAG, "compute"), queue=tags.get(QUEUE_TAG),
+        instance_type=raw["InstanceType"], state=raw["State"]["Name"],
+        availability_zone=raw.get("Placement", {}).get("AvailabilityZone", ""),
+        lifecycle="spot" if raw.get("InstanceLifecycle") == "spot" else "on-demand",
+        launch_time=raw["LaunchTime"], bootstrap=tags.get(BOOTSTRAP_TAG),
+        public_ip=raw.get("PublicIpAddress"), private_ip=raw.get("PrivateIpAddress"),
+        usd_per_hour=prices.get(raw["InstanceType"]),
+    )
+
+
+def describe_groups(session: Any, region: str, spec: ClusterSpec) -> dict[str, dict]:
+    """Raw descriptions of the queues' auto scaling groups, by queue name (absent queues are left out)."""
+    names = {group_name(spec.name, queue.name): queue.name for queue in spec.queues}
+    client = session.client("autoscaling", region)
+    with aws_errors("autoscaling:DescribeAutoScalingGroups", region):
+        groups = [group for page in client.get_paginator("describe_auto_scaling_groups").paginate(
+            AutoScalingGroupNames=sorted(names)) for group in page["AutoScalingGroups"]]
+    return {names[group["AutoScalingGroupName"]]: group for group in groups}
+
+
+def _group_status(queue: str, cluster: str, raw: dict | None) -> GroupStatus:
+    name = group_name(cluster, queue)
+    if raw is None:
+        return GroupStatus(queue=queue, name=name, exists=False)
+    in_service = sum(1 for instance in raw.get("Instances", []) if instance.get("LifecycleState") == "InService")
+    return GroupStatus(queue=queue, name=name, exists=True, min_size=raw["MinSize"], desired=raw["DesiredCapacity"],
+                       max_size=raw["MaxSize"], in_service=in_service)
+
+
+def _describe_volumes(session: Any, region: str, spec: ClusterSpec) -> list[dict]:
+    client = session.client("ec2", region)
+    tagged_filter = [{"Name": f"tag:{CLUSTER_TAG}", "Values": [spec.name]}]
+    existing_ids = [volume.volume_id for volume in spec.shared_storage if volume.volume_id]
+    with aws_errors("ec2:DescribeVolumes", region):
+        found = [volume for page in client.get_paginator("describe_volumes").paginate(Filters=tagged_filter)
+                 for volume in page["Volumes"]]
+        if existing_ids:
+            # Existing volumes carry the user's tags, not ours; a deleted one is simply not shown.
+            attached = [{"Name": "volume-id", "Values": existing_ids}]
+            found += [volume for page in client.get_paginator("describe_volumes").paginate(Filters=attached)
+                      for volume in page["Volumes"]]
+    return found
+
+
+def _volume_status(raw: dict, existing_ids: set[str], prices: dict[str, float | None]) -> VolumeStatus:
+    attachments = [a for a in raw.get("Attachments", []) if a.get("State") in ("attaching", "attached")]
+    per_gib = prices.get(raw.get("VolumeType", "standard"))
+    size = int(raw["Size"])
+    return VolumeStatus(
+        volume_id=raw["VolumeId"], name=_tags(raw).get("Name"), size_gib=size,
+        volume_type=raw.get("VolumeType", "standard"), state=raw["State"],
+        attached_to=attachments[0]["InstanceId"] if attachments else None, created=raw["CreateTime"],
+        existing=raw["VolumeId"] in existing_ids, usd_per_month=None if per_gib is None else round(size * per_gib, 4),
+    )
+
+
+def _instance_prices(catalog: Any, region: str, types: Iterable[str]) -> dict[str, float | None]:
+    return {name: price.usd for name, price in catalog.prices(region, types).items()}
+
+
+def _volume_prices(catalog: Any, region: str, types: Iterable[str]) -> dict[str, float | None]:
+    return {name: catalog.ebs_price_per_gb_month(region, name).usd for name in set(types)}
+
+
+def _hours_between(start: datetime, end: datetime) -> float:
+    return max(0.0, (end - start).total_seconds() / 3600)
+
+
+def cluster_cost(instances: list[InstanceStatus], volumes: list[VolumeStatus], now: datetime) -> ClusterCost:
+    """$/hour of what runs now, and an estimate of the spend since creation from what exists now."""
+    billed = [i for i in instances if i.is_billed]
+    compute = sum(i.usd_per_hour or 0.0 for i in billed)
+    own_volumes = [v for v in volumes if not v.existing]
+    storage = sum((v.usd_per_month or 0.0) / HOURS_PER_MONTH for v in own_volumes)
+    since = sum((i.usd_per_hour or 0.0) * _hours_between(i.launch_time, now) for i in billed)
+    since += sum((v.usd_per_month or 0.0) / HOURS_PER_MONTH * _hours_between(v.created, now) for v in own_volumes)
+    unpriced = sorted({i.instance_type for i in billed if i.usd_per_hour is None}
+                      | {f"{v.volume_type} volume" for v in own_volumes if v.usd_per_month is None})
+    notes = ["since creation counts the instances and volumes that exist now, from their launch; nodes "
+             "that already scaled away are not counted"]
+    if any(i.lifecycle == "spot" for i in billed):
+        notes.append("spot nodes are priced at the on-demand rate, an upper bound: spot usually costs less")
+    return ClusterCost(compute_per_hour=round(compute, 4), storage_per_hour=round(storage, 4),
+                       since_creation=round(since, 2), unpriced=tuple(unpriced), notes=tuple(notes))
+
+
+def cluster_status(session: Any, catalog: Any, spec: ClusterSpec, now: datetime | None = None) -> ClusterStatus:
+    """Look the cluster up in AWS (instances, groups, volumes at once) and price it with the catalog's prices."""
+    region = spec.region
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        raw_instances = pool.submit(describe_instances, session, region, spec.name)
+        raw_groups = pool.submit(describe_groups, session, region, spec)
+        raw_volumes = pool.submit(_describe_volumes, session, region, spec)
+        instances_found, groups_found, volumes_found = raw_instances.result(), raw_groups.result(), raw_volumes.result()
+    instance_prices = _instance_prices(catalog, region, {raw["InstanceType"] for raw in instances_found})
+    volume_prices = _volume_prices(catalog, region, {raw.get("VolumeType", "standard") for raw in volumes_found})
+    existing_ids = {volume.volume_id for volume in spec.shared_storage if volume.volume_id}
+
+    instances = sorted((_instance_status(raw, instance_prices) for raw in instances_found),
+                       key=lambda i: (i.role != "head", i.queue or "", i.launch_time, i.instance_id))
+    groups = [_group_status(queue.name, spec.name, groups_found.get(queue.name)) for queue in spec.queues]
+    volumes = sorted({raw["VolumeId"]: _volume_status(raw, existing_ids, volume_prices)
+                      for raw in volumes_found}.values(), key=lambda v: (v.existing, v.name or "", v.volume_id))
+    moment = now or datetime.now(UTC)
+    notes = [f"queue {g.queue}: its group {g.name} does not exist" for g in groups if not g.exists]
+    return ClusterStatus(name=spec.name, region=region, checked_at=moment, instances=instances, groups=groups,
+                         volumes=volumes, cost=cluster_cost(instances, volumes, moment), notes=notes)
