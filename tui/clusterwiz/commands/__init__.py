@@ -3,6 +3,8 @@
 COMMAND_MODULES = [
     "clusterwiz.commands.importing",
     "clusterwiz.commands.lifecycle",
+    "clusterwiz.commands.sandbox",
+    "clusterwiz.commands.operations",
     "clusterwiz.commands.preflight",
     "clusterwiz.commands.wizard",
 ]

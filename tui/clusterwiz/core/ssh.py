@@ -18,10 +18,14 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from clusterwiz.core.errors import ClusterwizError
 from clusterwiz.core.files import atomic_write_text
 from clusterwiz.core.registry import ClusterRecord
+
+if TYPE_CHECKING:
+    from clusterwiz.core.lifecycle import Workspace
 
 SSH_USERS = {"ubuntu2404": "ubuntu", "ubuntu2204": "ubuntu", "rocky9": "rocky", "al2023": "ec2-user"}
 KNOWN_HOSTS_FILE = "known_hosts"
@@ -174,6 +178,16 @@ def ssh_target(record: ClusterRecord, head_address: str | None, override: SshOve
     check_key_file(key_file)
     return SshTarget(host=host, user=chosen.user or ssh_user(record.spec.os), key_file=key_file,
                      known_hosts=_known_hosts(record), port=chosen.port or SSH_PORT)
+
+
+def cluster_ssh_target(workspace: Workspace, name: str, override: SshOverride | None = None) -> SshTarget:
+    """ssh_target for a registered cluster: the head node's live address, unless an override gives the host."""
+    from clusterwiz.core.status import head_address
+
+    record = workspace.registry.get(name)
+    chosen = load_ssh_override(record).merged(override or SshOverride())
+    address = None if chosen.host else head_address(workspace.session, record.spec)
+    return ssh_target(record, address, override)
 
 
 def _known_hosts(record: ClusterRecord) -> Path:

@@ -251,3 +251,11 @@ def cluster_status(session: Any, catalog: Any, spec: ClusterSpec, now: datetime 
     notes = [f"queue {g.queue}: its group {g.name} does not exist" for g in groups if not g.exists]
     return ClusterStatus(name=spec.name, region=region, checked_at=moment, instances=instances, groups=groups,
                          volumes=volumes, cost=cluster_cost(instances, volumes, moment), notes=notes)
+
+
+def head_address(session: Any, spec: ClusterSpec) -> str | None:
+    """The running head node's public address (it changes at every stop/start); None when it has none."""
+    for raw in describe_instances(session, spec.region, spec.name):
+        if _tags(raw).get(ROLE_TAG) == "head" and raw["State"]["Name"] == "running":
+            return raw.get("PublicIpAddress") or raw.get("PublicDnsName") or None
+    return None

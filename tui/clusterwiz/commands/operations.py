@@ -1,0 +1,192 @@
+"""Headless operations on a running cluster: status, ssh, stop, start (the dashboard's actions)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from clusterwiz.core.lifecycle import Workspace
+    from clusterwiz.core.settings import Settings
+    from clusterwiz.core.status import ClusterStatus
+    from clusterwiz.core.teardown import Savings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    status = subparsers.add_parser("status", help="show a cluster's nodes, queues, volumes and cost, live from AWS")
+    status.add_argument("name", help="cluster name")
+    status.set_defaults(handler=run_status)
+
+    ssh = subparsers.add_parser(
+        "ssh", help="log in to the head node, or run a command there",
+        usage="clusterwiz ssh [--host HOST] [--port PORT] [--user USER] [--save] NAME [-- COMMAND ...]",
+        description="Opens a shell on the cluster's head node, or runs COMMAND there (e.g. `clusterwiz ssh demo "
+                    "-- sinfo`). Options go before NAME; everything after NAME is the command.")
+    ssh.add_argument("--host", help="reach the head node at this address instead of its public one "
+                     "(a port-forward, a VPN address)")
+    ssh.add_argument("--port", type=int, help="SSH port (default 22)")
+    ssh.add_argument("--user", help="login user (default: the OS's, e.g. ubuntu or rocky)")
+    ssh.add_argument("--save", action="store_true", help="remember --host/--port/--user for this cluster "
+                     "(give none of them to forget)")
+    ssh.add_argument("name", help="cluster name")
+    ssh.add_argument("remote", nargs=argparse.REMAINDER, metavar="COMMAND", help="command to run on the head node")
+    ssh.set_defaults(handler=run_ssh)
+
+    stop = subparsers.add_parser("stop", help="stop paying for the compute nodes (or, with --all, the head too)")
+    stop.add_argument("name", help="cluster name")
+    stop.add_argument("--all", action="store_true", help="stop the head node too; only the volumes still bill")
+    stop.add_argument("--wait", action="store_true", help="wait until the head node has stopped")
+    stop.set_defaults(handler=run_stop)
+
+    start = subparsers.add_parser("start", help="start what `clusterwiz stop` stopped")
+    start.add_argument("name", help="cluster name")
+    start.set_defaults(handler=run_start)
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _workspace(settings: Settings) -> Workspace:
+    from clusterwiz.core.lifecycle import Workspace
+
+    return Workspace.open(settings)
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, sort_keys=True, default=str))
+
+
+def _usd(value: float) -> str:
+    return f"${value:,.2f}" if value >= 1 or value == 0 else f"${value:.4f}"
+
+
+def _live_status(workspace: Workspace, name: str) -> ClusterStatus:
+    from clusterwiz.core.status import cluster_status
+
+    return cluster_status(workspace.session, workspace.catalog, workspace.registry.get(name).spec)
+
+
+def _savings_json(savings: Savings) -> dict[str, float]:
+    return {"stop_fleet": savings.stop_fleet, "stop_all": savings.stop_all, "destroy": savings.destroy}
+
+
+def run_status(args: argparse.Namespace, settings: Settings) -> int:
+    from clusterwiz.core.teardown import saved_fleet_sizes, savings
+
+    workspace = _workspace(settings)
+    record = workspace.registry.get(args.name)
+    status = _live_status(workspace, args.name)
+    fleet_stopped = bool(saved_fleet_sizes(record))
+    saved = savings(status)
+    if settings.json:
+        _print_json({**status.to_json(), "fleet_stopped": fleet_stopped, "savings": _savings_json(saved)})
+        return 0
+    _print_status(status, fleet_stopped, saved)
+    return 0
+
+
+def _print_status(status: ClusterStatus, fleet_stopped: bool, saved: Savings) -> None:
+    from rich.table import Table
+
+    console = _console()
+    console.print(f"[bold]{status.name}[/] in {status.region}, checked {status.checked_at:%Y-%m-%d %H:%M:%S} UTC")
+    instances = Table("instance", "role", "queue", "type", "state", "zone", "capacity", "launched", "bootstrap",
+                      "public ip", "$/h", title="Instances")
+    for i in status.instances:
+        instances.add_row(i.instance_id, i.role, i.queue or "", i.instance_type, i.state, i.availability_zone,
+                          i.lifecycle, f"{i.launch_time:%Y-%m-%d %H:%M}", i.bootstrap or "", i.public_ip or "",
+                          "?" if i.usd_per_hour is None else _usd(i.usd_per_hour))
+    console.print(instances if status.instances else "No instances are running or stopped.")
+    groups = Table("queue", "group", "min", "desired", "max", "in service", title="Queues")
+    for g in status.groups:
+        if g.exists:
+            groups.add_row(g.queue, g.name, str(g.min_size), str(g.desired), str(g.max_size), str(g.in_service))
+        else:
+            groups.add_row(g.queue, g.name, "-", "-", "-", "missing")
+    console.print(groups)
+    volumes = Table("volume", "name", "size", "type", "state", "attached to", "$/month", title="Volumes")
+    for v in status.volumes:
+        volumes.add_row(v.volume_id, (v.name or "") + (" (yours)" if v.existing else ""), f"{v.size_gib} GiB",
+                        v.volume_type, v.state, v.attached_to or "no",
+                        "?" if v.usd_per_month is None else _usd(v.usd_per_month))
+    console.print(volumes if status.volumes else "No volumes.")
+    cost = status.cost
+    console.print(f"Cost now: [bold]{_usd(cost.per_hour)}/hour[/] (compute {_usd(cost.compute_per_hour)}, storage "
+                  f"{_usd(cost.storage_per_hour)}); since creation about {_usd(cost.since_creation)}")
+    for note in [*cost.notes, *status.notes]:
+        console.print(f"  [dim]{note}[/]")
+    if cost.unpriced:
+        console.print(f"  [yellow]no price known for {', '.join(cost.unpriced)}: left out of the totals[/]")
+    if fleet_stopped:
+        console.print(f"The compute fleet is stopped; `clusterwiz start {status.name}` brings it back.")
+    console.print(f"Stop the fleet: saves {_usd(saved.stop_fleet)}/h (`clusterwiz stop {status.name}`); stop all: "
+                  f"{_usd(saved.stop_all)}/h (`--all`); destroy: {_usd(saved.destroy)}/h "
+                  f"(`clusterwiz destroy {status.name}`)")
+
+
+def run_ssh(args: argparse.Namespace, settings: Settings) -> int:
+    from clusterwiz.core.ssh import SshOverride, cluster_ssh_target, open_session, run_command, save_ssh_override
+
+    workspace = _workspace(settings)
+    override = SshOverride(host=args.host, port=args.port, user=args.user)
+    if args.save:
+        save_ssh_override(workspace.registry.get(args.name), override)
+    remote = args.remote[1:] if args.remote[:1] == ["--"] else args.remote
+    target = cluster_ssh_target(workspace, args.name, override)
+    if settings.json:
+        if not remote:
+            _print_json({"command": target.command(), "shell_command": target.shell_command()})
+            return 0
+        result = run_command(target, " ".join(remote), timeout=None)
+        _print_json({"exit_code": result.exit_code, "stdout": result.stdout, "stderr": result.stderr})
+        return result.exit_code
+    code = open_session(target, remote)
+    if code == 255:
+        print(f"clusterwiz: ssh could not connect or log in (see its message above); the command was:\n"
+              f"  {target.shell_command()}", file=sys.stderr)
+    return code
+
+
+def run_stop(args: argparse.Namespace, settings: Settings) -> int:
+    from clusterwiz.core.teardown import savings, stop_all, stop_fleet
+
+    workspace = _workspace(settings)
+    saved = savings(_live_status(workspace, args.name))
+    result = stop_all(workspace, args.name, wait=args.wait) if args.all else stop_fleet(workspace, args.name)
+    per_hour = saved.stop_all if args.all else saved.stop_fleet
+    if settings.json:
+        _print_json({"name": args.name, "all": args.all, "saves_per_hour": per_hour,
+                     "remembered_sizes": {q: vars(s) for q, s in result.groups.items()},
+                     "stopped_head_instances": result.head_instance_ids})
+        return 0
+    what = "the compute fleet and the head node" if args.all else "the compute fleet (the head node keeps running)"
+    _console().print(f"Stopped {what} of [bold]{args.name}[/]: saves about {_usd(per_hour)}/hour. Volumes stay "
+                     f"and bill for storage. `clusterwiz start {args.name}` brings it back.")
+    return 0
+
+
+def run_start(args: argparse.Namespace, settings: Settings) -> int:
+    from clusterwiz.core.teardown import start_cluster
+
+    result = start_cluster(_workspace(settings), args.name)
+    if settings.json:
+        _print_json({"name": args.name, "restored_sizes": {q: vars(s) for q, s in result.groups.items()},
+                     "started_head_instances": result.head_instance_ids})
+        return 0
+    console = _console()
+    if not result.groups and not result.head_instance_ids:
+        console.print(f"Nothing of {args.name} was stopped.")
+        return 0
+    if result.head_instance_ids:
+        console.print(f"Started the head node ({', '.join(result.head_instance_ids)}); its public address has "
+                      f"changed: see `clusterwiz status {args.name}`.")
+    for queue, size in result.groups.items():
+        console.print(f"Queue {queue}: back to min {size.min_size}, desired {size.desired}, max {size.max_size}.")
+    return 0
