@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from clusterwiz.core.aws.catalog import Catalog
     from clusterwiz.core.aws.session import AwsSession
     from clusterwiz.core.render import RenderedCluster
+    from clusterwiz.core.sandbox import Emulator
     from clusterwiz.core.terraform import ApplyResult, PlanResult, TerraformRunner
     from clusterwiz.core.validate import Finding
 
@@ -44,19 +45,24 @@ class Workspace:
     registry: Registry
     session: AwsSession
     catalog: Catalog
+    emulator: Emulator | None = None  # the sandbox's, when settings.sandbox
 
     @classmethod
     def open(cls, settings: Settings) -> Workspace:
         from clusterwiz.core.aws.catalog import Catalog
-        from clusterwiz.core.aws.session import AwsSession
+        from clusterwiz.core.sandbox import area_registry, ensure_emulator, session_for
 
-        session = AwsSession.from_settings(settings)
-        area = "sandbox" if settings.sandbox else "aws"
-        return cls(settings=settings, registry=Registry(settings.home, area=area), session=session,
-                   catalog=Catalog(session, cache_dir=settings.home / "cache"))
+        emulator = ensure_emulator(settings.home) if settings.sandbox else None
+        session = session_for(settings, emulator)
+        return cls(settings=settings, registry=area_registry(settings), session=session,
+                   catalog=Catalog(session, cache_dir=settings.home / "cache"), emulator=emulator)
 
     def terraform_environment(self) -> dict[str, str]:
         """The caller's environment, plus the profile and endpoint chosen by option, for Terraform's provider."""
+        if self.emulator is not None:
+            from clusterwiz.core.sandbox import terraform_environment
+
+            return terraform_environment(os.environ, self.emulator, self.settings.region)
         env = dict(os.environ)
         if self.settings.profile:
             env["AWS_PROFILE"] = self.settings.profile

@@ -1,0 +1,99 @@
+"""The sandbox's emulator process: moto's server on 127.0.0.1, seeded to look like a real account.
+
+core.sandbox runs `python -m clusterwiz.core.sandbox_server STATE_DIR` as a detached process. Once the
+server listens and the account is seeded, it prints one JSON line on stdout ({"port": ..., "seed": ...})
+and then serves until it is terminated. Everything lives in memory: stopping it forgets the account.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from clusterwiz.core.files import atomic_write_text
+from clusterwiz.core.sandbox_seed import SANDBOX_ACCOUNT, SANDBOX_REGION, moto_ami_definitions, public_parameters
+
+AMIS_FILE = "amis.json"
+# Credentials moto accepts and no real account has; the emulator ignores their value.
+EMULATOR_CREDENTIALS = {"aws_access_key_id": "sandbox", "aws_secret_access_key": "sandbox-not-a-secret"}
+
+
+def share_region_lists() -> None:
+    """Answer every boto3 region-list question in this process from one session.
+
+    moto asks a brand-new boto3 Session for region lists several times per service it loads, and each
+    new session parses botocore's endpoint data again (~0.2 s each, about half of the sandbox's start).
+    The answer depends only on botocore's bundled data, so one session can give it for all of them.
+    """
+    import boto3.session
+
+    shared = boto3.session.Session()
+    ask = boto3.session.Session.get_available_regions
+
+    @functools.cache
+    def available_regions(*args: Any, **kwargs: Any) -> tuple[str, ...]:
+        return tuple(ask(shared, *args, **kwargs))
+
+    def get_available_regions(self: Any, *args: Any, **kwargs: Any) -> list[str]:
+        return list(available_regions(*args, **kwargs))
+
+    boto3.session.Session.get_available_regions = get_available_regions
+
+
+def publish_parameters(region: str) -> None:
+    """Place AWS's public image parameters: no API may write under /aws/, so they go into moto's backend."""
+    from moto.ssm.models import Parameter, ssm_backends
+
+    parameters = ssm_backends[SANDBOX_ACCOUNT][region]._parameters
+    # moto would add its own Amazon Linux parameters on first read, naming images the sandbox does not have.
+    parameters.latest_amis_loaded = True
+    published = datetime(2026, 10, 21, tzinfo=UTC)
+    for name, ami_id in public_parameters().items():
+        parameters[name] = [Parameter(account_id=SANDBOX_ACCOUNT, name=name, value=ami_id, parameter_type="String",
+                                      description=None, allowed_pattern=None, keyid=None,
+                                      last_modified_date=published, version=1, data_type="aws:ec2:image")]
+
+
+def serve(state_dir: Path) -> None:
+    # moto reads its public images from this file when it is imported: set it first.
+    amis = state_dir / AMIS_FILE
+    atomic_write_text(amis, json.dumps(moto_ami_definitions()))
+    os.environ["MOTO_AMIS_PATH"] = str(amis)
+
+    share_region_lists()
+    import boto3
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
+
+    from clusterwiz.core.sandbox_seed import seed_account
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one log line per request would fill the log
+    server = make_server("127.0.0.1", 0, DomainDispatcherApplication(create_backend_app), threaded=True,
+                         request_handler=MotoRequestHandler)
+    port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, name="emulator", daemon=True).start()
+
+    ec2 = boto3.Session(region_name=SANDBOX_REGION, **EMULATOR_CREDENTIALS).client(
+        "ec2", endpoint_url=f"http://127.0.0.1:{port}")
+    seeded = seed_account(ec2)
+    publish_parameters(SANDBOX_REGION)
+
+    print(json.dumps({"port": port, "seed": dataclasses.asdict(seeded)}), flush=True)
+    # Nobody reads stdout after the handshake; a closed pipe must not kill the server later.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    while True:
+        signal.pause()  # SIGTERM's default action ends the process; there is nothing to save
+
+
+if __name__ == "__main__":
+    serve(Path(sys.argv[1]))
