@@ -117,3 +117,25 @@ def test_quota_check_fires_beyond_the_recorded_limit_and_stays_quiet_within(aws_
                                  {"name": "gpu", "instance_types": ["g5.xlarge"], "max_nodes": 1}])
     codes = [f.code for f in quota_findings(vcpus_at_max(spot_gpu, types), quotas, REGION)]
     assert codes == ["QUOTA_EXCEEDED"], "G quota is 0; spot (64) holds 64 vCPUs"
+
+
+def test_cost_from_pricing_api_prices_is_not_an_estimate(aws_catalog: Catalog) -> None:
+    from clusterwiz.core.cost import estimate
+    from tests.catalog.specs import make_spec
+
+    t3_medium = recorded("get_products_c6i_xlarge_eu_west_2.json")
+    t3_medium["PriceList"] = [t3_medium["PriceList"][0].replace("c6i.xlarge", "t3.medium")
+                              .replace("0.2020000000", "0.0472000000")]
+    spec = make_spec(queues=[{"name": "small", "instance_types": ["t3.medium"], "initial_nodes": 1,
+                              "max_nodes": 3}])
+    pricing = aws_catalog.session.client("pricing", PRICING_REGION)
+    with Stubber(pricing) as stub:
+        stub.add_response("get_products", t3_medium, {"ServiceCode": "AmazonEC2", "MaxResults": 10,
+                                                      "Filters": instance_price_filters(REGION, "t3.medium")})
+        stub.add_response("get_products", recorded("get_products_gp3_eu_west_2.json"),
+                          {"ServiceCode": "AmazonEC2", "Filters": volume_price_filters(REGION, "gp3"),
+                           "MaxResults": 10})
+        cost = estimate(spec, aws_catalog)
+    assert not cost.is_estimate and cost.as_of != load_snapshot().as_of
+    assert (cost.per_hour_now, cost.per_hour_at_max) == (pytest.approx(2 * 0.0472), pytest.approx(4 * 0.0472))
+    assert cost.storage_per_month == pytest.approx(140 * 0.0928, abs=0.01)

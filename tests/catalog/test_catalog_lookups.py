@@ -142,3 +142,12 @@ def test_lookup_errors_are_not_cached(moto: str, tmp_path: Path) -> None:
     catalog.session._clients.clear()
     assert catalog.key_pairs(REGION) == []
     catalog.close()
+
+
+def test_tiny_thread_pools_do_not_deadlock(moto: str, account: Account) -> None:
+    # Leaf calls never wait on other leaf calls, so even one worker per pool finishes every lookup.
+    catalog = Catalog(AwsSession(region=REGION), cache_dir=None, max_workers=1)
+    futures = catalog.prefetch_region(REGION, cluster_name="demo")
+    assert all(future.result(timeout=60) is not None for future in futures.values())
+    assert len(catalog.vpcs(REGION)) == 3 and catalog.vpc(REGION, account.hpc_vpc).dns_hostnames
+    catalog.close()

@@ -126,34 +126,33 @@ class Catalog:
         return self._memo.get(("raw-vpcs", region), lambda: self._pages(
             "ec2", region, "describe_vpcs", "Vpcs", "ec2:DescribeVpcs"))
 
-    def _vpc_dns(self, region: str, vpc_id: str) -> tuple[bool, bool]:
-        """(DNS support, DNS hostnames): two calls per VPC, so made only for VPCs someone looks at."""
-        def attribute(name: str) -> bool:
+    def _vpc_attribute(self, region: str, vpc_id: str, name: str) -> bool:
+        def lookup() -> bool:
             reply = self._call("ec2", region, "describe_vpc_attribute", "ec2:DescribeVpcAttribute",
                                VpcId=vpc_id, Attribute=name)
             return bool(reply[name[0].upper() + name[1:]]["Value"])
+        return self._memo.get(("vpc-attribute", region, vpc_id, name), lookup)
 
-        def lookup() -> tuple[bool, bool]:
-            support, hostnames = self._parallel([lambda: attribute("enableDnsSupport"),
-                                                 lambda: attribute("enableDnsHostnames")])
-            return support, hostnames
-        return self._memo.get(("vpc-dns", region, vpc_id), lookup)
-
-    def _vpc_record(self, region: str, vpc: dict) -> Vpc:
-        dns_support, dns_hostnames = self._vpc_dns(region, vpc["VpcId"])
-        return Vpc(vpc_id=vpc["VpcId"], name=_name_tag(vpc.get("Tags")), cidr=vpc["CidrBlock"],
-                   is_default=bool(vpc.get("IsDefault")), dns_support=dns_support, dns_hostnames=dns_hostnames)
+    def _vpc_records(self, region: str, raw: list[dict]) -> list[Vpc]:
+        # DNS flags cost two calls per VPC (AWS has no batch form): all of them run at once, one level deep,
+        # so a leaf call never waits for another leaf.
+        pairs = [(vpc["VpcId"], name) for vpc in raw for name in ("enableDnsSupport", "enableDnsHostnames")]
+        flags = self._parallel((lambda pair=pair: self._vpc_attribute(region, *pair)) for pair in pairs)
+        return [Vpc(vpc_id=vpc["VpcId"], name=_name_tag(vpc.get("Tags")), cidr=vpc["CidrBlock"],
+                    is_default=bool(vpc.get("IsDefault")), dns_support=flags[2 * index],
+                    dns_hostnames=flags[2 * index + 1])
+                for index, vpc in enumerate(raw)]
 
     def vpcs(self, region: str) -> list[Vpc]:
         def lookup() -> list[Vpc]:
-            raw = self._raw_vpcs(region)
-            vpcs = self._parallel((lambda v=vpc: self._vpc_record(region, v)) for vpc in raw)
+            vpcs = self._vpc_records(region, self._raw_vpcs(region))
             return sorted(vpcs, key=lambda vpc: (not vpc.is_default, vpc.name or "", vpc.vpc_id))
         return self._memo.get(("vpcs", region), lookup)
 
     def vpc(self, region: str, vpc_id: str) -> Vpc | None:
-        raw = next((vpc for vpc in self._raw_vpcs(region) if vpc["VpcId"] == vpc_id), None)
-        return None if raw is None else self._vpc_record(region, raw)
+        """One VPC with its DNS flags, without looking up the flags of every other VPC."""
+        raw = [vpc for vpc in self._raw_vpcs(region) if vpc["VpcId"] == vpc_id]
+        return self._vpc_records(region, raw)[0] if raw else None
 
     def _all_subnets(self, region: str) -> list[Subnet]:
         # One call serves every VPC the user looks at.
