@@ -93,15 +93,11 @@ class _Problems:
 
 def load_job_file(path: Path | str) -> JobFile:
     """Parse the job file and check every local source exists and holds its handler."""
-    job_file = parse_job_file(path)
-    problems = local_source_problems(job_file)
-    if problems:
-        raise JobFileError(job_file.path, problems)
-    return job_file
+    return parse_job_file(path, check_local=True)
 
 
-def parse_job_file(path: Path | str) -> JobFile:
-    """The file's structure only: local paths are resolved but not looked at (see local_source_problems)."""
+def parse_job_file(path: Path | str, check_local: bool = False) -> JobFile:
+    """The file's structure; with check_local, also that local paths exist and hold their handlers."""
     path = Path(path).expanduser().resolve()
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -109,10 +105,10 @@ def parse_job_file(path: Path | str) -> JobFile:
         raise JobFileError(path, ["the file does not exist; check the path"]) from None
     except OSError as error:
         raise JobFileError(path, [f"the file cannot be read ({error.strerror})"]) from None
-    return parse_job_text(text, path)
+    return parse_job_text(text, path, check_local)
 
 
-def parse_job_text(text: str, path: Path) -> JobFile:
+def parse_job_text(text: str, path: Path, check_local: bool = False) -> JobFile:
     problems = _Problems(path)
     try:
         document = parse_ini(text, path)
@@ -147,12 +143,26 @@ def parse_job_text(text: str, path: Path) -> JobFile:
             jobs.append(job)
     ordered = {name for name, _ in names}
     for name, section in definitions.items():
-        if name not in ordered:
+        if name in ordered:
+            continue
+        if order is None:  # the order is broken, but the jobs' own problems are worth reporting now too
+            _read_job(section, path.parent, problems, warnings)
+        else:
             warnings.append(f"{path.name}, line {section.line}: [job {name}] is not in [order], so it will not run")
+    job_file = JobFile(path=path, order=order or "sequential", jobs=tuple(jobs), warnings=tuple(warnings))
+    if check_local:
+        problems.items += local_source_problems(job_file)
     if problems.items:
-        raise JobFileError(path, problems.items)
-    assert order is not None
-    return JobFile(path=path, order=order, jobs=tuple(jobs), warnings=tuple(warnings))
+        raise JobFileError(path, _by_line(problems.items))
+    return job_file
+
+
+def _by_line(problems: list[str]) -> list[str]:
+    """Problems in the order of the file, as a reader goes through it."""
+    def line_of(problem: str) -> int:
+        match = re.search(r", line (\d+):", problem)
+        return int(match.group(1)) if match else 0
+    return sorted(problems, key=line_of)
 
 
 def _read_order(document: IniDocument, problems: _Problems) -> tuple[Order | None, list[tuple[str, int]]]:
@@ -185,10 +195,12 @@ def _job_names(entry: SourceKey, problems: _Problems) -> list[tuple[str, int]]:
     if not any(raw):
         problems.add(entry.line, f"`{entry.key}` lists no jobs; name them separated by commas")
         return []
+    if "" in raw:
+        problems.add(entry.line, f"`{entry.key}` has an empty name between commas; remove the extra comma")
     for item in raw:
         if not item:
-            problems.add(entry.line, f"`{entry.key}` has an empty name between commas; remove the extra comma")
-        elif item in (name for name, _ in names):
+            continue
+        if item in (name for name, _ in names):
             problems.add(entry.line, f"`{entry.key}` lists {item!r} twice; a job runs once per pipeline")
         else:
             names.append((item, entry.line))
