@@ -12,6 +12,7 @@ from botocore.stub import Stubber
 
 from clusterwiz.core.aws.catalog import Catalog
 from clusterwiz.core.aws.pricing import instance_price_filters, load_snapshot, volume_price_filters
+from clusterwiz.core.aws.records import VcpuQuotas
 from clusterwiz.core.aws.session import PRICING_REGION, AwsSession
 from clusterwiz.core.validate import quota_findings, vcpus_at_max
 
@@ -71,13 +72,17 @@ def test_denied_pricing_api_falls_back_to_the_dated_snapshot(aws_catalog: Catalo
     assert aws_catalog.price_per_hour(REGION, "no-such.type").usd is None
 
 
-def test_vcpu_quotas_from_service_quotas_pages(aws_catalog: Catalog) -> None:
-    quotas_client = aws_catalog.session.client("service-quotas", REGION)
+def recorded_quotas(catalog: Catalog) -> VcpuQuotas:
+    """The catalog's quotas read from two recorded ListServiceQuotas pages."""
     first, second = recorded("list_service_quotas_ec2_pages.json")
-    with Stubber(quotas_client) as stub:
+    with Stubber(catalog.session.client("service-quotas", REGION)) as stub:
         stub.add_response("list_service_quotas", first, {"ServiceCode": "ec2"})
         stub.add_response("list_service_quotas", second, {"ServiceCode": "ec2", "NextToken": first["NextToken"]})
-        quotas = aws_catalog.vcpu_quotas(REGION)
+        return catalog.vcpu_quotas(REGION)
+
+
+def test_vcpu_quotas_from_service_quotas_pages(aws_catalog: Catalog) -> None:
+    quotas = recorded_quotas(aws_catalog)
     assert (quotas.on_demand_standard, quotas.on_demand_g, quotas.on_demand_p, quotas.spot) == (32, 0, None, 64)
 
 
@@ -99,12 +104,7 @@ def _types(*rows):
 def test_quota_check_fires_beyond_the_recorded_limit_and_stays_quiet_within(aws_catalog: Catalog) -> None:
     from tests.catalog.specs import make_spec
 
-    quotas_client = aws_catalog.session.client("service-quotas", REGION)
-    first, second = recorded("list_service_quotas_ec2_pages.json")
-    with Stubber(quotas_client) as stub:
-        stub.add_response("list_service_quotas", first, {"ServiceCode": "ec2"})
-        stub.add_response("list_service_quotas", second, {"ServiceCode": "ec2", "NextToken": first["NextToken"]})
-        quotas = aws_catalog.vcpu_quotas(REGION)
+    quotas = recorded_quotas(aws_catalog)
     types = _types(("t3.medium", 2, "x86_64"), ("c6i.xlarge", 4, "x86_64"), ("g5.xlarge", 4, "x86_64"))
     big = make_spec(queues=[{"name": "compute", "instance_types": ["c6i.xlarge"], "max_nodes": 8}])
     assert vcpus_at_max(big, types) == {"standard": 34}
