@@ -218,6 +218,7 @@ def _terminate(emulator: Emulator | None) -> None:
     if emulator is None or not _is_our_process(emulator.pid):
         return
     os.kill(emulator.pid, signal.SIGTERM)
+    os.kill(emulator.pid, signal.SIGCONT)  # a stopped (wedged) process acts on SIGTERM only once continued
     deadline = time.monotonic() + STOP_TIMEOUT_S
     while _is_our_process(emulator.pid):
         if time.monotonic() > deadline:
