@@ -2,6 +2,7 @@
 
 COMMAND_MODULES = [
     "clusterwiz.commands.importing",
+    "clusterwiz.commands.jobs",
     "clusterwiz.commands.lifecycle",
     "clusterwiz.commands.sandbox",
     "clusterwiz.commands.operations",
