@@ -16,8 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tui"), str(ROOT)]
 
-from clusterwiz.core.render import render_files, render_workdir  # noqa: E402
 from tests.support.specs import FULL_RESOLVED, full_spec  # noqa: E402
+
+from clusterwiz.core.render import render_files, render_workdir  # noqa: E402
 
 
 def timed(action) -> float:
