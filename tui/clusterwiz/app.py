@@ -98,18 +98,20 @@ class ClusterwizApp(App[int]):
             yield SystemCommand("Next step", "Check this step's answer and go on", screen.action_next)
             yield SystemCommand("Previous step", "Go back; your answers are kept", screen.action_back)
 
-    # The plan/apply screens and the dashboard arrive with the apply issue; until then the CLI does it.
     def on_plan_requested(self, message: PlanRequested) -> None:
-        self._not_here_yet(f"clusterwiz plan {message.name}", "Plan")
+        from clusterwiz.screens.navigation import show_plan
+
+        show_plan(self, message.name)
 
     def on_open_cluster(self, message: OpenCluster) -> None:
-        self._not_here_yet(f"clusterwiz status {message.name}", "The dashboard")
+        from clusterwiz.screens.navigation import show_cluster
+
+        show_cluster(self, message.name)
 
     def on_teardown_cluster(self, message: TeardownCluster) -> None:
-        self._not_here_yet(f"clusterwiz destroy {message.name}", "Teardown")
+        from clusterwiz.screens.navigation import show_teardown
 
-    def _not_here_yet(self, command: str, what: str) -> None:
-        self.notify(f"{what} is not in the app yet; run `{command}` in a terminal.", title=what, timeout=10)
+        show_teardown(self, message.name)
 
 
 def make_app(settings: Settings, catalog_factory: CatalogFactory | None = None, registry: Registry | None = None,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from clusterwiz.core.lifecycle import EventCallback, Workspace
+    from clusterwiz.core.teardown import Leftover, Removal
     from clusterwiz.core.terraform import ApplyResult, PlanResult, TerraformRunner
 
 
@@ -28,8 +29,14 @@ class ClusterTerraform(Protocol):
     def discard(self, plan: PlanResult) -> None:
         """Forget a plan that will not be applied (its file may hold sensitive values)."""
 
-    def leftovers(self, name: str) -> list[str]:
-        """What AWS still has tagged with the cluster (ARNs), after a destroy."""
+    def snapshot_volumes(self, name: str) -> list[str]:
+        """Snapshot the volumes clusterwiz created for the cluster, before a destroy; their ids."""
+
+    def leftovers(self, name: str) -> list[Leftover]:
+        """What AWS still has tagged with the cluster, after a destroy."""
+
+    def remove_leftovers(self, name: str) -> list[Removal]:
+        """Remove every leftover; what happened to each."""
 
     def forget(self, name: str) -> None:
         """Remove a destroyed cluster from the registry."""
@@ -83,11 +90,26 @@ class LiveClusterTerraform:
     def discard(self, plan: PlanResult) -> None:
         plan.plan_file.unlink(missing_ok=True)
 
-    def leftovers(self, name: str) -> list[str]:
-        from clusterwiz.core.lifecycle import leftovers
+    def snapshot_volumes(self, name: str) -> list[str]:
+        from clusterwiz.core.lifecycle import cluster_outputs
+        from clusterwiz.core.teardown import snapshot_created_volumes
 
         workspace = self.workspace()
-        return leftovers(workspace, workspace.registry.get(name).spec)
+        spec = workspace.registry.get(name).spec
+        outputs = cluster_outputs(workspace, name)
+        return [snapshot.snapshot_id for snapshot in snapshot_created_volumes(workspace.session, spec, outputs)]
+
+    def leftovers(self, name: str) -> list[Leftover]:
+        from clusterwiz.core.teardown import find_leftovers
+
+        workspace = self.workspace()
+        return find_leftovers(workspace.session, workspace.registry.get(name).spec.region, name)
+
+    def remove_leftovers(self, name: str) -> list[Removal]:
+        from clusterwiz.core.teardown import remove_leftovers
+
+        workspace = self.workspace()
+        return remove_leftovers(workspace.session, workspace.registry.get(name).spec.region, name)
 
     def forget(self, name: str) -> None:
         self.workspace().registry.remove(name)

@@ -23,6 +23,7 @@ from clusterwiz.modals.confirm import ConfirmModal
 
 if TYPE_CHECKING:
     from clusterwiz.core.events import Event, PlannedChange
+    from clusterwiz.core.teardown import Leftover
     from clusterwiz.core.terraform import PlanResult
     from clusterwiz.screens.cluster_terraform import ClusterTerraform
 
@@ -41,8 +42,16 @@ class RunEvent(Message):
         self.event = event
 
 
+class RunNote(Message):
+    """Something the run did besides Terraform (e.g. snapshots), for the log."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
 class RunFinished(Message):
-    def __init__(self, outcome: str, message: str, leftovers: list[str] | None = None) -> None:
+    def __init__(self, outcome: str, message: str, leftovers: list[Leftover] | None = None) -> None:
         super().__init__()
         self.outcome = outcome
         self.message = message
@@ -69,23 +78,25 @@ class RunScreen(Screen[None]):
         Binding("escape", "leave", "Leave (keeps running)"),
     ]
 
-    def __init__(self, name: str, operation: Operation, terraform: ClusterTerraform,
-                 plan: PlanResult | None = None, planned: tuple[PlannedChange, ...] = (),
+    def __init__(self, name: str, terraform: ClusterTerraform,
                  on_success: Callable[[RunScreen], None] | None = None,
                  on_edit: Callable[[RunScreen], None] | None = None,
-                 on_destroy: Callable[[RunScreen], None] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
         self.cluster = name
-        self.operation = operation
         self.terraform = terraform
-        self.plan = plan
         self.on_success = on_success
         self.on_edit = on_edit
-        self.on_destroy = on_destroy
         self.clock = clock
-        self.progress = RunProgress.planned(operation, planned, clock=clock)
+        self.operation: Operation = "apply"
+        self.plan: PlanResult | None = None
+        self.forget = False
+        self.snapshot = False
+        self.progress = RunProgress("apply", clock=clock)
+        self.progress.finish("done")
         self.cancel_requested = False
+        self.notes: list[str] = []
+        self._begin_on_mount = False
 
     @property
     def running(self) -> bool:
@@ -110,6 +121,7 @@ class RunScreen(Screen[None]):
             yield Button("Retry", id="retry", variant="primary", classes="hidden")
             yield Button("Edit in wizard", id="edit", classes="hidden")
             yield Button("Destroy what was created", id="destroy", variant="error", classes="hidden")
+            yield Button("Remove leftovers", id="remove-leftovers", variant="error", classes="hidden")
             yield Button("Open dashboard", id="dashboard", variant="success", classes="hidden")
             yield Button("Cancel", id="cancel", variant="error")
         yield Footer()
@@ -119,33 +131,54 @@ class RunScreen(Screen[None]):
         return f"{verb} cluster {self.cluster}"
 
     def on_mount(self) -> None:
-        self.sub_title = f"{self.operation} {self.cluster}"
         table = self.query_one(DataTable)
         for label, key in (("What", "what"), ("Action", "action"), ("Status", "status"), ("Elapsed", "elapsed"),
                            ("AWS id", "id"), ("Address", "address")):
             table.add_column(label, key=key)
-        for row in self.progress.rows.values():
-            self._show_row(row)
-        self._show_counts()
         self.set_interval(TICK_SECONDS, self._tick)
-        self.start()
+        if self._begin_on_mount:
+            self._start()
 
     # -- the run ----------------------------------------------------------------------------------
 
-    def start(self, replan: bool = False) -> None:
+    def begin(self, operation: Operation, plan: PlanResult | None = None,
+              planned: tuple[PlannedChange, ...] = (), forget: bool = False, snapshot: bool = False) -> None:
+        """Start an apply of `plan` (or of a fresh plan), or a destroy; shows its resources from `planned`.
+        `forget`: after a destroy that leaves nothing tagged in AWS, remove the cluster from the registry;
+        `snapshot`: before a destroy, snapshot the volumes clusterwiz created."""
+        if self.running:
+            raise RuntimeError(f"the {self.operation} of {self.cluster} is still running")
+        self.operation = operation
+        self.plan = plan
+        self.forget = forget
+        self.snapshot = snapshot
+        self.progress = RunProgress.planned(operation, planned, clock=self.clock)
+        if self.is_mounted:
+            self._start()
+        else:
+            self._begin_on_mount = True
+
+    def _start(self) -> None:
         """Run in a worker of the app's, not the screen's: it must outlive the screen being shown."""
+        self._begin_on_mount = False
         self.cancel_requested = False
-        self.app.run_worker(lambda: self._work(replan), thread=True, group=run_screen_name(self.cluster),
+        self.notes: list[str] = []
+        self._reset_view()
+        self.app.run_worker(self._work, thread=True, group=run_screen_name(self.cluster),
                             name=f"{self.operation} {self.cluster}", exit_on_error=False)
 
-    def _work(self, replan: bool) -> None:
+    def _work(self) -> None:
         from clusterwiz.core.errors import ClusterwizError
         from clusterwiz.core.terraform import TerraformInterrupted
 
         post = self.post_message
         try:
+            if self.operation == "destroy" and self.snapshot:
+                snapshots = self.terraform.snapshot_volumes(self.cluster)
+                post(RunNote(f"Snapshots kept from the cluster's volumes: {', '.join(snapshots) or 'none'}"))
+                self.snapshot = False  # taken: a retry does not take them again
             plan = self.plan
-            if plan is None or replan:
+            if plan is None:
                 plan = self.terraform.plan(self.cluster, lambda event: post(RunEvent(event)),
                                            destroy=self.operation == "destroy")
             self.plan = None  # applied or not, a plan is used once
@@ -160,7 +193,7 @@ class RunScreen(Screen[None]):
             leftovers = None
             if self.operation == "destroy":
                 leftovers = self.terraform.leftovers(self.cluster)
-                if not leftovers:
+                if not leftovers and self.forget:
                     self.terraform.forget(self.cluster)
         except TerraformInterrupted as stopped:
             post(RunFinished("interrupted", str(stopped)))
@@ -177,6 +210,11 @@ class RunScreen(Screen[None]):
         if row is not None:
             self._show_row(row)
             self._show_counts()
+
+    def on_run_note(self, message: RunNote) -> None:
+        self.progress.log.append(message.text)
+        self.query_one(Log).write_line(message.text)
+        self.notes.append(message.text)
 
     async def on_run_finished(self, message: RunFinished) -> None:
         for row in self.progress.finish(message.outcome, message.message):  # type: ignore[arg-type]
@@ -199,6 +237,11 @@ class RunScreen(Screen[None]):
             if self.operation == "destroy":
                 self.query_one("#edit", Button).add_class("hidden")
             self.query_one("#retry", Button).focus()
+        elif message.leftovers:
+            leftovers = self.query_one("#remove-leftovers", Button)
+            leftovers.remove_class("hidden")
+            leftovers.disabled = False
+            leftovers.focus()
         elif self.operation == "apply":
             self.query_one("#dashboard", Button).remove_class("hidden")
             self.query_one("#dashboard", Button).focus()
@@ -210,11 +253,14 @@ class RunScreen(Screen[None]):
         if message.outcome == "done" and self.operation == "apply":
             return f"Cluster {name} is up: {self.progress.done} resources created or changed."
         if message.outcome == "done":
+            notes = "".join(f"\n{note}" for note in self.notes)
             if message.leftovers:
-                listing = "\n".join(f"  • {arn}" for arn in message.leftovers)
+                listing = "\n".join(f"  • {left.kind} {left.resource_id}: {left.action}" for left in message.leftovers)
                 return (f"Destroyed, but AWS still has these resources tagged with {name} (they may bill):\n"
-                        f"{listing}\nRemove them in the AWS console, then destroy again to forget the cluster.")
-            return f"Cluster {name} is gone: nothing tagged with it is left in AWS."
+                        f"{listing}\nPress 'Remove leftovers' to remove them, or remove them in the AWS console; "
+                        f"the cluster stays in your list until nothing is left.{notes}")
+            kept = "" if self.forget else " Its settings are kept: apply it again whenever you like."
+            return f"Cluster {name} is gone: nothing tagged with it is left in AWS.{kept}{notes}"
         surely, maybe = self.progress.existing_now()
         lines = [message.message.splitlines()[0] if message.message else ""]
         what = "still exist" if self.operation == "destroy" else "exist now"
@@ -236,13 +282,16 @@ class RunScreen(Screen[None]):
         problems = self.query_one("#problems", VerticalScroll)
         await problems.remove_children()
         for failure in failures:
-            parts = []
+            text = Text()
             if failure.resource is not None:
-                parts.append(f"[b]{failure.resource.name.name}[/b] failed ({failure.resource.address})")
+                text.append(failure.resource.name, style="bold")
+                text.append(f" failed ({failure.resource.address})\n")
             if failure.hint is not None:
-                parts.append(f"[b]{failure.hint.problem}[/b]\n[b]What to do:[/b] {failure.hint.fix}")
-            if parts:
-                await problems.mount(Static("\n".join(parts), classes="problem"))
+                text.append(f"{failure.hint.problem}\n", style="bold")
+                text.append("What to do: ", style="bold")
+                text.append(f"{failure.hint.fix}\n")
+            if text:
+                await problems.mount(Static(text, classes="problem"))
             await problems.mount(Static(Text(failure.diagnostic.text), classes="problem diagnostic"))
 
     # -- the view ---------------------------------------------------------------------------------
@@ -284,7 +333,7 @@ class RunScreen(Screen[None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         actions = {"cancel": self.action_cancel, "leave": self.action_leave, "retry": self.action_retry,
                    "edit": self.action_edit, "destroy": self.action_destroy,
-                   "dashboard": self.action_dashboard}
+                   "dashboard": self.action_dashboard, "remove-leftovers": self.action_remove_leftovers}
         action = actions.get(event.button.id or "")
         if action is not None:
             action()
@@ -311,21 +360,25 @@ class RunScreen(Screen[None]):
         self.app.pop_screen()
 
     def action_retry(self) -> None:
-        self._reset_view()
-        self.start(replan=True)
+        if not self.running:
+            self.begin(self.operation, forget=self.forget)
 
     def _reset_view(self) -> None:
-        self.progress = RunProgress(self.operation, clock=self.clock)
-        self.query_one(DataTable).clear()
-        self.query_one(Log).clear()
+        self.sub_title = f"{self.operation} {self.cluster}"
         self.query_one("#run-heading", Static).update(self._heading())
-        self.query_one("#run-result", Static).add_class("hidden")
-        for button in ("retry", "edit", "destroy", "dashboard"):
+        table = self.query_one(DataTable)
+        table.clear()
+        for row in self.progress.rows.values():
+            self._show_row(row)
+        self.query_one(Log).clear()
+        self.query_one("#run-result", Static).set_classes("hidden")
+        for button in ("retry", "edit", "destroy", "dashboard", "remove-leftovers"):
             self.query_one(f"#{button}", Button).add_class("hidden")
         cancel = self.query_one("#cancel", Button)
         cancel.display = True
         cancel.disabled = False
         self.query_one("#leave", Button).label = "Leave (keeps running)"
+        self.query_one(TabbedContent).active = "resources-tab"
         self._show_counts()
 
     def action_edit(self) -> None:
@@ -333,8 +386,35 @@ class RunScreen(Screen[None]):
             self.on_edit(self)
 
     def action_destroy(self) -> None:
-        if self.on_destroy is not None and not self.running:
-            self.on_destroy(self)
+        if self.running:
+            return
+        self.app.push_screen(ConfirmModal(
+            f"Destroy what was created for {self.cluster}?",
+            "Terraform removes every resource it created for this cluster; existing volumes you chose are "
+            "detached and kept. The cluster's settings stay, so you can create it again.",
+            confirm="Destroy", refuse="Back"), self._destroy_confirmed)
+
+    def _destroy_confirmed(self, confirmed: bool | None) -> None:
+        if confirmed and not self.running:
+            self.begin("destroy")  # the cluster stays registered: its settings can be applied again
+
+    def action_remove_leftovers(self) -> None:
+        self.query_one("#remove-leftovers", Button).disabled = True
+        self.app.run_worker(self._remove_leftovers, thread=True, group=run_screen_name(self.cluster),
+                            name=f"remove leftovers of {self.cluster}", exit_on_error=False)
+
+    def _remove_leftovers(self) -> None:
+        try:
+            for removal in self.terraform.remove_leftovers(self.cluster):
+                verb = "removed" if removal.removed else f"not removed: {removal.error}"
+                self.post_message(RunNote(f"{removal.leftover.kind} {removal.leftover.resource_id} {verb}"))
+            left = self.terraform.leftovers(self.cluster)
+            if not left and self.forget:
+                self.terraform.forget(self.cluster)
+        except Exception as error:  # shown on the screen: the user can retry or use the console
+            self.post_message(RunNote(f"Could not remove the leftovers: {error}"))
+            left = None
+        self.post_message(RunFinished("done", "", left))
 
     def action_dashboard(self) -> None:
         if self.on_success is not None:

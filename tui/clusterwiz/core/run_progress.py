@@ -1,0 +1,172 @@
+"""Where an apply or destroy stands, built from Terraform's event stream: what the run screens show.
+
+Pure bookkeeping, no UI: one row per resource address (what it is, action, status, elapsed, AWS id),
+done/total, the full log, the diagnostics, and — when a run stops early — what exists now.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from clusterwiz.core.events import (
+    Diagnostic,
+    Event,
+    Outputs,
+    PlannedChange,
+    ResourceDone,
+    ResourceErrored,
+    ResourceEvent,
+    ResourceProgress,
+    ResourceStarted,
+)
+from clusterwiz.core.hints import Hint, hint_for
+from clusterwiz.core.resource_names import ResourceName, describe
+
+Outcome = Literal["running", "done", "failed", "interrupted"]
+# Planned actions that change nothing in AWS: not counted, not shown as work to do.
+IDLE_ACTIONS = ("noop", "read")
+WORKING_WORDS = {"create": "creating", "update": "updating", "delete": "destroying", "replace": "replacing"}
+CREATING_ACTIONS = ("create", "update", "replace")
+
+
+@dataclass
+class ResourceRow:
+    address: str
+    name: ResourceName
+    action: str
+    status: str = "waiting"  # waiting, creating/updating/destroying/replacing, done, failed, stopped
+    started: float | None = None  # clock reading when Terraform started it
+    elapsed: float | None = None  # seconds, as Terraform last reported them
+    aws_id: str | None = None
+
+    def elapsed_at(self, now: float) -> float | None:
+        """Seconds spent so far: Terraform's own figure when done, the clock's while it is working."""
+        if self.status in WORKING_WORDS.values() and self.started is not None:
+            return max(now - self.started, self.elapsed or 0.0)
+        return self.elapsed
+
+
+@dataclass(frozen=True)
+class Failure:
+    diagnostic: Diagnostic
+    resource: ResourceName | None  # what failed: the diagnostic's address, else the one resource that failed
+    hint: Hint | None
+
+
+@dataclass
+class RunProgress:
+    """One apply or destroy (operation "apply" or "destroy"), as the events describe it."""
+
+    operation: str
+    clock: Callable[[], float] = time.monotonic
+    rows: dict[str, ResourceRow] = field(default_factory=dict)
+    log: list[str] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    outcome: Outcome = "running"
+    message: str = ""
+    started: float = 0.0
+    ended: float | None = None
+
+    def __post_init__(self) -> None:
+        self.started = self.clock()
+
+    @classmethod
+    def planned(cls, operation: str, changes: Iterable[PlannedChange],
+                clock: Callable[[], float] = time.monotonic) -> RunProgress:
+        progress = cls(operation, clock=clock)
+        for change in changes:
+            progress.handle(change)
+        return progress
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    @property
+    def done(self) -> int:
+        return sum(1 for row in self.rows.values() if row.status == "done")
+
+    def elapsed(self) -> float:
+        return (self.ended if self.ended is not None else self.clock()) - self.started
+
+    def handle(self, event: Event) -> ResourceRow | None:
+        """Take in one event; returns the row it changed, if any."""
+        self.log.append(getattr(event, "text", None) or event.message)
+        if isinstance(event, PlannedChange):
+            if event.action in IDLE_ACTIONS:
+                return None
+            return self._row(event.address, event.action)
+        if isinstance(event, ResourceEvent):
+            if event.action in IDLE_ACTIONS:
+                return None
+            return self._resource_event(event)
+        if isinstance(event, Diagnostic):
+            self.diagnostics.append(event)
+        elif isinstance(event, Outputs):
+            self.outputs = event.values()
+        return None
+
+    def _row(self, address: str, action: str) -> ResourceRow:
+        row = self.rows.get(address)
+        if row is None:
+            row = self.rows[address] = ResourceRow(address=address, name=describe(address), action=action)
+        return row
+
+    def _resource_event(self, event: ResourceEvent) -> ResourceRow:
+        row = self._row(event.address, event.action)
+        row.action = event.action
+        if event.id:
+            row.aws_id = event.id
+        if event.elapsed is not None:
+            row.elapsed = event.elapsed
+        if isinstance(event, ResourceStarted):
+            row.status = WORKING_WORDS.get(event.action, "working")
+            row.started = self.clock()
+        elif isinstance(event, ResourceProgress):
+            row.status = WORKING_WORDS.get(event.action, "working")
+        elif isinstance(event, ResourceDone):
+            row.status = "done"
+        elif isinstance(event, ResourceErrored):
+            row.status = "failed"
+        return row
+
+    def finish(self, outcome: Outcome, message: str = "") -> list[ResourceRow]:
+        """The run ended; rows still being worked on stop. Returns the rows that changed."""
+        self.outcome = outcome
+        self.message = message
+        self.ended = self.clock()
+        stopped = [row for row in self.rows.values() if row.status in WORKING_WORDS.values()]
+        for row in stopped:
+            row.elapsed = row.elapsed_at(self.ended)
+            row.status = "stopped"
+        return stopped
+
+    def failures(self) -> list[Failure]:
+        """Each error diagnostic, with the resource it names (or the one that failed) and a hint."""
+        failed = [row for row in self.rows.values() if row.status == "failed"]
+        result = []
+        for diagnostic in self.diagnostics:
+            if diagnostic.severity != "error":
+                continue
+            if diagnostic.address:
+                resource: ResourceName | None = describe(diagnostic.address)
+            else:
+                resource = failed[0].name if len(failed) == 1 else None
+            result.append(Failure(diagnostic, resource, hint_for(f"{diagnostic.summary}\n{diagnostic.detail}")))
+        return result
+
+    def existing_now(self) -> tuple[list[ResourceRow], list[ResourceRow]]:
+        """After a stop: (what surely exists, what may exist — Terraform was working on it)."""
+        rows = list(self.rows.values())
+        if self.operation == "destroy":
+            surely = [row for row in rows if row.status in ("waiting", "failed")]
+            maybe = [row for row in rows if row.status == "stopped"]
+        else:
+            surely = [row for row in rows if row.status == "done" and row.action in CREATING_ACTIONS]
+            # A create that failed or was stopped midway may have made the resource (Terraform taints it).
+            maybe = [row for row in rows if row.status in ("stopped", "failed")]
+        return surely, maybe

@@ -1,0 +1,225 @@
+"""The plan: what Terraform will create, change or destroy, grouped by module in readable names, with the
+details of any resource on demand and the estimated cost; then Apply, or back to the wizard."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Static, Tree
+
+from clusterwiz.core.events import ChangeSummary, Diagnostic, PlannedChange
+from clusterwiz.core.hints import hint_for
+from clusterwiz.core.resource_names import ResourceName, describe, group_by_module
+
+if TYPE_CHECKING:
+    from clusterwiz.core.cost import CostEstimate
+    from clusterwiz.core.events import Event
+    from clusterwiz.core.terraform import PlanResult
+    from clusterwiz.screens.cluster_terraform import ClusterTerraform
+
+ACTION_MARKS = {"create": ("+", "green"), "update": ("~", "yellow"), "delete": ("-", "red"),
+                "replace": ("±", "magenta")}
+
+
+class PlanProgress(Message):
+    def __init__(self, event: Event) -> None:
+        super().__init__()
+        self.event = event
+
+
+class PlanReady(Message):
+    def __init__(self, plan: PlanResult, attributes: dict[str, list[tuple[str, str]]]) -> None:
+        super().__init__()
+        self.plan = plan
+        self.attributes = attributes
+
+
+class PlanFailed(Message):
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+
+class CostReady(Message):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+ApplyCallback = Callable[["PlanScreen", "PlanResult", tuple[PlannedChange, ...]], None]
+
+
+class PlanScreen(Screen[None]):
+    DEFAULT_CSS = """
+    PlanScreen #plan-summary { height: auto; padding: 0 1; text-style: bold; }
+    PlanScreen #plan-cost { height: auto; padding: 0 1; }
+    PlanScreen #plan-body { height: 1fr; }
+    PlanScreen #plan-tree { width: 1fr; border-right: solid $primary-darken-2; }
+    PlanScreen #plan-details-scroll { width: 1fr; padding: 0 1; }
+    PlanScreen #plan-buttons { height: 3; align-horizontal: right; }
+    PlanScreen #plan-buttons Button { margin-left: 1; }
+    """
+    BINDINGS = [
+        Binding("escape", "back", "Back to wizard"),
+        Binding("ctrl+a", "apply", "Apply"),
+    ]
+
+    def __init__(self, name: str, terraform: ClusterTerraform, on_apply: ApplyCallback,
+                 cost: Callable[[], CostEstimate] | None = None) -> None:
+        super().__init__()
+        self.cluster = name
+        self.terraform = terraform
+        self.on_apply = on_apply
+        self.cost = cost
+        self.plan: PlanResult | None = None
+        self.changes: dict[str, PlannedChange] = {}
+        self.diagnostics: list[Diagnostic] = []
+        self.attributes: dict[str, list[tuple[str, str]]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(f"Planning cluster {self.cluster}…", id="plan-summary")
+        yield Static("", id="plan-cost")
+        with Horizontal(id="plan-body"):
+            yield Tree("Resources", id="plan-tree")
+            with VerticalScroll(id="plan-details-scroll"):
+                yield Static("Select a resource to see what Terraform will set on it.", id="plan-details")
+        with Horizontal(id="plan-buttons"):
+            yield Button("Back to wizard", id="back")
+            yield Button("Apply", id="apply", variant="success", disabled=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"plan {self.cluster}"
+        self.query_one("#plan-tree").loading = True
+        self.make_plan()
+        if self.cost is not None:
+            self.price()
+
+    @work(thread=True, exclusive=True, group="plan")
+    def make_plan(self) -> None:
+        from clusterwiz.core.errors import ClusterwizError
+        from clusterwiz.core.plan_details import planned_attributes
+
+        try:
+            plan = self.terraform.plan(self.cluster, lambda event: self.post_message(PlanProgress(event)))
+        except ClusterwizError as error:
+            self.post_message(PlanFailed(str(error)))
+            return
+        except Exception as error:  # shown on the screen, with what it was: never a traceback
+            self.post_message(PlanFailed(f"{type(error).__name__}: {error}"))
+            return
+        try:
+            attributes = planned_attributes(self.terraform.planned_values(plan))
+        except Exception:  # details are a nicety: the plan stands without them
+            attributes = {}
+        self.post_message(PlanReady(plan, attributes))
+
+    @work(thread=True, exclusive=True, group="plan-cost")
+    def price(self) -> None:
+        from clusterwiz.core.review import describe_cost
+
+        assert self.cost is not None
+        try:
+            text = describe_cost(self.cost())
+        except Exception as error:  # the plan is still worth showing without a price
+            text = f"No cost estimate: {error}"
+        self.post_message(CostReady(text))
+
+    def on_cost_ready(self, message: CostReady) -> None:
+        self.query_one("#plan-cost", Static).update(Text(message.text))
+
+    def on_plan_progress(self, message: PlanProgress) -> None:
+        event = message.event
+        if isinstance(event, PlannedChange) and event.action not in ("noop", "read"):
+            self.changes[event.address] = event
+            self.query_one("#plan-summary", Static).update(f"Planning cluster {self.cluster}… "
+                                                           f"{len(self.changes)} changes so far")
+        elif isinstance(event, Diagnostic):
+            self.diagnostics.append(event)
+
+    def on_plan_ready(self, message: PlanReady) -> None:
+        self.plan = message.plan
+        self.attributes = message.attributes
+        summary = message.plan.summary
+        tree = self.query_one(Tree)
+        tree.loading = False
+        if not message.plan.has_changes:
+            self.query_one("#plan-summary", Static).update(
+                f"Cluster {self.cluster} is up to date: nothing to create, change or destroy.")
+            return
+        self.query_one("#plan-summary", Static).update(_summary_text(summary, len(self.changes)))
+        tree.root.expand()
+        for group, names in group_by_module(self.changes).items():
+            branch = tree.root.add(f"{group} ({len(names)})", expand=True)
+            for name in names:
+                branch.add_leaf(self._label(name), data=name)
+        tree.focus()
+        apply = self.query_one("#apply", Button)
+        apply.disabled = False
+
+    def on_plan_failed(self, message: PlanFailed) -> None:
+        self.query_one(Tree).loading = False
+        self.query_one("#plan-summary", Static).update(Text("The plan failed. Fix the problem below, then go back "
+                                                            "to the wizard or plan again.", style="bold red"))
+        hints = [hint_for(f"{d.summary}\n{d.detail}") for d in self.diagnostics if d.severity == "error"]
+        text = Text(message.message)
+        for hint in filter(None, hints):
+            text.append(f"\n\n{hint.problem}\nWhat to do: {hint.fix}", style="bold")
+        self.query_one("#plan-details", Static).update(text)
+
+    def _label(self, name: ResourceName) -> Text:
+        mark, style = ACTION_MARKS.get(self.changes[name.address].action, ("·", "dim"))
+        return Text.assemble((f"{mark} ", style), name.name)
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[Any]) -> None:
+        if isinstance(event.node.data, ResourceName):
+            self.show_details(event.node.data.address)
+
+    def show_details(self, address: str) -> None:
+        described = describe(address)
+        change = self.changes.get(address)
+        table = Table.grid(padding=(0, 1))
+        table.add_column(style="bold")
+        table.add_column()
+        table.add_row("What", described.name)
+        table.add_row("Action", change.action if change else "")
+        table.add_row("Type", described.resource_type)
+        table.add_row("Address", Text(address, style="dim"))
+        for key, value in self.attributes.get(address, []):
+            table.add_row(key, Text(value, style="dim" if value.startswith("(") else ""))
+        self.query_one("#plan-details", Static).update(table)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "apply":
+            self.action_apply()
+        elif event.button.id == "back":
+            self.action_back()
+
+    def action_apply(self) -> None:
+        if self.plan is None or not self.plan.has_changes:
+            return
+        plan, self.plan = self.plan, None
+        self.on_apply(self, plan, tuple(self.changes.values()))
+
+    def action_back(self) -> None:
+        if self.plan is not None:
+            self.terraform.discard(self.plan)
+            self.plan = None
+        self.app.pop_screen()
+
+
+def _summary_text(summary: ChangeSummary | None, changes: int) -> str:
+    if summary is None:
+        return f"Plan: {changes} changes."
+    return (f"Plan: {summary.add} to create, {summary.change} to change, {summary.remove} to destroy. "
+            "Select a resource to see its details.")
