@@ -92,7 +92,8 @@ def _report(settings: Settings, store: PipelineStore, pipeline: Pipeline) -> Non
 
     summary = _summary(store, pipeline)
     if settings.json:
-        print(json.dumps(summary, indent=2))
+        # One line, like the Terraform events --create/--teardown-after print before and after it.
+        print(json.dumps(summary))
         return
     from rich.table import Table
 
@@ -155,13 +156,16 @@ def run_jobs(args: argparse.Namespace, settings: Settings) -> int:
                       f"[bold]clusterwiz jobs cancel --cluster {args.cluster}[/]"
                       + (" (the cluster is NOT torn down)." if args.teardown_after else "."))
         return 130
-    _report(settings, runner.store, pipeline)
+    if not settings.json:
+        _report(settings, runner.store, pipeline)
     succeeded = pipeline.status == "succeeded"
     if args.teardown_after and (succeeded or not args.keep_on_failure):
         _teardown(workspace, args.cluster, settings)
     elif args.teardown_after and not settings.json:
         console.print(f"A job failed, so cluster {args.cluster} is kept (--keep-on-failure); destroy it when "
                       f"done with [bold]clusterwiz destroy {args.cluster}[/] — it bills until then.")
+    if settings.json:  # last, so a script finds the summary on the last line
+        _report(settings, runner.store, pipeline)
     return 0 if succeeded else EXIT_PIPELINE_FAILED
 
 
