@@ -24,6 +24,7 @@ GONE_INSTANCE_STATES = ("terminated", "shutting-down")
 # Instances in these states bill compute by the second.
 BILLED_INSTANCE_STATES = frozenset({"pending", "running"})
 HOURS_PER_MONTH = 730  # AWS prices EBS per GiB-month of 730 hours
+PRICE_DIGITS = 6  # prices have 5 decimals ($0.10098/h); rounding only trims float noise
 
 
 def group_name(cluster: str, queue: str) -> str:
@@ -89,7 +90,7 @@ class ClusterCost:
 
     @property
     def per_hour(self) -> float:
-        return round(self.compute_per_hour + self.storage_per_hour, 4)
+        return round(self.compute_per_hour + self.storage_per_hour, PRICE_DIGITS)
 
 
 @dataclass(frozen=True)
@@ -196,7 +197,8 @@ def _volume_status(raw: dict, existing_ids: set[str], prices: dict[str, float | 
         volume_id=raw["VolumeId"], name=_tags(raw).get("Name"), size_gib=size,
         volume_type=raw.get("VolumeType", "standard"), state=raw["State"],
         attached_to=attachments[0]["InstanceId"] if attachments else None, created=raw["CreateTime"],
-        existing=raw["VolumeId"] in existing_ids, usd_per_month=None if per_gib is None else round(size * per_gib, 4),
+        existing=raw["VolumeId"] in existing_ids,
+        usd_per_month=None if per_gib is None else round(size * per_gib, PRICE_DIGITS),
     )
 
 
@@ -226,8 +228,9 @@ def cluster_cost(instances: list[InstanceStatus], volumes: list[VolumeStatus], n
              "that already scaled away are not counted"]
     if any(i.lifecycle == "spot" for i in billed):
         notes.append("spot nodes are priced at the on-demand rate, an upper bound: spot usually costs less")
-    return ClusterCost(compute_per_hour=round(compute, 4), storage_per_hour=round(storage, 4),
-                       since_creation=round(since, 2), unpriced=tuple(unpriced), notes=tuple(notes))
+    return ClusterCost(compute_per_hour=round(compute, PRICE_DIGITS),
+                       storage_per_hour=round(storage, PRICE_DIGITS), since_creation=round(since, PRICE_DIGITS),
+                       unpriced=tuple(unpriced), notes=tuple(notes))
 
 
 def cluster_status(session: Any, catalog: Any, spec: ClusterSpec, now: datetime | None = None) -> ClusterStatus:

@@ -26,7 +26,14 @@ from clusterwiz.core.errors import AwsError, ClusterwizError
 from clusterwiz.core.files import atomic_write_text
 from clusterwiz.core.registry import ClusterRecord
 from clusterwiz.core.spec import ClusterSpec
-from clusterwiz.core.status import CLUSTER_TAG, ROLE_TAG, ClusterStatus, describe_groups, describe_instances
+from clusterwiz.core.status import (
+    CLUSTER_TAG,
+    PRICE_DIGITS,
+    ROLE_TAG,
+    ClusterStatus,
+    describe_groups,
+    describe_instances,
+)
 
 if TYPE_CHECKING:
     from clusterwiz.core.lifecycle import Workspace
@@ -66,7 +73,8 @@ def savings(status: ClusterStatus) -> Savings:
     fleet = sum(i.usd_per_hour or 0.0 for i in status.compute if i.is_billed)
     head = status.head
     head_cost = (head.usd_per_hour or 0.0) if head and head.is_billed else 0.0
-    return Savings(stop_fleet=round(fleet, 4), stop_all=round(fleet + head_cost, 4), destroy=status.cost.per_hour)
+    return Savings(stop_fleet=round(fleet, PRICE_DIGITS), stop_all=round(fleet + head_cost, PRICE_DIGITS),
+                   destroy=status.cost.per_hour)
 
 
 # -- stop and start ---------------------------------------------------------------------------------------

@@ -1,0 +1,174 @@
+"""A cluster's operations, applied for real by Terraform against moto's server: status, stop and start the
+fleet and all of it, destroy with snapshots; and an apply interrupted midway, then destroyed to nothing."""
+
+from __future__ import annotations
+
+import textwrap
+import threading
+from pathlib import Path
+
+import boto3
+import pytest
+
+from clusterwiz.core.aws.inventory import tagged_resources
+from clusterwiz.core.events import Event, ResourceStarted
+from clusterwiz.core.lifecycle import Workspace, apply_plan, render_cluster, terraform_session
+from clusterwiz.core.settings import Settings
+from clusterwiz.core.spec import ClusterSpec
+from clusterwiz.core.teardown import (
+    FLEET_SIZES_FILE,
+    SNAPSHOT_OF_TAG,
+    cluster_snapshots,
+    find_leftovers,
+    remove_leftovers,
+    snapshot_created_volumes,
+)
+from clusterwiz.core.terraform import TerraformInterrupted
+from tests.support.cli import clusterwiz, clusterwiz_json
+
+pytestmark = [pytest.mark.terraform, pytest.mark.moto]
+
+REGION = "eu-west-2"
+ZONE = "eu-west-2a"
+
+
+def prepare_account() -> tuple[str, str]:
+    """A key pair, an AMI and an existing volume, as a user's account has them; returns (ami, volume)."""
+    ec2 = boto3.client("ec2", region_name=REGION)
+    ec2.import_key_pair(KeyName="lab", PublicKeyMaterial=b"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK0wmN/Cr3JXqmLW7u"
+                                                          b"+g9pTh+wyqDHpSQEQQ5ZTtzDtq lab")
+    existing = ec2.create_volume(AvailabilityZone=ZONE, Size=2, VolumeType="gp3")["VolumeId"]
+    return ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"], existing
+
+
+def write_spec(path: Path, name: str, ami_id: str, existing_volume: str | None = None) -> Path:
+    storage = textwrap.dedent(f"""\
+        shared_storage:
+          - mount_dir: /shared
+            size_gib: 5
+          - mount_dir: /data
+            volume_id: {existing_volume}
+        """) if existing_volume else ""
+    path.write_text(textwrap.dedent(f"""\
+        name: {name}
+        region: {REGION}
+        os: ubuntu2404
+        ami_id: {ami_id}
+        key_pair: lab
+        network:
+          availability_zone: {ZONE}
+          ssh_cidr: 198.51.100.7/32
+        head_node:
+          instance_type: t3.medium
+        queues:
+          - name: compute
+            instance_types: [c5.large]
+            initial_nodes: 1
+            max_nodes: 3
+          - name: spot
+            instance_types: [c5.large, c5.xlarge]
+            capacity: spot
+            max_nodes: 2
+        tags:
+          project: genomics
+        """) + storage)
+    return path
+
+
+def group_sizes(cluster: str) -> dict[str, tuple[int, int, int]]:
+    autoscaling = boto3.client("autoscaling", region_name=REGION)
+    groups = autoscaling.describe_auto_scaling_groups(
+        AutoScalingGroupNames=[f"{cluster}-compute", f"{cluster}-spot"])["AutoScalingGroups"]
+    return {g["AutoScalingGroupName"].rsplit("-", 1)[-1]: (g["MinSize"], g["DesiredCapacity"], g["MaxSize"])
+            for g in groups}
+
+
+def states(status: dict, role: str) -> list[str]:
+    return [i["state"] for i in status["instances"] if i["role"] == role]
+
+
+def test_status_stop_start_and_destroy_with_snapshots(moto, terraform_cli_config, tmp_path):
+    ami_id, existing = prepare_account()
+    home = tmp_path / "home"
+    clusterwiz(home, "render", "--config", str(write_spec(tmp_path / "cluster.yaml", "ops", ami_id, existing)))
+    clusterwiz(home, "--json", "apply", "ops")
+
+    status = clusterwiz_json(home, "status", "ops")
+    assert states(status, "head") == ["running"] and states(status, "compute") == ["running"]
+    compute = next(i for i in status["instances"] if i["role"] == "compute")
+    assert (compute["queue"], compute["instance_type"], compute["availability_zone"]) == ("compute", "c5.large", ZONE)
+    assert {g["queue"]: (g["min_size"], g["desired"], g["max_size"], g["in_service"]) for g in status["groups"]} == {
+        "compute": (0, 1, 3, 1), "spot": (0, 0, 2, 0)}
+    volumes = {v["volume_id"]: v for v in status["volumes"]}
+    assert volumes[existing]["existing"] and volumes[existing]["attached_to"]
+    shared = next(v for v in status["volumes"] if v["name"] == "ops:/shared")
+    assert (shared["size_gib"], shared["existing"], bool(shared["attached_to"])) == (5, False, True)
+    # t3.medium + c5.large from the bundled price snapshot (moto has no Pricing API); storage on top.
+    assert status["cost"]["compute_per_hour"] == pytest.approx(0.04942 + 0.10098)
+    assert status["cost"]["per_hour"] > status["cost"]["compute_per_hour"]
+    assert status["savings"]["stop_fleet"] == pytest.approx(0.10098)
+    assert status["savings"]["stop_all"] == pytest.approx(0.04942 + 0.10098)
+    text = clusterwiz(home, "status", "ops").stdout
+    assert "Cost now" in text and "c5.large" in text and "stop the fleet" in text.lower()
+
+    stopped = clusterwiz_json(home, "stop", "ops")
+    assert stopped["saves_per_hour"] == pytest.approx(0.10098)
+    assert group_sizes("ops") == {"compute": (0, 0, 0), "spot": (0, 0, 0)}
+    after_stop = clusterwiz_json(home, "status", "ops")
+    assert states(after_stop, "head") == ["running"] and states(after_stop, "compute") == []
+    assert after_stop["fleet_stopped"] and after_stop["savings"]["stop_fleet"] == 0
+    # A second stop keeps the sizes of the first, not its zeros.
+    clusterwiz(home, "stop", "ops")
+
+    clusterwiz(home, "start", "ops")
+    assert group_sizes("ops") == {"compute": (0, 1, 3), "spot": (0, 0, 2)}
+    assert not (home / "aws" / "clusters" / "ops" / FLEET_SIZES_FILE).exists()
+
+    clusterwiz(home, "stop", "--all", "--wait", "ops")
+    after_stop_all = clusterwiz_json(home, "status", "ops")
+    assert states(after_stop_all, "head") == ["stopped"] and states(after_stop_all, "compute") == []
+    assert after_stop_all["cost"]["compute_per_hour"] == 0 and after_stop_all["cost"]["storage_per_hour"] > 0
+
+    started = clusterwiz_json(home, "start", "ops")
+    assert started["started_head_instances"] and started["restored_sizes"]["compute"]["desired"] == 1
+    after_start = clusterwiz_json(home, "status", "ops")
+    assert states(after_start, "head") == ["running"] and group_sizes("ops")["compute"] == (0, 1, 3)
+
+    workspace = Workspace.open(Settings.from_options(home=str(home)))
+    spec = workspace.registry.get("ops").spec
+    with terraform_session(workspace, "ops") as (record, runner):
+        snapshots = snapshot_created_volumes(workspace.session, spec, runner.output())
+        apply_plan(workspace, record, runner, runner.plan(destroy=True))
+
+    assert find_leftovers(workspace.session, REGION, "ops") == []
+    assert [(s.volume_id, s.mount_dir) for s in snapshots] == [(shared["volume_id"], "/shared")]
+    kept = cluster_snapshots(workspace.session, REGION, "ops")
+    assert [s["SnapshotId"] for s in kept] == [snapshots[0].snapshot_id]
+    assert {t["Key"]: t["Value"] for t in kept[0]["Tags"]}[SNAPSHOT_OF_TAG] == "ops"
+    ec2 = boto3.client("ec2", region_name=REGION)
+    assert ec2.describe_volumes(VolumeIds=[existing])["Volumes"][0]["State"] == "available"
+
+
+def test_an_apply_interrupted_midway_then_destroyed_leaves_nothing_behind(moto, terraform_cli_config, tmp_path):
+    ami_id, _ = prepare_account()
+    workspace = Workspace.open(Settings.from_options(home=str(tmp_path / "home")))
+    spec = ClusterSpec.load(write_spec(tmp_path / "cluster.yaml", "halfway", ami_id))
+    render_cluster(workspace, spec)
+
+    with terraform_session(workspace, "halfway") as (record, runner):
+        def cancel_when_the_head_node_starts(event: Event) -> None:
+            if isinstance(event, ResourceStarted) and "aws_instance.head" in event.address:
+                threading.Timer(0.5, runner.cancel).start()  # as the apply screen's Cancel does
+
+        with pytest.raises(TerraformInterrupted):
+            apply_plan(workspace, record, runner, runner.plan(), on_event=cancel_when_the_head_node_starts)
+        assert record.managed_resources() > 0
+        assert tagged_resources(workspace.session, REGION, "halfway")
+
+    with terraform_session(workspace, "halfway") as (record, runner):
+        apply_plan(workspace, record, runner, runner.plan(destroy=True))
+
+    # Whatever Terraform lost track of while interrupted is swept by tag.
+    remove_leftovers(workspace.session, REGION, "halfway")
+    assert tagged_resources(workspace.session, REGION, "halfway") == []
+    assert workspace.registry.get("halfway").managed_resources() == 0
