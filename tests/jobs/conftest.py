@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import textwrap
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +25,23 @@ from tests.support.slurm import LocalSlurm, SlurmUnavailable, local_slurm, stati
 from tests.support.sshd import LocalSshd, local_sshd
 
 CLUSTER = "jobs-test"
+
+
+def write(path: Path, text: str, mode: int = 0o644) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text))
+    path.chmod(mode)
+    return path
+
+
+def script_job_file(directory: Path, order: str, scripts: dict[str, str], wait_time: int | None = 1) -> Path:
+    """A job file running each script (job name -> its text) as a one-file job, listed under `order`."""
+    sections = [f"[order]\n{order} = {', '.join(scripts)}\n"]
+    for name, text in scripts.items():
+        write(directory / f"{name}.sh", text)
+        sections.append(f"[job {name}]\nlocal_path = {name}.sh\nhandler = {name}.sh\n"
+                        + (f"wait_time = {wait_time}\n" if wait_time is not None else ""))
+    return write(directory / "jobs.cfg", "\n".join(sections))
 
 
 @dataclass(frozen=True)

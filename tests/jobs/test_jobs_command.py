@@ -3,38 +3,21 @@
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import boto3
 
-from tests.jobs.conftest import CLUSTER, LocalCluster
+from tests.jobs.conftest import CLUSTER, LocalCluster, script_job_file, write
 from tests.support.cli import clusterwiz, clusterwiz_json
 
 
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text))
-    return path
-
-
 def test_run_follows_a_sequential_pipeline_to_the_end(local_cluster: LocalCluster, tmp_path: Path) -> None:
-    write(tmp_path / "make.sh", "#!/bin/sh\necho 42 > result.txt\necho made\n")
-    write(tmp_path / "use.sh", "#!/bin/sh\necho \"got $(cat ../make/result.txt)\"\n")
-    job_file = write(tmp_path / "jobs.cfg", """\
-        [order]
-        sequential = make, use
-
-        [job make]
-        local_path = make.sh
-        name = make.sh
-        wait_time = 1
-
-        [job use]
-        local_path = use.sh
-        handler = use.sh
-        wait_time = 1
-        """)
+    job_file = script_job_file(tmp_path, "sequential", {
+        "make": "#!/bin/sh\necho 42 > result.txt\necho made\n",
+        "use": "#!/bin/sh\necho \"got $(cat ../make/result.txt)\"\n",
+    })
+    # Files seen in the wild write `name` for `handler`.
+    job_file.write_text(job_file.read_text().replace("handler = make.sh", "name = make.sh"))
     result = clusterwiz(local_cluster.home, "jobs", "run", str(job_file), "--cluster", CLUSTER,
                         "--remote-dir", str(local_cluster.shared_dir))
     assert "writes `name` for `handler`" in result.stdout
@@ -48,19 +31,8 @@ def test_run_follows_a_sequential_pipeline_to_the_end(local_cluster: LocalCluste
 
 
 def test_a_pipeline_outlives_clusterwiz_and_can_be_cancelled(local_cluster: LocalCluster, tmp_path: Path) -> None:
-    write(tmp_path / "slow.sh", "#!/bin/sh\nsleep 120\n")
-    job_file = write(tmp_path / "slow.cfg", """\
-        [order]
-        sequential = slow, after
-
-        [job slow]
-        local_path = slow.sh
-        handler = slow.sh
-
-        [job after]
-        local_path = slow.sh
-        handler = slow.sh
-        """)
+    job_file = script_job_file(tmp_path, "sequential", {"slow": "#!/bin/sh\nsleep 120\n",
+                                                        "after": "#!/bin/sh\ntrue\n"}, wait_time=None)
     submitted = clusterwiz_json(local_cluster.home, "jobs", "run", str(job_file), "--cluster", CLUSTER,
                                 "--remote-dir", str(local_cluster.shared_dir), "--no-wait")
     assert submitted["status"] == "running"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -13,14 +12,7 @@ from clusterwiz.core.jobs.pipeline import PipelineStore
 from clusterwiz.core.jobs.runner import PipelineRunner, output_tail
 from clusterwiz.core.lifecycle import Workspace
 from clusterwiz.core.settings import Settings
-from tests.jobs.conftest import CLUSTER, LocalCluster
-
-
-def write(path: Path, text: str, mode: int = 0o644) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text))
-    path.chmod(mode)
-    return path
+from tests.jobs.conftest import CLUSTER, LocalCluster, script_job_file, write
 
 
 @pytest.fixture
@@ -37,28 +29,11 @@ def runner(local_cluster: LocalCluster, head: HeadNode) -> PipelineRunner:
 def test_a_failing_middle_job_stops_the_jobs_after_it(local_cluster: LocalCluster, runner: PipelineRunner,
                                                        tmp_path: Path) -> None:
     marker = local_cluster.shared_dir / "third-ran"
-    write(tmp_path / "first.sh", "#!/bin/sh\necho first done\n")
-    write(tmp_path / "second.sh", "#!/bin/sh\necho about to fail\necho on stderr >&2\nexit 3\n")
-    write(tmp_path / "third.sh", f"#!/bin/sh\ntouch {marker}\n")
-    job_file = write(tmp_path / "jobs.cfg", """\
-        [order]
-        sequential = first, second, third
-
-        [job first]
-        local_path = first.sh
-        handler = first.sh
-        wait_time = 1
-
-        [job second]
-        local_path = second.sh
-        handler = second.sh
-        wait_time = 1
-
-        [job third]
-        local_path = third.sh
-        handler = third.sh
-        wait_time = 1
-        """)
+    job_file = script_job_file(tmp_path, "sequential", {
+        "first": "#!/bin/sh\necho first done\n",
+        "second": "#!/bin/sh\necho about to fail\necho on stderr >&2\nexit 3\n",
+        "third": f"#!/bin/sh\ntouch {marker}\n",
+    })
     seen: list[tuple[str, str]] = []
     pipeline = runner.start(load_job_file(job_file), CLUSTER, remote_dir=str(local_cluster.shared_dir))
     runner.follow(pipeline, on_change=lambda _pipeline, job: seen.append((job.name, job.state)))
