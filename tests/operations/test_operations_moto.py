@@ -20,7 +20,6 @@ from clusterwiz.core.teardown import (
     SNAPSHOT_OF_TAG,
     cluster_snapshots,
     find_leftovers,
-    remove_leftovers,
     snapshot_created_volumes,
 )
 from clusterwiz.core.terraform import TerraformInterrupted
@@ -164,11 +163,12 @@ def test_an_apply_interrupted_midway_then_destroyed_leaves_nothing_behind(moto, 
             apply_plan(workspace, record, runner, runner.plan(), on_event=cancel_when_the_head_node_starts)
         assert record.managed_resources() > 0
         assert tagged_resources(workspace.session, REGION, "halfway")
+        assert workspace.registry.get("halfway").metadata.error == "interrupted during apply"
 
     with terraform_session(workspace, "halfway") as (record, runner):
         apply_plan(workspace, record, runner, runner.plan(destroy=True))
 
-    # Whatever Terraform lost track of while interrupted is swept by tag.
-    remove_leftovers(workspace.session, REGION, "halfway")
-    assert tagged_resources(workspace.session, REGION, "halfway") == []
-    assert workspace.registry.get("halfway").managed_resources() == 0
+    # Terraform's destroy alone finds everything: the interrupted apply lost track of nothing.
+    assert [left.arn for left in find_leftovers(workspace.session, REGION, "halfway")] == []
+    after = workspace.registry.get("halfway")
+    assert (after.managed_resources(), after.metadata.status) == (0, "destroyed")
