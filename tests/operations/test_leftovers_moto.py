@@ -9,6 +9,7 @@ import pytest
 
 from clusterwiz.core.aws.inventory import tagged_resources
 from clusterwiz.core.aws.session import AwsSession
+from clusterwiz.core.registry import Registry
 from clusterwiz.core.spec import ClusterSpec
 from clusterwiz.core.teardown import (
     SNAPSHOT_OF_TAG,
@@ -18,6 +19,7 @@ from clusterwiz.core.teardown import (
     remove_leftovers,
     snapshot_created_volumes,
 )
+from tests.support.cli import clusterwiz, clusterwiz_json
 
 pytestmark = pytest.mark.moto
 
@@ -149,3 +151,26 @@ def test_snapshots_cover_only_created_volumes_and_are_not_tagged_as_the_cluster(
     assert "clusterwiz:cluster" not in tags
     assert tagged_resources(session, REGION, CLUSTER) == [
         f"arn:aws:ec2:{REGION}:123456789012:volume/{created}"]
+
+
+def test_clusterwiz_leftovers_lists_each_with_its_action_and_removes_them_once_confirmed(moto, tmp_path):
+    ec2 = boto3.client("ec2", region_name=REGION)
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    instance = ec2.run_instances(ImageId=image, InstanceType="t3.micro", MinCount=1, MaxCount=1,
+                                 TagSpecifications=tag_spec("instance"))["Instances"][0]["InstanceId"]
+    volume = ec2.create_volume(AvailabilityZone=ZONE, Size=1, TagSpecifications=tag_spec("volume"))["VolumeId"]
+    home = tmp_path / "home"
+    Registry(home).create(ClusterSpec.model_validate({
+        "name": CLUSTER, "region": REGION, "queues": [{"name": "compute", "instance_types": ["c5.large"]}]}))
+
+    listed = clusterwiz_json(home, "leftovers", CLUSTER)
+    assert [(row["kind"], row["id"], row["action"]) for row in listed] == [
+        ("instance", instance, "terminate the instance"),
+        ("volume", volume, "detach and delete the volume (its data is lost)")]
+    unconfirmed = clusterwiz(home, "leftovers", CLUSTER, "--remove", check=False)
+    assert unconfirmed.returncode == 2 and "pass --yes" in unconfirmed.stderr
+
+    removed = clusterwiz(home, "leftovers", CLUSTER, "--remove", "--yes")
+
+    assert f"removed  instance {instance}" in removed.stdout and "Nothing tagged" in removed.stdout
+    assert clusterwiz_json(home, "leftovers", CLUSTER) == []

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from clusterwiz.core.lifecycle import Workspace
     from clusterwiz.core.settings import Settings
     from clusterwiz.core.status import ClusterStatus
-    from clusterwiz.core.teardown import Savings
+    from clusterwiz.core.teardown import Removal, Savings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -45,6 +45,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     start = subparsers.add_parser("start", help="start what `clusterwiz stop` stopped")
     start.add_argument("name", help="cluster name")
     start.set_defaults(handler=run_start)
+
+    leftovers = subparsers.add_parser("leftovers", help="list (or remove) what is still tagged with a cluster in AWS")
+    leftovers.add_argument("name", help="cluster name")
+    leftovers.add_argument("--remove", action="store_true", help="remove every leftover, in dependency order")
+    leftovers.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    leftovers.set_defaults(handler=run_leftovers)
 
 
 def _console() -> Console:
@@ -190,3 +196,40 @@ def run_start(args: argparse.Namespace, settings: Settings) -> int:
     for queue, size in result.groups.items():
         console.print(f"Queue {queue}: back to min {size.min_size}, desired {size.desired}, max {size.max_size}.")
     return 0
+
+
+def run_leftovers(args: argparse.Namespace, settings: Settings) -> int:
+    from clusterwiz.commands.lifecycle import _confirm
+    from clusterwiz.core.teardown import find_leftovers, remove_leftovers
+
+    workspace = _workspace(settings)
+    spec = workspace.registry.get(args.name).spec
+    found = find_leftovers(workspace.session, spec.region, spec.name)
+    if not args.remove:
+        if settings.json:
+            _print_json([{"arn": f.arn, "kind": f.kind, "id": f.resource_id, "action": f.action} for f in found])
+        elif found:
+            for leftover in found:
+                print(f"{leftover.kind:18} {leftover.resource_id:28} {leftover.action}")
+            print(f"Remove them all with `clusterwiz leftovers {args.name} --remove`.")
+        else:
+            print(f"Nothing tagged with cluster {args.name} is left in {spec.region}.")
+        return 0
+    if found:
+        # The same question and --yes rule as apply and destroy.
+        _confirm(f"Remove {len(found)} resource(s) tagged with {args.name}?", args.yes or settings.json)
+    results = remove_leftovers(workspace.session, spec.region, spec.name, found,
+                               on_removal=None if settings.json else _print_removal)
+    failed = [r for r in results if not r.removed]
+    if settings.json:
+        _print_json([{"arn": r.leftover.arn, "removed": r.removed, "error": r.error} for r in results])
+    elif not failed:
+        print(f"Nothing tagged with cluster {args.name} is left; `clusterwiz destroy {args.name}` forgets it.")
+    return 1 if failed else 0
+
+
+def _print_removal(result: Removal) -> None:
+    if result.removed:
+        print(f"removed  {result.leftover.kind} {result.leftover.resource_id}")
+    else:
+        print(f"FAILED   {result.leftover.kind} {result.leftover.resource_id}: {result.error}", file=sys.stderr)
