@@ -3,12 +3,12 @@ fleet and all of it, destroy with snapshots; and an apply interrupted midway, th
 
 from __future__ import annotations
 
-import textwrap
 import threading
 from pathlib import Path
 
 import boto3
 import pytest
+import yaml
 
 from clusterwiz.core.aws.inventory import tagged_resources
 from clusterwiz.core.events import Event, ResourceStarted
@@ -24,6 +24,7 @@ from clusterwiz.core.teardown import (
 )
 from clusterwiz.core.terraform import TerraformInterrupted
 from tests.support.cli import clusterwiz, clusterwiz_json
+from tests.support.specs import FULL_CLUSTER_YAML
 
 pytestmark = [pytest.mark.terraform, pytest.mark.moto]
 
@@ -41,36 +42,14 @@ def prepare_account() -> tuple[str, str]:
 
 
 def write_spec(path: Path, name: str, ami_id: str, existing_volume: str | None = None) -> Path:
-    storage = textwrap.dedent(f"""\
-        shared_storage:
-          - mount_dir: /shared
-            size_gib: 5
-          - mount_dir: /data
-            volume_id: {existing_volume}
-        """) if existing_volume else ""
-    path.write_text(textwrap.dedent(f"""\
-        name: {name}
-        region: {REGION}
-        os: ubuntu2404
-        ami_id: {ami_id}
-        key_pair: lab
-        network:
-          availability_zone: {ZONE}
-          ssh_cidr: 198.51.100.7/32
-        head_node:
-          instance_type: t3.medium
-        queues:
-          - name: compute
-            instance_types: [c5.large]
-            initial_nodes: 1
-            max_nodes: 3
-          - name: spot
-            instance_types: [c5.large, c5.xlarge]
-            capacity: spot
-            max_nodes: 2
-        tags:
-          project: genomics
-        """) + storage)
+    """The foundation issue's full cluster under another name, with this account's AMI and volume."""
+    data = yaml.safe_load(FULL_CLUSTER_YAML)
+    data.update(name=name, ami_id=ami_id, key_pair="lab")
+    if existing_volume:
+        data["shared_storage"][1]["volume_id"] = existing_volume
+    else:
+        del data["shared_storage"]
+    path.write_text(ClusterSpec.model_validate(data).to_yaml())
     return path
 
 
@@ -97,11 +76,11 @@ def test_status_stop_start_and_destroy_with_snapshots(moto, terraform_cli_config
     compute = next(i for i in status["instances"] if i["role"] == "compute")
     assert (compute["queue"], compute["instance_type"], compute["availability_zone"]) == ("compute", "c5.large", ZONE)
     assert {g["queue"]: (g["min_size"], g["desired"], g["max_size"], g["in_service"]) for g in status["groups"]} == {
-        "compute": (0, 1, 3, 1), "spot": (0, 0, 2, 0)}
+        "compute": (0, 1, 4, 1), "spot": (0, 0, 3, 0)}
     volumes = {v["volume_id"]: v for v in status["volumes"]}
     assert volumes[existing]["existing"] and volumes[existing]["attached_to"]
     shared = next(v for v in status["volumes"] if v["name"] == "ops:/shared")
-    assert (shared["size_gib"], shared["existing"], bool(shared["attached_to"])) == (5, False, True)
+    assert (shared["size_gib"], shared["existing"], bool(shared["attached_to"])) == (20, False, True)
     # t3.medium + c5.large from the bundled price snapshot (moto has no Pricing API); storage on top.
     assert status["cost"]["compute_per_hour"] == pytest.approx(0.04942 + 0.10098)
     assert status["cost"]["per_hour"] > status["cost"]["compute_per_hour"]
@@ -120,7 +99,7 @@ def test_status_stop_start_and_destroy_with_snapshots(moto, terraform_cli_config
     clusterwiz(home, "stop", "ops")
 
     clusterwiz(home, "start", "ops")
-    assert group_sizes("ops") == {"compute": (0, 1, 3), "spot": (0, 0, 2)}
+    assert group_sizes("ops") == {"compute": (0, 1, 4), "spot": (0, 0, 3)}
     assert not (home / "aws" / "clusters" / "ops" / FLEET_SIZES_FILE).exists()
 
     clusterwiz(home, "stop", "--all", "--wait", "ops")
@@ -131,7 +110,7 @@ def test_status_stop_start_and_destroy_with_snapshots(moto, terraform_cli_config
     started = clusterwiz_json(home, "start", "ops")
     assert started["started_head_instances"] and started["restored_sizes"]["compute"]["desired"] == 1
     after_start = clusterwiz_json(home, "status", "ops")
-    assert states(after_start, "head") == ["running"] and group_sizes("ops")["compute"] == (0, 1, 3)
+    assert states(after_start, "head") == ["running"] and group_sizes("ops")["compute"] == (0, 1, 4)
 
     workspace = Workspace.open(Settings.from_options(home=str(home)))
     spec = workspace.registry.get("ops").spec

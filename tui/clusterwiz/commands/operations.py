@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+# The lifecycle commands' console, workspace, JSON and confirmation helpers (a light module, loaded anyway).
+from clusterwiz.commands.lifecycle import _confirm, _console, _print_json, _workspace
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from clusterwiz.core.lifecycle import Workspace
     from clusterwiz.core.settings import Settings
     from clusterwiz.core.status import ClusterStatus
@@ -51,22 +51,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     leftovers.add_argument("--remove", action="store_true", help="remove every leftover, in dependency order")
     leftovers.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     leftovers.set_defaults(handler=run_leftovers)
-
-
-def _console() -> Console:
-    from rich.console import Console
-
-    return Console(highlight=False)
-
-
-def _workspace(settings: Settings) -> Workspace:
-    from clusterwiz.core.lifecycle import Workspace
-
-    return Workspace.open(settings)
-
-
-def _print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, sort_keys=True, default=str))
 
 
 def _usd(value: float) -> str:
@@ -199,7 +183,6 @@ def run_start(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_leftovers(args: argparse.Namespace, settings: Settings) -> int:
-    from clusterwiz.commands.lifecycle import _confirm
     from clusterwiz.core.teardown import find_leftovers, remove_leftovers
 
     workspace = _workspace(settings)
