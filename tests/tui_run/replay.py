@@ -1,4 +1,4 @@
-"""A ClusterTerraform that replays Terraform output recorded by record_streams.py, line by line.
+"""A ClusterTerraform whose Terraform replays the output recorded by record_streams.py, line by line.
 
 Every line goes through the real parser (core.events.parse_line); runs end as the recorded ones did:
 a failed apply raises TerraformRunFailed with the stream's error diagnostics, an interrupted one waits
@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from clusterwiz.core.events import ChangeSummary, Diagnostic, Event, parse_line
-from clusterwiz.core.lifecycle import EventCallback
+from clusterwiz.core.lifecycle import EventCallback, Workspace
 from clusterwiz.core.terraform import (
     ApplyResult,
     PlanResult,
     TerraformInterrupted,
     TerraformRunFailed,
 )
+from clusterwiz.screens.cluster_terraform import LiveClusterTerraform
 
 STREAMS = Path(__file__).parent / "streams"
 CANCEL_WAIT_SECONDS = 30
@@ -34,19 +35,21 @@ def stream_index() -> dict[str, dict[str, Any]]:
     return json.loads((STREAMS / "index.json").read_text())
 
 
-@dataclass
-class ReplayedTerraform:
-    """Plans replay `plan_stream` (or destroy-plan); applies replay `apply_stream` (or destroy-apply)."""
+class ReplayedTerraform(LiveClusterTerraform):
+    """Plans replay `plan_stream` (or destroy-plan); applies replay `apply_stream` (or destroy-apply).
+    Everything that is not Terraform (leftovers by tag, snapshots, the registry) is the live code, on the
+    workspace given (moto's server in the tests)."""
 
-    apply_stream: str = "apply-success"
-    plan_stream: str = "plan"
-    leftover_arns: list[str] = field(default_factory=list)
-    calls: list[str] = field(default_factory=list)
-    forgotten: list[str] = field(default_factory=list)
-    discarded: list[Path] = field(default_factory=list)
-    release: threading.Event = field(default_factory=threading.Event)  # set: a held run may finish
-    hold_before_end: bool = False  # keep each run open until `release` is set (to look at it mid-way)
-    _cancelled: threading.Event = field(default_factory=threading.Event)
+    def __init__(self, workspace: Callable[[], Workspace], apply_stream: str = "apply-success",
+                 plan_stream: str = "plan", hold_before_end: bool = False):
+        super().__init__(workspace)
+        self.apply_stream = apply_stream
+        self.plan_stream = plan_stream
+        self.hold_before_end = hold_before_end  # keep each apply open until `release` is set
+        self.release = threading.Event()
+        self.calls: list[str] = []
+        self.discarded: list[Path] = []
+        self._interrupt = threading.Event()
 
     def plan(self, name: str, on_event: EventCallback, destroy: bool = False) -> PlanResult:
         stream = "destroy-plan" if destroy else self.plan_stream
@@ -61,22 +64,16 @@ class ReplayedTerraform:
     def apply(self, name: str, plan: PlanResult, on_event: EventCallback) -> ApplyResult:
         stream = "destroy-apply" if plan.destroy else self.apply_stream
         self.calls.append(f"apply {stream}")
-        summary = self._replay(stream, on_event)
+        summary = self._replay(stream, on_event, hold=self.hold_before_end)
         return ApplyResult(summary=summary)
 
     def discard(self, plan: PlanResult) -> None:
         self.discarded.append(plan.plan_file)
 
-    def leftovers(self, name: str) -> list[str]:
-        return list(self.leftover_arns)
-
-    def forget(self, name: str) -> None:
-        self.forgotten.append(name)
-
     def cancel(self) -> None:
-        self._cancelled.set()
+        self._interrupt.set()
 
-    def _replay(self, stream: str, on_event: EventCallback) -> ChangeSummary | None:
+    def _replay(self, stream: str, on_event: EventCallback, hold: bool = False) -> ChangeSummary | None:
         recorded = stream_index().get(stream, {"outcome": "ok"})
         lines = (STREAMS / f"{stream}.jsonl").read_text().splitlines()
         cancel_after = recorded.get("cancel_after")
@@ -89,9 +86,9 @@ class ReplayedTerraform:
             if isinstance(event, Diagnostic) and event.severity == "error":
                 errors.append(event)
             on_event(event)
-            if number == cancel_after and not self._cancelled.wait(CANCEL_WAIT_SECONDS):
+            if number == cancel_after and not self._interrupt.wait(CANCEL_WAIT_SECONDS):
                 raise AssertionError(f"{stream}: nobody cancelled the run at line {number}")
-        if self.hold_before_end:
+        if hold:
             self.release.wait(CANCEL_WAIT_SECONDS)
         if recorded["outcome"] == "failed":
             raise TerraformRunFailed(f"terraform apply failed:\n{errors[0].text if errors else ''}", "apply", 1,

@@ -245,7 +245,7 @@ class RunScreen(Screen[None]):
         elif self.operation == "apply":
             self.query_one("#dashboard", Button).remove_class("hidden")
             self.query_one("#dashboard", Button).focus()
-            if self.on_success is not None:
+            if self.on_success is not None and self.app.screen is self:  # never pull the user away
                 self.on_success(self)
 
     def _result_text(self, message: RunFinished) -> str:
