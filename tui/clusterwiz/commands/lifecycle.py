@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from rich.console import Console
+from clusterwiz.commands import common
 
+if TYPE_CHECKING:
     from clusterwiz.core.lifecycle import Workspace
     from clusterwiz.core.settings import Settings
     from clusterwiz.core.terraform import PlanResult
@@ -38,6 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     destroy = subparsers.add_parser("destroy", help="remove everything the cluster created from AWS")
     destroy.add_argument("name", help="cluster name")
     destroy.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    destroy.add_argument("--snapshot", action="store_true",
+                         help="snapshot the volumes clusterwiz created first (existing volumes are never destroyed)")
     destroy.set_defaults(handler=run_destroy)
 
     listing = subparsers.add_parser("list", help="list the clusters clusterwiz knows")
@@ -47,20 +48,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     locate.set_defaults(handler=run_locate)
 
 
-def _console() -> Console:
-    from rich.console import Console
-
-    return Console(stderr=False, highlight=False)
 
 
-def _workspace(settings: Settings) -> Workspace:
-    from clusterwiz.core.lifecycle import Workspace
-
-    return Workspace.open(settings)
 
 
-def _print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, sort_keys=True, default=str))
 
 
 def run_render(args: argparse.Namespace, settings: Settings) -> int:
@@ -68,11 +59,11 @@ def run_render(args: argparse.Namespace, settings: Settings) -> int:
     from clusterwiz.core.spec import ClusterSpec
 
     spec = ClusterSpec.load(args.config)
-    record, rendered = render_cluster(_workspace(settings), spec)
+    record, rendered = render_cluster(common.workspace(settings), spec)
     if settings.json:
-        _print_json({"name": record.name, "workdir": str(record.workdir), "files": sorted(rendered.files)})
+        common.print_json({"name": record.name, "workdir": str(record.workdir), "files": sorted(rendered.files)})
     else:
-        _console().print(f"Rendered cluster [bold]{record.name}[/] into {record.workdir}\n"
+        common.console().print(f"Rendered cluster [bold]{record.name}[/] into {record.workdir}\n"
                          f"Next: [bold]clusterwiz plan {record.name}[/]")
     return 0
 
@@ -81,13 +72,13 @@ def _events_display(settings: Settings, title: str, plan: PlanResult | None = No
     from clusterwiz.progress import JsonEvents, TerminalProgress
 
     total = plan.summary.total if plan and plan.summary else None
-    return JsonEvents() if settings.json else TerminalProgress(_console(), title, total)
+    return JsonEvents() if settings.json else TerminalProgress(common.console(), title, total)
 
 
 def _report_findings(findings, settings: Settings) -> None:
     if settings.json or not findings:
         return
-    console = _console()
+    console = common.console()
     for finding in findings:
         style = {"error": "red", "warning": "yellow"}.get(finding.level, "dim")
         console.print(f"[{style}]{finding.level}[/] {finding.field}: {finding.message} Fix: {finding.fix}",
@@ -112,40 +103,30 @@ def _summary_line(plan: PlanResult) -> str:
 def run_plan(args: argparse.Namespace, settings: Settings) -> int:
     from clusterwiz.core.lifecycle import terraform_session
 
-    workspace = _workspace(settings)
+    workspace = common.workspace(settings)
     with terraform_session(workspace, args.name) as (_record, runner):
         plan = _plan(workspace, args.name, args.force, False, settings, runner)
         plan.plan_file.unlink(missing_ok=True)
     if not settings.json:
-        _console().print(f"Plan: {_summary_line(plan)}. Run [bold]clusterwiz apply {args.name}[/] to make it so.")
+        common.console().print(f"Plan: {_summary_line(plan)}. Run [bold]clusterwiz apply {args.name}[/] to make it so.")
     return 0
 
 
-def _confirm(question: str, assume_yes: bool) -> None:
-    from clusterwiz.core.errors import ClusterwizError
-
-    if assume_yes:
-        return
-    if not sys.stdin.isatty():
-        raise ClusterwizError(f"{question} needs confirmation, and there is no terminal to ask; pass --yes")
-    answer = input(f"{question} [y/N] ").strip().lower()
-    if answer not in ("y", "yes"):
-        raise ClusterwizError("nothing was changed: you did not confirm")
 
 
 def run_apply(args: argparse.Namespace, settings: Settings) -> int:
     from clusterwiz.core.lifecycle import apply_plan, terraform_session
 
-    workspace = _workspace(settings)
+    workspace = common.workspace(settings)
     with terraform_session(workspace, args.name) as (record, runner):
         plan = _plan(workspace, args.name, args.force, False, settings, runner)
         if not plan.has_changes:
             plan.plan_file.unlink(missing_ok=True)
             if not settings.json:
-                _console().print(f"Cluster {args.name} is up to date; nothing to apply.")
+                common.console().print(f"Cluster {args.name} is up to date; nothing to apply.")
             return 0
         try:
-            _confirm(f"Apply {_summary_line(plan)} to cluster {args.name}?", args.yes or settings.json)
+            common.confirm(f"Apply {_summary_line(plan)} to cluster {args.name}?", args.yes or settings.json)
         except BaseException:
             plan.plan_file.unlink(missing_ok=True)
             raise
@@ -163,15 +144,15 @@ def _print_outputs(outputs: dict[str, Any]) -> None:
     for name, value in sorted(outputs.items()):
         shown = json.dumps(value) if isinstance(value, dict | list) else str(value)
         table.add_row(name, shown)
-    _console().print(table)
+    common.console().print(table)
 
 
 def run_output(args: argparse.Namespace, settings: Settings) -> int:
     from clusterwiz.core.lifecycle import cluster_outputs
 
-    outputs = cluster_outputs(_workspace(settings), args.name)
+    outputs = cluster_outputs(common.workspace(settings), args.name)
     if settings.json:
-        _print_json(outputs)
+        common.print_json(outputs)
     else:
         _print_outputs(outputs)
     return 0
@@ -179,32 +160,36 @@ def run_output(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_destroy(args: argparse.Namespace, settings: Settings) -> int:
     from clusterwiz.core.errors import ClusterwizError
-    from clusterwiz.core.lifecycle import apply_plan, leftovers, terraform_session
+    from clusterwiz.core.lifecycle import destroy_planned, find_cluster_leftovers, terraform_session
 
-    workspace = _workspace(settings)
+    workspace = common.workspace(settings)
+    snapshots = []
     with terraform_session(workspace, args.name) as (record, runner):
         plan = _plan(workspace, args.name, True, True, settings, runner)
         if plan.has_changes:
             try:
-                _confirm(f"Destroy cluster {args.name} ({_summary_line(plan)})?", args.yes or settings.json)
+                common.confirm(f"Destroy cluster {args.name} ({_summary_line(plan)})?", args.yes or settings.json)
             except BaseException:
                 plan.plan_file.unlink(missing_ok=True)
                 raise
+            on_snapshot = None if settings.json else (
+                lambda kept: common.console().print(f"Kept snapshot {kept.snapshot_id} of {kept.mount_dir}"))
             with _events_display(settings, "destroy", plan) as display:
-                apply_plan(workspace, record, runner, plan, on_event=display)
+                snapshots = destroy_planned(workspace, record, runner, plan, on_event=display,
+                                            snapshot=args.snapshot, on_snapshot=on_snapshot)
         else:
             plan.plan_file.unlink(missing_ok=True)
-    remaining = leftovers(workspace, record.spec)
+    remaining = find_cluster_leftovers(workspace, record.spec, forget=True)
     if remaining:
-        listing = "\n".join(f"  - {arn}" for arn in remaining)
+        listing = "\n".join(f"  - {leftover.kind} {leftover.resource_id}: {leftover.action}" for leftover in remaining)
         raise ClusterwizError(f"cluster {args.name} was destroyed, but these resources tagged with it remain "
-                              f"(and may still bill):\n{listing}\nRemove them in the AWS console, then run "
-                              f"`clusterwiz destroy {args.name}` again to forget the cluster.")
-    workspace.registry.remove(args.name)
+                              f"(and may still bill):\n{listing}\nRemove them with `clusterwiz leftovers "
+                              f"{args.name} --remove`, then run `clusterwiz destroy {args.name}` again to forget it.")
     if settings.json:
-        _print_json({"name": args.name, "destroyed": True, "leftovers": []})
+        common.print_json({"name": args.name, "destroyed": True, "leftovers": [],
+                    "snapshots": [kept.snapshot_id for kept in snapshots]})
     else:
-        _console().print(f"Cluster {args.name} is gone: nothing tagged with it is left in AWS.")
+        common.console().print(f"Cluster {args.name} is gone: nothing tagged with it is left in AWS.")
     return 0
 
 
@@ -220,16 +205,16 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
         for record in registry.records()
     ]
     if settings.json:
-        _print_json(rows)
+        common.print_json(rows)
         return 0
     if not rows:
-        _console().print("No clusters yet. Create one with [bold]clusterwiz[/] (the wizard) or "
+        common.console().print("No clusters yet. Create one with [bold]clusterwiz[/] (the wizard) or "
                          "[bold]clusterwiz render --config cluster.yaml[/].")
         return 0
     table = Table("name", "region", "status", "resources", "updated")
     for row in rows:
         table.add_row(row["name"], row["region"], row["status"], str(row["resources"]), row["updated"])
-    _console().print(table)
+    common.console().print(table)
     return 0
 
 
@@ -248,7 +233,7 @@ def run_locate(args: argparse.Namespace, settings: Settings) -> int:
         "terraform": shutil.which("terraform") or "not found on PATH",
     }
     if settings.json:
-        _print_json(places)
+        common.print_json(places)
     else:
         for key, value in places.items():
             print(f"{key:18} {value}")

@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 # The lifecycle commands' console, workspace, JSON and confirmation helpers (a light module, loaded anyway).
-from clusterwiz.commands.lifecycle import _confirm, _console, _print_json, _workspace
+from clusterwiz.commands import common
 
 if TYPE_CHECKING:
     from clusterwiz.core.lifecycle import Workspace
@@ -70,13 +70,13 @@ def _savings_json(savings: Savings) -> dict[str, float]:
 def run_status(args: argparse.Namespace, settings: Settings) -> int:
     from clusterwiz.core.teardown import saved_fleet_sizes, savings
 
-    workspace = _workspace(settings)
+    workspace = common.workspace(settings)
     record = workspace.registry.get(args.name)
     status = _live_status(workspace, args.name)
     fleet_stopped = bool(saved_fleet_sizes(record))
     saved = savings(status)
     if settings.json:
-        _print_json({**status.to_json(), "fleet_stopped": fleet_stopped, "savings": _savings_json(saved)})
+        common.print_json({**status.to_json(), "fleet_stopped": fleet_stopped, "savings": _savings_json(saved)})
         return 0
     _print_status(status, fleet_stopped, saved)
     return 0
@@ -85,7 +85,7 @@ def run_status(args: argparse.Namespace, settings: Settings) -> int:
 def _print_status(status: ClusterStatus, fleet_stopped: bool, saved: Savings) -> None:
     from rich.table import Table
 
-    console = _console()
+    console = common.console()
     console.print(f"[bold]{status.name}[/] in {status.region}, checked {status.checked_at:%Y-%m-%d %H:%M:%S} UTC")
     instances = Table("instance", "role", "queue", "type", "state", "zone", "capacity", "launched", "bootstrap",
                       "public ip", "$/h", title="Instances")
@@ -124,7 +124,7 @@ def _print_status(status: ClusterStatus, fleet_stopped: bool, saved: Savings) ->
 def run_ssh(args: argparse.Namespace, settings: Settings) -> int:
     from clusterwiz.core.ssh import SshOverride, cluster_ssh_target, open_session, run_command, save_ssh_override
 
-    workspace = _workspace(settings)
+    workspace = common.workspace(settings)
     override = SshOverride(host=args.host, port=args.port, user=args.user)
     if args.save:
         save_ssh_override(workspace.registry.get(args.name), override)
@@ -132,10 +132,10 @@ def run_ssh(args: argparse.Namespace, settings: Settings) -> int:
     target = cluster_ssh_target(workspace, args.name, override)
     if settings.json:
         if not remote:
-            _print_json({"command": target.command(), "shell_command": target.shell_command()})
+            common.print_json({"command": target.command(), "shell_command": target.shell_command()})
             return 0
         result = run_command(target, " ".join(remote), timeout=None)
-        _print_json({"exit_code": result.exit_code, "stdout": result.stdout, "stderr": result.stderr})
+        common.print_json({"exit_code": result.exit_code, "stdout": result.stdout, "stderr": result.stderr})
         return result.exit_code
     code = open_session(target, remote)
     if code == 255:
@@ -147,17 +147,17 @@ def run_ssh(args: argparse.Namespace, settings: Settings) -> int:
 def run_stop(args: argparse.Namespace, settings: Settings) -> int:
     from clusterwiz.core.teardown import savings, stop_all, stop_fleet
 
-    workspace = _workspace(settings)
+    workspace = common.workspace(settings)
     saved = savings(_live_status(workspace, args.name))
     result = stop_all(workspace, args.name, wait=args.wait) if args.all else stop_fleet(workspace, args.name)
     per_hour = saved.stop_all if args.all else saved.stop_fleet
     if settings.json:
-        _print_json({"name": args.name, "all": args.all, "saves_per_hour": per_hour,
+        common.print_json({"name": args.name, "all": args.all, "saves_per_hour": per_hour,
                      "remembered_sizes": {q: vars(s) for q, s in result.groups.items()},
                      "stopped_head_instances": result.head_instance_ids})
         return 0
     what = "the compute fleet and the head node" if args.all else "the compute fleet (the head node keeps running)"
-    _console().print(f"Stopped {what} of [bold]{args.name}[/]: saves about {_usd(per_hour)}/hour. Volumes stay "
+    common.console().print(f"Stopped {what} of [bold]{args.name}[/]: saves about {_usd(per_hour)}/hour. Volumes stay "
                      f"and bill for storage. `clusterwiz start {args.name}` brings it back.")
     return 0
 
@@ -165,12 +165,12 @@ def run_stop(args: argparse.Namespace, settings: Settings) -> int:
 def run_start(args: argparse.Namespace, settings: Settings) -> int:
     from clusterwiz.core.teardown import start_cluster
 
-    result = start_cluster(_workspace(settings), args.name)
+    result = start_cluster(common.workspace(settings), args.name)
     if settings.json:
-        _print_json({"name": args.name, "restored_sizes": {q: vars(s) for q, s in result.groups.items()},
+        common.print_json({"name": args.name, "restored_sizes": {q: vars(s) for q, s in result.groups.items()},
                      "started_head_instances": result.head_instance_ids})
         return 0
-    console = _console()
+    console = common.console()
     if not result.groups and not result.head_instance_ids:
         console.print(f"Nothing of {args.name} was stopped.")
         return 0
@@ -185,12 +185,12 @@ def run_start(args: argparse.Namespace, settings: Settings) -> int:
 def run_leftovers(args: argparse.Namespace, settings: Settings) -> int:
     from clusterwiz.core.teardown import find_leftovers, remove_leftovers
 
-    workspace = _workspace(settings)
+    workspace = common.workspace(settings)
     spec = workspace.registry.get(args.name).spec
     found = find_leftovers(workspace.session, spec.region, spec.name)
     if not args.remove:
         if settings.json:
-            _print_json([{"arn": f.arn, "kind": f.kind, "id": f.resource_id, "action": f.action} for f in found])
+            common.print_json([{"arn": f.arn, "kind": f.kind, "id": f.resource_id, "action": f.action} for f in found])
         elif found:
             for leftover in found:
                 print(f"{leftover.kind:18} {leftover.resource_id:28} {leftover.action}")
@@ -200,12 +200,12 @@ def run_leftovers(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if found:
         # The same question and --yes rule as apply and destroy.
-        _confirm(f"Remove {len(found)} resource(s) tagged with {args.name}?", args.yes or settings.json)
+        common.confirm(f"Remove {len(found)} resource(s) tagged with {args.name}?", args.yes or settings.json)
     results = remove_leftovers(workspace.session, spec.region, spec.name, found,
                                on_removal=None if settings.json else _print_removal)
     failed = [r for r in results if not r.removed]
     if settings.json:
-        _print_json([{"arn": r.leftover.arn, "removed": r.removed, "error": r.error} for r in results])
+        common.print_json([{"arn": r.leftover.arn, "removed": r.removed, "error": r.error} for r in results])
     elif not failed:
         print(f"Nothing tagged with cluster {args.name} is left; `clusterwiz destroy {args.name}` forgets it.")
     return 1 if failed else 0

@@ -113,13 +113,13 @@ def run_stop(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_reset(args: argparse.Namespace, settings: Settings) -> int:
-    from clusterwiz.commands.lifecycle import _confirm
+    from clusterwiz.commands import common
     from clusterwiz.core.registry import Registry
     from clusterwiz.core.sandbox import reset_emulator
 
     applied = [r.name for r in Registry(settings.home, area="sandbox").records() if r.managed_resources()]
     if applied:
-        _confirm(f"Reset the sandbox and forget its clusters ({', '.join(applied)})?", args.yes or settings.json)
+        common.confirm(f"Reset the sandbox and forget its clusters ({', '.join(applied)})?", args.yes or settings.json)
     emulator, forgotten = reset_emulator(settings.home)
     text = _emulator_text(emulator)
     if forgotten:

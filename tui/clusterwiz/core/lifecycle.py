@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from clusterwiz.core.aws.session import AwsSession
     from clusterwiz.core.render import RenderedCluster
     from clusterwiz.core.sandbox import Emulator
+    from clusterwiz.core.teardown import Leftover, VolumeSnapshot
     from clusterwiz.core.terraform import ApplyResult, PlanResult, TerraformRunner
     from clusterwiz.core.validate import Finding
 
@@ -149,8 +150,50 @@ def cluster_outputs(workspace: Workspace, name: str) -> dict[str, Any]:
     return workspace.runner(record).output()
 
 
-def leftovers(workspace: Workspace, spec: ClusterSpec) -> list[str]:
-    """Everything in AWS still tagged with the cluster (terminated instances are gone, not left over)."""
-    from clusterwiz.core.aws.inventory import tagged_resources
+@dataclass(frozen=True)
+class DestroyResult:
+    """What a destroy kept (snapshots) and what it could not remove (leftovers, which may still bill)."""
 
-    return tagged_resources(workspace.session, spec.region, spec.name)
+    snapshots: list[VolumeSnapshot]
+    leftovers: list[Leftover]
+
+
+def destroy_planned(workspace: Workspace, record: ClusterRecord, runner: TerraformRunner, plan: PlanResult,
+                    on_event: EventCallback | None = None, snapshot: bool = False,
+                    on_snapshot: Callable[[VolumeSnapshot], None] | None = None) -> list[VolumeSnapshot]:
+    """Apply a destroy plan; with `snapshot`, the volumes clusterwiz created are snapshotted first."""
+    from clusterwiz.core.teardown import snapshot_created_volumes
+
+    snapshots = []
+    if snapshot:
+        try:
+            snapshots = snapshot_created_volumes(workspace.session, record.spec, runner.output(),
+                                                 on_snapshot=on_snapshot)
+        except BaseException:
+            plan.plan_file.unlink(missing_ok=True)
+            raise
+    apply_plan(workspace, record, runner, plan, on_event=on_event)
+    return snapshots
+
+
+def find_cluster_leftovers(workspace: Workspace, spec: ClusterSpec, forget: bool) -> list[Leftover]:
+    """What is still tagged with the cluster; with `forget`, a cluster with nothing left leaves the registry."""
+    from clusterwiz.core.teardown import find_leftovers
+
+    remaining = find_leftovers(workspace.session, spec.region, spec.name)
+    if forget and not remaining:
+        workspace.registry.remove(spec.name)
+    return remaining
+
+
+def destroy_cluster(workspace: Workspace, name: str, on_event: EventCallback | None = None, snapshot: bool = False,
+                    forget: bool = True) -> DestroyResult:
+    """Destroy without asking (the caller has confirmed): plan -destroy, snapshots if asked, apply, leftovers."""
+    with terraform_session(workspace, name) as (record, runner):
+        plan = runner.plan(on_event=on_event, destroy=True)
+        snapshots = []
+        if plan.has_changes:
+            snapshots = destroy_planned(workspace, record, runner, plan, on_event=on_event, snapshot=snapshot)
+        else:
+            plan.plan_file.unlink(missing_ok=True)
+    return DestroyResult(snapshots=snapshots, leftovers=find_cluster_leftovers(workspace, record.spec, forget))

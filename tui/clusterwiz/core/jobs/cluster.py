@@ -82,13 +82,10 @@ def wait_until_head_ready(workspace: Workspace, name: str, timeout: float = READ
 
 
 def teardown_cluster(workspace: Workspace, name: str, on_event: EventCallback | None = None) -> list[str]:
-    """Destroy everything the cluster created; returns what is still tagged with it (should be nothing)."""
-    from clusterwiz.core.lifecycle import apply_plan, leftovers, terraform_session
+    """Destroy everything the cluster created; returns what is still tagged with it (should be nothing).
 
-    with terraform_session(workspace, name) as (record, runner):
-        plan = runner.plan(on_event=on_event, destroy=True)
-        if plan.has_changes:
-            apply_plan(workspace, record, runner, plan, on_event=on_event)
-        else:
-            plan.plan_file.unlink(missing_ok=True)
-    return leftovers(workspace, record.spec)
+    The cluster stays registered (status destroyed), so its pipelines and their outputs stay readable.
+    """
+    from clusterwiz.core.lifecycle import destroy_cluster
+
+    return [leftover.arn for leftover in destroy_cluster(workspace, name, on_event, forget=False).leftovers]
