@@ -87,6 +87,7 @@ class DashboardScreen(Screen[None]):
     """
     BINDINGS = [
         Binding("r", "refresh", "Refresh"),
+        Binding("p", "plan", "Plan / apply"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -105,6 +106,8 @@ class DashboardScreen(Screen[None]):
             with TabPane("Overview", id="overview"), VerticalScroll():
                 yield Static("Looking the cluster up in AWS…", id="dash-address", classes="dash-text")
                 yield Static("", id="dash-cost", classes="dash-text")
+                with Horizontal(classes="dash-buttons"):
+                    yield Button("Plan / apply changes", id="plan", variant="primary")
                 yield Static("Settings", classes="dash-heading")
                 yield Static("", id="dash-spec", classes="dash-text")
             with TabPane("Nodes", id="nodes"), VerticalScroll():
@@ -266,7 +269,7 @@ class DashboardScreen(Screen[None]):
         actions: dict[str, Callable[[], None]] = {
             "ssh-shell": self.action_shell, "ssh-copy": self.action_copy, "ssh-run": self.action_run_command,
             "stop-fleet": lambda: self.teardown("stop-fleet"), "stop-all": lambda: self.teardown("stop-all"),
-            "start": lambda: self.teardown("start"), "destroy": self.action_destroy,
+            "start": lambda: self.teardown("start"), "destroy": self.action_destroy, "plan": self.action_plan,
         }
         action = actions.get(event.button.id or "")
         if action is not None:
@@ -371,6 +374,11 @@ class DashboardScreen(Screen[None]):
             return
         start_run(self.app, self.cluster, "destroy", forget=True, snapshot=snapshot,  # type: ignore[arg-type]
                   replacing=self)
+
+    def action_plan(self) -> None:
+        from clusterwiz.screens.navigation import show_plan
+
+        show_plan(self.app, self.cluster)  # type: ignore[arg-type]
 
     def action_back(self) -> None:
         self.app.pop_screen()
