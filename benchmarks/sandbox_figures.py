@@ -85,7 +85,9 @@ def apply_figures(home: Path, scratch: Path) -> None:
     terraform(workdir, env, "init", "-input=false")
     raw_apply = terraform(workdir, env, "apply", "-auto-approve", "-input=false")
     raw_destroy = terraform(workdir, env, "destroy", "-auto-approve", "-input=false")
-    wiz_apply = clusterwiz(home, "--sandbox", "--json", "apply", "bench")
+    # --force: moto keeps the tags of deleted EC2 resources, so the pre-flight "name already in use" check
+    # sees the raw run's destroyed resources (real AWS drops them with the resource).
+    wiz_apply = clusterwiz(home, "--sandbox", "--json", "apply", "bench", "--force")
     wiz_destroy = clusterwiz(home, "--sandbox", "destroy", "bench", "--yes")
 
     print("default cluster in the sandbox (head t3.medium, c6i.xlarge queue, 100 GiB /shared):")

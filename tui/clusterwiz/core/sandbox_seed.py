@@ -116,34 +116,31 @@ class SeededAccount:
     volumes: dict[str, str]  # Name tag -> volume id
 
 
-def _name(resource_type: str, name: str) -> list[dict[str, Any]]:
-    return [{"ResourceType": resource_type, "Tags": [{"Key": "Name", "Value": name}]}]
-
-
 def seed_account(ec2: Any, region: str = SANDBOX_REGION) -> SeededAccount:
-    """Create the account's own resources through the EC2 API (a boto3 client on the emulator)."""
-    default_vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    """Create the account's own resources in `ec2`, moto's EC2 backend of `region` (in the emulator's process).
 
-    vpc = ec2.create_vpc(CidrBlock="10.50.0.0/16", TagSpecifications=_name("vpc", RESEARCH_VPC_NAME))["Vpc"]["VpcId"]
-    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
-    public = ec2.create_subnet(VpcId=vpc, CidrBlock="10.50.1.0/24", AvailabilityZone=f"{region}a",
-                               TagSpecifications=_name("subnet", "research-public"))["Subnet"]["SubnetId"]
-    ec2.modify_subnet_attribute(SubnetId=public, MapPublicIpOnLaunch={"Value": True})
-    private = ec2.create_subnet(VpcId=vpc, CidrBlock="10.50.2.0/24", AvailabilityZone=f"{region}b",
-                                TagSpecifications=_name("subnet", "research-private"))["Subnet"]["SubnetId"]
-    gateway = ec2.create_internet_gateway(
-        TagSpecifications=_name("internet-gateway", RESEARCH_VPC_NAME))["InternetGateway"]["InternetGatewayId"]
-    ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc)
-    routes = ec2.create_route_table(VpcId=vpc, TagSpecifications=_name("route-table", "research-public"))
-    route_table = routes["RouteTable"]["RouteTableId"]
-    ec2.create_route(RouteTableId=route_table, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway)
-    ec2.associate_route_table(RouteTableId=route_table, SubnetId=public)
+    Directly in the backend rather than through the API: no client to build and no requests to serialise,
+    which is a third of the sandbox's start.
+    """
+    vpc = ec2.create_vpc(cidr_block="10.50.0.0/16").id
+    ec2.modify_vpc_attribute(vpc, "enable_dns_hostnames", True)
+    public = ec2.create_subnet(vpc_id=vpc, cidr_block="10.50.1.0/24", availability_zone=f"{region}a").id
+    ec2.modify_subnet_attribute(public, "map_public_ip_on_launch", True)
+    private = ec2.create_subnet(vpc_id=vpc, cidr_block="10.50.2.0/24", availability_zone=f"{region}b").id
+    gateway = ec2.create_internet_gateway().id
+    ec2.attach_internet_gateway(gateway, vpc)
+    route_table = ec2.create_route_table(vpc).id
+    ec2.create_route(route_table, "0.0.0.0/0", gateway_id=gateway)
+    ec2.associate_route_table(route_table, subnet_id=public)
 
-    ec2.create_key_pair(KeyName=KEY_PAIR_NAME, KeyType="ed25519")  # its private key is discarded: nodes are emulated
+    ec2.create_key_pair(KEY_PAIR_NAME, "ed25519", tags={})  # its private key is discarded: nodes are emulated
 
-    volumes = {}
-    for name, zone, size in (("datasets", f"{region}a", 100), ("results", f"{region}b", 50)):
-        volumes[name] = ec2.create_volume(AvailabilityZone=zone, Size=size, VolumeType="gp3", Encrypted=True,
-                                          TagSpecifications=_name("volume", name))["VolumeId"]
-    return SeededAccount(default_vpc=default_vpc, research_vpc=vpc, public_subnet=public, private_subnet=private,
-                         key_pair=KEY_PAIR_NAME, volumes=volumes)
+    volumes = {name: ec2.create_volume(size=size, zone_name=zone, encrypted=True, volume_type="gp3").id
+               for name, zone, size in (("datasets", f"{region}a", 100), ("results", f"{region}b", 50))}
+    names = {vpc: RESEARCH_VPC_NAME, public: "research-public", private: "research-private",
+             gateway: RESEARCH_VPC_NAME, route_table: "research-public",
+             **{volume: name for name, volume in volumes.items()}}
+    for resource, name in names.items():
+        ec2.create_tags([resource], {"Name": name})
+    return SeededAccount(default_vpc=ec2.get_default_vpc().id, research_vpc=vpc, public_subnet=public,
+                         private_subnet=private, key_pair=KEY_PAIR_NAME, volumes=volumes)

@@ -20,11 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from clusterwiz.core.files import atomic_write_text
-from clusterwiz.core.sandbox_seed import SANDBOX_ACCOUNT, SANDBOX_REGION, moto_ami_definitions, public_parameters
+from clusterwiz.core.sandbox_seed import (
+    SANDBOX_ACCOUNT,
+    SANDBOX_REGION,
+    moto_ami_definitions,
+    public_parameters,
+    seed_account,
+)
 
 AMIS_FILE = "amis.json"
-# Credentials moto accepts and no real account has; the emulator ignores their value.
-EMULATOR_CREDENTIALS = {"aws_access_key_id": "sandbox", "aws_secret_access_key": "sandbox-not-a-secret"}
 
 
 def share_region_lists() -> None:
@@ -70,11 +74,9 @@ def serve(state_dir: Path) -> None:
     os.environ["MOTO_AMIS_PATH"] = str(amis)
 
     share_region_lists()
-    import boto3
+    from moto.ec2.models import ec2_backends
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
-
-    from clusterwiz.core.sandbox_seed import seed_account
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one log line per request would fill the log
     server = make_server("127.0.0.1", 0, DomainDispatcherApplication(create_backend_app), threaded=True,
@@ -82,9 +84,7 @@ def serve(state_dir: Path) -> None:
     port = server.server_address[1]
     threading.Thread(target=server.serve_forever, name="emulator", daemon=True).start()
 
-    ec2 = boto3.Session(region_name=SANDBOX_REGION, **EMULATOR_CREDENTIALS).client(
-        "ec2", endpoint_url=f"http://127.0.0.1:{port}")
-    seeded = seed_account(ec2)
+    seeded = seed_account(ec2_backends[SANDBOX_ACCOUNT][SANDBOX_REGION])
     publish_parameters(SANDBOX_REGION)
 
     print(json.dumps({"port": port, "seed": dataclasses.asdict(seeded)}), flush=True)
