@@ -3,6 +3,7 @@ fleet and all of it, destroy with snapshots; and an apply interrupted midway, th
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
@@ -20,7 +21,6 @@ from clusterwiz.core.teardown import (
     SNAPSHOT_OF_TAG,
     cluster_snapshots,
     find_leftovers,
-    snapshot_created_volumes,
 )
 from clusterwiz.core.terraform import TerraformInterrupted
 from tests.support.cli import clusterwiz, clusterwiz_json
@@ -112,16 +112,14 @@ def test_status_stop_start_and_destroy_with_snapshots(moto, terraform_cli_config
     after_start = clusterwiz_json(home, "status", "ops")
     assert states(after_start, "head") == ["running"] and group_sizes("ops")["compute"] == (0, 1, 4)
 
+    destroy_lines = clusterwiz(home, "--json", "destroy", "ops", "--snapshot", "--yes").stdout.splitlines()
+    destroyed = json.loads(destroy_lines[-1])
     workspace = Workspace.open(Settings.from_options(home=str(home)))
-    spec = workspace.registry.get("ops").spec
-    with terraform_session(workspace, "ops") as (record, runner):
-        snapshots = snapshot_created_volumes(workspace.session, spec, runner.output())
-        apply_plan(workspace, record, runner, runner.plan(destroy=True))
-
     assert find_leftovers(workspace.session, REGION, "ops") == []
-    assert [(s.volume_id, s.mount_dir) for s in snapshots] == [(shared["volume_id"], "/shared")]
+    assert destroyed["leftovers"] == [] and clusterwiz_json(home, "list") == []
     kept = cluster_snapshots(workspace.session, REGION, "ops")
-    assert [s["SnapshotId"] for s in kept] == [snapshots[0].snapshot_id]
+    assert [s["SnapshotId"] for s in kept] == destroyed["snapshots"]
+    assert [s["VolumeId"] for s in kept] == [shared["volume_id"]]
     assert {t["Key"]: t["Value"] for t in kept[0]["Tags"]}[SNAPSHOT_OF_TAG] == "ops"
     ec2 = boto3.client("ec2", region_name=REGION)
     assert ec2.describe_volumes(VolumeIds=[existing])["Volumes"][0]["State"] == "available"

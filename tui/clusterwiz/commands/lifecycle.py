@@ -186,8 +186,9 @@ def run_destroy(args: argparse.Namespace, settings: Settings) -> int:
                               f"(and may still bill):\n{listing}\nRemove them with `clusterwiz leftovers "
                               f"{args.name} --remove`, then run `clusterwiz destroy {args.name}` again to forget it.")
     if settings.json:
-        common.print_json({"name": args.name, "destroyed": True, "leftovers": [],
-                    "snapshots": [kept.snapshot_id for kept in snapshots]})
+        # One line, after the event lines: the output stays one JSON object per line.
+        print(json.dumps({"type": "DestroyResult", "name": args.name, "destroyed": True, "leftovers": [],
+                          "snapshots": [kept.snapshot_id for kept in snapshots]}))
     else:
         common.console().print(f"Cluster {args.name} is gone: nothing tagged with it is left in AWS.")
     return 0
