@@ -28,6 +28,11 @@ ConfirmModal {
     height: auto;
     margin-bottom: 1;
 }
+.confirm-note {
+    height: auto;
+    color: $text-muted;
+    margin-bottom: 1;
+}
 .confirm-buttons {
     height: 3;
     align-horizontal: right;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -26,13 +27,14 @@ class DestroyModal(ModalScreen[bool | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="confirm-box"):
             yield Static(f"Destroy cluster {self.expected}?", classes="confirm-title")
-            yield Static(f"Every resource clusterwiz created for it is removed, with the data on the volumes it "
-                         f"created; volumes you brought are detached and kept. Saves {self.saves_per_hour}.\n\n"
-                         f"Type [b]{self.expected}[/b] to confirm.", classes="confirm-body")
+            yield Static(Text.assemble(
+                "Every resource clusterwiz created for it is removed, with the data on the volumes it created; "
+                f"volumes you brought are detached and kept. Saves {self.saves_per_hour}.\n\nType ",
+                (self.expected, "bold"), " to confirm."), classes="confirm-body")
             yield Input(placeholder=self.expected, id="typed-name")
-            yield Checkbox(f"First snapshot the {self.created_volumes} volume(s) clusterwiz created (the "
-                           "snapshots are kept and bill a little for storage)", value=self.created_volumes > 0,
+            yield Checkbox(f"Snapshot its {self.created_volumes} new volume(s) first", value=self.created_volumes > 0,
                            id="snapshot", disabled=self.created_volumes == 0)
+            yield Static("Snapshots outlive the cluster and bill a little for storage.", classes="confirm-note")
             with Horizontal(classes="confirm-buttons"):
                 yield Button("Back", id="refuse", variant="primary")
                 yield Button("Destroy", id="confirm", variant="error", disabled=True)

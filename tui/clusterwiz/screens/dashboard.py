@@ -209,7 +209,8 @@ class DashboardScreen(Screen[None]):
         head = status.head
         lines = []
         if head is None:
-            lines.append("No head node is running: the cluster is not created, or it was destroyed.")
+            lines.append("The cluster has no head node: it is not created yet, or it was destroyed. Press p to "
+                         "plan and apply it.")
         else:
             dns = snapshot.outputs.get("head_node_public_dns") or ""
             lines.append(f"Head node {head.instance_id}: {head.state}, {head.public_ip or 'no public address'}"

@@ -194,7 +194,7 @@ class PlanScreen(Screen[None]):
         table.add_row("What", described.name)
         table.add_row("Action", change.action if change else "")
         table.add_row("Type", described.resource_type)
-        table.add_row("Address", Text(address, style="dim"))
+        table.add_row("Address", Text(address, style="dim", overflow="fold"))
         for key, value in self.attributes.get(address, []):
             table.add_row(key, Text(value, style="dim" if value.startswith("(") else ""))
         self.query_one("#plan-details", Static).update(table)

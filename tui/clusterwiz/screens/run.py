@@ -63,6 +63,7 @@ class RunScreen(Screen[None]):
     RunScreen #run-heading { height: auto; padding: 0 1; text-style: bold; }
     RunScreen #run-progress-line { height: 1; padding: 0 1; }
     RunScreen #run-progress-line ProgressBar { width: 1fr; }
+    RunScreen #run-progress-line Bar { width: 1fr; }
     RunScreen #run-counts { width: auto; padding: 0 1; }
     RunScreen #run-tabs { height: 1fr; }
     RunScreen #run-result { height: auto; max-height: 12; padding: 0 1; }
@@ -75,7 +76,7 @@ class RunScreen(Screen[None]):
     """
     BINDINGS = [
         Binding("ctrl+c", "cancel", "Cancel run", priority=True),
-        Binding("escape", "leave", "Leave (keeps running)"),
+        Binding("escape", "leave", "Back (a run keeps going)"),
     ]
 
     def __init__(self, name: str, terraform: ClusterTerraform,
@@ -126,6 +127,11 @@ class RunScreen(Screen[None]):
             yield Button("Cancel", id="cancel", variant="error")
         yield Footer()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel":
+            return self.running and not self.cancel_requested
+        return True
+
     def _heading(self) -> str:
         verb = "Creating" if self.operation == "apply" else "Destroying"
         return f"{verb} cluster {self.cluster}"
@@ -164,6 +170,7 @@ class RunScreen(Screen[None]):
         self.cancel_requested = False
         self.notes: list[str] = []
         self._reset_view()
+        self.refresh_bindings()
         self.app.run_worker(self._work, thread=True, group=run_screen_name(self.cluster),
                             name=f"{self.operation} {self.cluster}", exit_on_error=False)
 
@@ -220,6 +227,9 @@ class RunScreen(Screen[None]):
         for row in self.progress.finish(message.outcome, message.message):  # type: ignore[arg-type]
             self._show_row(row)
         self._show_counts()
+        ended = {"done": "done", "failed": "failed", "interrupted": "stopped"}[message.outcome]
+        self.query_one("#run-heading", Static).update(f"{self._heading()}: {ended}")
+        self.refresh_bindings()
         self.query_one("#cancel", Button).display = False
         self.query_one("#leave", Button).label = "Back"
         result = self.query_one("#run-result", Static)
@@ -352,6 +362,7 @@ class RunScreen(Screen[None]):
         if not confirmed or not self.running:
             return
         self.cancel_requested = True
+        self.refresh_bindings()
         self.query_one("#cancel", Button).disabled = True
         self.query_one("#run-heading", Static).update(f"{self._heading()} — stopping cleanly…")
         self.terraform.cancel()
