@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import textwrap
 
 import boto3
 import pytest
+import yaml
 from tests.support.cli import clusterwiz, clusterwiz_json
+from tests.support.specs import FULL_CLUSTER_YAML
 
 pytestmark = [pytest.mark.terraform, pytest.mark.moto]
 
@@ -16,33 +17,11 @@ ZONE = "eu-west-2a"
 
 
 def full_spec(ami_id: str, existing_volume: str) -> str:
-    return textwrap.dedent(f"""\
-        name: full
-        region: {REGION}
-        os: ubuntu2404
-        ami_id: {ami_id}
-        key_pair: workshop
-        network:
-          availability_zone: {ZONE}
-        head_node:
-          instance_type: t3.medium
-        queues:
-          - name: compute
-            instance_types: [c5.large]
-            initial_nodes: 1
-            max_nodes: 4
-          - name: spot
-            instance_types: [c5.large, c5.xlarge]
-            capacity: spot
-            max_nodes: 3
-        shared_storage:
-          - mount_dir: /shared
-            size_gib: 20
-          - mount_dir: /data
-            volume_id: {existing_volume}
-        tags:
-          project: "genomics ${{x}} \\"quoted\\""
-        """)
+    """The foundation issue's full cluster, with an AMI and an existing volume of this emulated account."""
+    data = yaml.safe_load(FULL_CLUSTER_YAML)
+    data["ami_id"] = ami_id
+    data["shared_storage"][1]["volume_id"] = existing_volume
+    return yaml.safe_dump(data)
 
 
 def live_tagged(cluster: str) -> list[str]:
@@ -107,7 +86,7 @@ def test_full_cluster_render_plan_apply_output_destroy(moto, terraform_cli_confi
             assert {"Key": "clusterwiz:cluster", "Value": "full"} in instance["Tags"]
     head = ec2.describe_instances(InstanceIds=[outputs["head_node_instance_id"]])["Reservations"][0]["Instances"][0]
     head_tags = {tag["Key"]: tag["Value"] for tag in head["Tags"]}
-    assert head_tags["project"] == 'genomics ${x} "quoted"'
+    assert head_tags["project"] == yaml.safe_load(FULL_CLUSTER_YAML)["tags"]["project"]
 
     clusterwiz(home, "destroy", "full", "--yes")
     assert live_tagged("full") == []
