@@ -88,6 +88,9 @@ class DashboardScreen(Screen[None]):
     BINDINGS = [
         Binding("r", "refresh", "Refresh"),
         Binding("p", "plan", "Plan / apply"),
+        Binding("t", "show_tab('teardown')", "Teardown"),
+        Binding("s", "show_tab('ssh')", "SSH"),
+        Binding("d", "destroy", "Destroy…"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -375,6 +378,9 @@ class DashboardScreen(Screen[None]):
             return
         start_run(self.app, self.cluster, "destroy", forget=True, snapshot=snapshot,  # type: ignore[arg-type]
                   replacing=self)
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
 
     def action_plan(self) -> None:
         from clusterwiz.screens.navigation import show_plan
