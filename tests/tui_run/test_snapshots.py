@@ -116,3 +116,11 @@ def test_teardown(snap_compare, app) -> None:
 
 def test_destroy_confirmation(snap_compare, app) -> None:
     assert snap_compare(app, terminal_size=WIDE, run_before=destroy_modal)
+
+
+def test_teardown_menu(snap_compare, settings, catalog, registry) -> None:
+    from clusterwiz.screens.teardown import teardown_app
+
+    registry.set_status("demo", "applied")
+    app = teardown_app(settings, catalog_factory=lambda _: catalog, registry=registry)
+    assert snap_compare(app, terminal_size=WIDE, run_before=calm)

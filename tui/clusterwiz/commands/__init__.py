@@ -7,5 +7,6 @@ COMMAND_MODULES = [
     "clusterwiz.commands.sandbox",
     "clusterwiz.commands.operations",
     "clusterwiz.commands.preflight",
+    "clusterwiz.commands.teardown",
     "clusterwiz.commands.wizard",
 ]

@@ -1,0 +1,77 @@
+"""`clusterwiz teardown`'s menu: every cluster with its $/h and what each action saves; stop and destroy."""
+
+from __future__ import annotations
+
+import boto3
+
+from clusterwiz.core.status import group_name
+from clusterwiz.modals.destroy import DestroyModal
+from clusterwiz.screens.navigation import live_workspace
+from clusterwiz.screens.run import RunScreen, run_screen_name
+from clusterwiz.screens.teardown import TeardownMenuScreen, teardown_app
+from tests.tui.driving import settle, synchronous
+from tests.tui_run.record_streams import REGION, ZONE
+from tests.tui_run.replay import ReplayedTerraform
+from tests.tui_run.test_run_screens import SIZE, text_of
+
+
+def fleet_of(cluster: str, queues: dict[str, int]) -> None:
+    """The cluster's queue groups in moto, as the compute_fleet module makes them, with nodes running."""
+    ec2 = boto3.client("ec2", region_name=REGION)
+    ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    subnet = ec2.describe_subnets(Filters=[{"Name": "availability-zone", "Values": [ZONE]}])["Subnets"][0]
+    autoscaling = boto3.client("autoscaling", region_name=REGION)
+    for queue, nodes in queues.items():
+        name = group_name(cluster, queue)
+        ec2.create_launch_template(LaunchTemplateName=name, LaunchTemplateData={
+            "ImageId": ami, "InstanceType": "c5.large"})
+        tags = {"clusterwiz:cluster": cluster, "clusterwiz:role": "compute", "clusterwiz:queue": queue}
+        autoscaling.create_auto_scaling_group(
+            AutoScalingGroupName=name, LaunchTemplate={"LaunchTemplateName": name}, MinSize=0, MaxSize=4,
+            DesiredCapacity=nodes, VPCZoneIdentifier=subnet["SubnetId"],
+            Tags=[{"Key": k, "Value": v, "PropagateAtLaunch": True} for k, v in tags.items()])
+
+
+def sizes(cluster: str) -> dict[str, tuple[int, int, int]]:
+    groups = boto3.client("autoscaling", region_name=REGION).describe_auto_scaling_groups()["AutoScalingGroups"]
+    return {g["AutoScalingGroupName"]: (g["MinSize"], g["DesiredCapacity"], g["MaxSize"]) for g in groups
+            if g["AutoScalingGroupName"].startswith(f"{cluster}-")}
+
+
+@synchronous
+async def test_the_menu_prices_each_cluster_stops_a_fleet_and_destroys_by_name(settings, catalog, registry) -> None:
+    registry.set_status("demo", "applied")
+    fleet_of("demo", {"compute": 2, "gpu": 0})
+    app = teardown_app(settings, catalog_factory=lambda _: catalog, registry=registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        menu = app.screen
+        assert isinstance(menu, TeardownMenuScreen)
+        table = menu.query_one("#teardown-clusters")
+        row = [str(cell) for cell in table.get_row("demo")]
+        assert row[:3] == ["demo", REGION, "applied"]
+        assert float(row[3]) > 0 and float(row[4]) == float(row[3])  # two c5.large nodes: all of it is the fleet
+
+        await pilot.press("f")
+        await settle(pilot)
+        assert sizes("demo") == {"demo-compute": (0, 0, 0), "demo-gpu": (0, 0, 0)}
+        assert "every queue at 0 nodes" in text_of(menu, "#teardown-result")
+
+        terraform = ReplayedTerraform(live_workspace(app))
+        app.install_screen(RunScreen("demo", terraform), run_screen_name("demo"))
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, DestroyModal)
+        await pilot.press(*"demo", "enter")
+        await settle(pilot)
+        run = app.get_screen(run_screen_name("demo"))
+        assert app.screen is run and run.progress.outcome == "done"
+        assert terraform.calls == ["plan destroy-plan", "apply destroy-apply"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is menu
+        # The groups made here by hand were never in Terraform's state: they are left over, tagged with the
+        # cluster, so it stays listed until they are removed too.
+        result = text_of(run, "#run-result")
+        assert "AWS still has these resources" in result and "autoscaling-group demo-compute" in result
+        assert registry.exists("demo")

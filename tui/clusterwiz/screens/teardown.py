@@ -1,0 +1,206 @@
+"""The quickest way to stop paying: every cluster with what it costs per hour now, and the three actions
+(stop the fleet, stop everything, destroy), each saying what it saves. `clusterwiz teardown` opens here."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import events, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from clusterwiz.screens.navigation import live_workspace, show_dashboard, start_run
+
+if TYPE_CHECKING:
+    from clusterwiz.app import CatalogFactory, ClusterwizApp
+    from clusterwiz.core.registry import Registry
+    from clusterwiz.core.settings import Settings
+    from clusterwiz.core.teardown import Savings
+
+BILLING_STATUSES = ("applied", "failed")  # a failed apply may have left machines running
+
+
+class ClusterPriced(Message):
+    def __init__(self, name: str, per_hour: str, savings: Savings | None, created_volumes: int) -> None:
+        super().__init__()
+        self.name = name
+        self.per_hour = per_hour
+        self.savings = savings
+        self.created_volumes = created_volumes
+
+
+class ActionDone(Message):
+    def __init__(self, name: str, text: str) -> None:
+        super().__init__()
+        self.name = name
+        self.text = text
+
+
+class TeardownMenuScreen(Screen[None]):
+    DEFAULT_CSS = """
+    TeardownMenuScreen #teardown-intro { height: auto; padding: 0 1; margin-bottom: 1; }
+    TeardownMenuScreen #teardown-result { height: auto; padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("f", "stop_fleet", "Stop fleet"),
+        Binding("a", "stop_all", "Stop all"),
+        Binding("d", "destroy", "Destroy…"),
+        Binding("r", "reload", "Refresh"),
+        Binding("enter", "open", "Open", show=False),
+        Binding("escape", "home", "Clusters"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.savings: dict[str, Savings] = {}
+        self.created_volumes: dict[str, int] = {}
+
+    @property
+    def cw_app(self) -> ClusterwizApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("What each cluster costs now, and what each action saves per hour. f: stop its compute "
+                     "fleet · a: stop all of it (volumes still bill) · d: destroy it · enter: open it.",
+                     id="teardown-intro")
+        yield DataTable(id="teardown-clusters", cursor_type="row")
+        yield Static("", id="teardown-result")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "teardown"
+        table = self.query_one(DataTable)
+        for label, key in (("Cluster", "name"), ("Region", "region"), ("Status", "status"), ("$/h now", "cost"),
+                           ("Stop fleet saves", "fleet"), ("Stop all saves", "all"), ("Destroy saves", "destroy")):
+            table.add_column(label, key=key)
+        self.action_reload()
+        table.focus()
+
+    def action_reload(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        records = self.cw_app.registry.records()
+        for record in records:
+            billing = record.metadata.status in BILLING_STATUSES
+            table.add_row(record.name, record.spec.region, record.metadata.status, "…" if billing else "0.00",
+                          "", "", "", key=record.name)
+        if not records:
+            self.query_one("#teardown-result", Static).update("No clusters: nothing bills. ✓")
+        self.price([r.name for r in records if r.metadata.status in BILLING_STATUSES])
+
+    @work(thread=True, exclusive=True, group="teardown-prices")
+    def price(self, names: list[str]) -> None:
+        from clusterwiz.core.status import cluster_status
+        from clusterwiz.core.teardown import savings
+
+        workspace = live_workspace(self.cw_app)()
+        for name in names:
+            try:
+                status = cluster_status(workspace.session, workspace.catalog, workspace.registry.get(name).spec)
+            except Exception:  # a cluster we cannot look up is shown as unknown, not as an error
+                self.post_message(ClusterPriced(name, "?", None, 0))
+                continue
+            self.post_message(ClusterPriced(name, f"{status.cost.per_hour:.3f}", savings(status),
+                                            sum(1 for v in status.volumes if not v.existing)))
+
+    def on_cluster_priced(self, message: ClusterPriced) -> None:
+        table = self.query_one(DataTable)
+        if message.name not in table.rows:
+            return
+        table.update_cell(message.name, "cost", message.per_hour)
+        if message.savings is not None:
+            self.savings[message.name] = message.savings
+            self.created_volumes[message.name] = message.created_volumes
+            table.update_cell(message.name, "fleet", f"{message.savings.stop_fleet:.3f}")
+            table.update_cell(message.name, "all", f"{message.savings.stop_all:.3f}")
+            table.update_cell(message.name, "destroy", f"{message.savings.destroy:.3f}")
+
+    def _selected(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        name = self._selected()
+        if name:
+            show_dashboard(self.cw_app, name, tab="teardown")
+
+    def action_stop_fleet(self) -> None:
+        self._stop("stop-fleet")
+
+    def action_stop_all(self) -> None:
+        self._stop("stop-all")
+
+    def _stop(self, action: str) -> None:
+        name = self._selected()
+        if name:
+            what = "Stopping the compute fleet" if action == "stop-fleet" else "Stopping the whole cluster"
+            self.query_one("#teardown-result", Static).update(f"{what} of {name}…")
+            self.stop(name, action)
+
+    @work(thread=True, group="teardown-actions")
+    def stop(self, name: str, action: str) -> None:
+        from clusterwiz.core.teardown import stop_all, stop_fleet
+
+        try:
+            operation = stop_fleet if action == "stop-fleet" else stop_all
+            result = operation(live_workspace(self.cw_app)(), name)
+        except Exception as error:  # e.g. permissions, or the cluster busy in another clusterwiz
+            self.post_message(ActionDone(name, f"{name}: {error}"))
+            return
+        head = f"; head node {', '.join(result.head_instance_ids)} stopping" if result.head_instance_ids else ""
+        self.post_message(ActionDone(name, f"{name}: every queue at 0 nodes{head}. `clusterwiz start {name}` "
+                                           "brings it back."))
+
+    def on_action_done(self, message: ActionDone) -> None:
+        self.query_one("#teardown-result", Static).update(message.text)
+        self.action_reload()
+
+    def action_destroy(self) -> None:
+        from clusterwiz.modals.destroy import DestroyModal
+
+        name = self._selected()
+        if not name:
+            return
+        saves = f"${self.savings[name].destroy:.3f}/h" if name in self.savings else "what it costs now"
+        self.app.push_screen(DestroyModal(name, self.created_volumes.get(name, 0), saves),
+                             lambda snapshot: self._destroy(name, snapshot))
+
+    def _destroy(self, name: str, snapshot: bool | None) -> None:
+        if snapshot is not None:
+            start_run(self.cw_app, name, "destroy", forget=True, snapshot=snapshot)
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted:
+            self.action_reload()
+
+    def action_home(self) -> None:
+        self.cw_app.show_home()
+
+
+def teardown_app(settings: Settings, catalog_factory: CatalogFactory | None = None,
+                 registry: Registry | None = None) -> ClusterwizApp:
+    """The app, opening on the teardown menu instead of the home screen."""
+    from clusterwiz.app import ClusterwizApp
+    from clusterwiz.core.newcluster import catalog_for, registry_for
+
+    class TeardownApp(ClusterwizApp):
+        # Textual finds CSS_PATH next to the module of the class that names it: this one is not app.py.
+        CSS_PATH = str(Path(inspect.getfile(ClusterwizApp)).with_name(str(ClusterwizApp.CSS_PATH)))
+
+        def on_mount(self, event: events.Mount) -> None:
+            event.prevent_default()  # not the home screen (nor the wizard): straight to the menu
+            self.push_screen(TeardownMenuScreen())
+
+    return TeardownApp(settings, catalog_factory or catalog_for, registry or registry_for(settings))
