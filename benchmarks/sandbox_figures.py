@@ -26,22 +26,16 @@ from pathlib import Path
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPOSITORY / "tui"), str(REPOSITORY)]
 
+from tests.sandbox.specs import sandbox_cluster_yaml  # noqa: E402
 from tests.support.terraform_env import find_provider_mirror, write_cli_config  # noqa: E402
 
 from clusterwiz.core.lifecycle import Workspace  # noqa: E402
 from clusterwiz.core.sandbox import stop_emulator  # noqa: E402
-from clusterwiz.core.sandbox_seed import KEY_PAIR_NAME, SANDBOX_REGION  # noqa: E402
 from clusterwiz.core.settings import Settings  # noqa: E402
 
-DEFAULT_CLUSTER = f"""\
-name: bench
-region: {SANDBOX_REGION}
-os: ubuntu2404
-key_pair: {KEY_PAIR_NAME}
-head_node: {{instance_type: t3.medium}}
-queues: [{{name: compute, instance_types: [c6i.xlarge], max_nodes: 4}}]
-shared_storage: [{{mount_dir: /shared, size_gib: 100}}]
-"""
+# The wizard's defaults: head t3.medium, a c6i.xlarge queue, a new 100 GiB /shared.
+DEFAULT_CLUSTER = sandbox_cluster_yaml("bench", compute_type="c6i.xlarge",
+                                       shared_storage="[{mount_dir: /shared, size_gib: 100}]")
 
 
 def clusterwiz(home: Path, *args: str) -> float:

@@ -6,16 +6,8 @@ import pytest
 
 from clusterwiz.core.registry import Registry
 from clusterwiz.core.spec import ClusterSpec
+from tests.sandbox.specs import sandbox_cluster_yaml
 from tests.support.cli import clusterwiz
-
-SPEC = """\
-name: {name}
-region: eu-west-2
-os: ubuntu2404
-key_pair: workshop
-head_node: {{instance_type: t3.medium}}
-queues: [{{name: compute, instance_types: [c5.large], max_nodes: 2}}]
-"""
 
 
 @pytest.mark.parametrize(("area", "flags", "advice"), [
@@ -23,7 +15,7 @@ queues: [{{name: compute, instance_types: [c5.large], max_nodes: 2}}]
     ("aws", ("--sandbox",), "without --sandbox"),
 ])
 def test_a_command_naming_a_cluster_of_the_other_side_is_refused(home, area, flags, advice):
-    Registry(home, area=area).create(ClusterSpec.from_yaml(SPEC.format(name="elsewhere")))
+    Registry(home, area=area).create(ClusterSpec.from_yaml(sandbox_cluster_yaml("elsewhere")))
     for command in (("plan", "elsewhere"), ("output", "elsewhere"), ("destroy", "elsewhere", "--yes")):
         result = clusterwiz(home, *flags, *command, check=False)
         assert result.returncode == 2, result.stderr

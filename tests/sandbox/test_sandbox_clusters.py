@@ -9,26 +9,17 @@ import pytest
 
 from clusterwiz.core.aws.inventory import tagged_resources
 from clusterwiz.core.sandbox import ensure_emulator, running_emulator, sandbox_session
-from clusterwiz.core.sandbox_seed import KEY_PAIR_NAME, SANDBOX_REGION, current_image
+from clusterwiz.core.sandbox_seed import SANDBOX_REGION, current_image
+from tests.sandbox.specs import sandbox_cluster_yaml
 from tests.support.cli import clusterwiz, clusterwiz_json
 
 pytestmark = [pytest.mark.terraform, pytest.mark.moto]
 
-# The smallest cluster that still has every part: network, head node, one queue's group; no volume waits.
-SPEC = f"""\
-name: {{name}}
-region: {SANDBOX_REGION}
-os: ubuntu2404
-key_pair: {KEY_PAIR_NAME}
-head_node: {{{{instance_type: t3.medium}}}}
-queues: [{{{{name: compute, instance_types: [c5.large], max_nodes: 2}}}}]
-shared_storage: []
-"""
 
 
 def render(home, tmp_path, name: str) -> None:
     config = tmp_path / f"{name}.yaml"
-    config.write_text(SPEC.format(name=name))
+    config.write_text(sandbox_cluster_yaml(name))  # no volumes: no attachment waits
     clusterwiz(home, "--sandbox", "render", "--config", str(config))
 
 

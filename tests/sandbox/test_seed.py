@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import textwrap
 
 import boto3
 import pytest
@@ -15,6 +14,7 @@ from clusterwiz.core.sandbox import ACCESS_KEY_ID, SECRET_ACCESS_KEY, sandbox_se
 from clusterwiz.core.sandbox_seed import KEY_PAIR_NAME, SANDBOX_REGION, current_image
 from clusterwiz.core.settings import Settings
 from clusterwiz.core.spec import ClusterSpec
+from tests.sandbox.specs import sandbox_cluster_yaml
 
 pytestmark = pytest.mark.moto
 
@@ -81,17 +81,10 @@ def test_the_wizard_defaults_are_offered_and_priced(catalog):
 
 
 def test_the_zone_checks_can_be_seen_with_the_seeded_volumes(seeded_home, seeded):
-    spec = ClusterSpec.from_yaml(textwrap.dedent(f"""\
-        name: zones
-        region: {REGION}
-        os: ubuntu2404
-        key_pair: {KEY_PAIR_NAME}
-        head_node: {{instance_type: t3.medium}}
-        queues: [{{name: compute, instance_types: [c5.large], max_nodes: 2}}]
-        shared_storage:
-          - {{mount_dir: /datasets, volume_id: {seeded.seed["volumes"]["datasets"]}}}
-          - {{mount_dir: /results, volume_id: {seeded.seed["volumes"]["results"]}}}
-        """))
+    volumes = seeded.seed["volumes"]
+    spec = ClusterSpec.from_yaml(sandbox_cluster_yaml("zones", shared_storage=(
+        f"[{{mount_dir: /datasets, volume_id: {volumes['datasets']}}}, "
+        f"{{mount_dir: /results, volume_id: {volumes['results']}}}]")))
     workspace = Workspace.open(Settings(home=seeded_home, sandbox=True))
     try:
         codes = {finding.code for finding in preflight(workspace, spec)}

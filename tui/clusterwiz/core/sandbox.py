@@ -367,10 +367,3 @@ class AreaRegistry(Registry):
 def area_registry(settings: Settings) -> AreaRegistry:
     return AreaRegistry(settings.home, area="sandbox" if settings.sandbox else "aws")
 
-
-def emulated_ssh_notice(command: list[str]) -> str:
-    """What an SSH action says in the sandbox, where nodes are emulated and nothing listens."""
-    import shlex
-
-    return ("Sandbox nodes are emulated: there is no machine to log in to. On a real cluster this would run:\n"
-            f"  {shlex.join(command)}")
