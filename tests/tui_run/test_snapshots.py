@@ -46,11 +46,12 @@ def run_of(stream: str, tab: str | None = None):
         frozen_run_screen(pilot, terraform)
         screen = start_run(pilot.app, "demo", "apply", terraform)
         screen.on_success = None  # stay on the run screen to photograph it
-        if stream == "apply-cancel":
-            for _ in range(100):
+        if stream == "apply-cancel":  # cancel where it was recorded: the replay waits there for it
+            for _ in range(500):
                 await asyncio.sleep(0.02)
-                if screen.progress.done == 4:
+                if screen.progress.done == 4:  # the 4th resource done is the recorded interrupt's line
                     break
+            assert screen.progress.done == 4, "the replay did not reach the recorded interrupt"
             screen._cancel_confirmed(True)
         await settle(pilot)
         if tab:
