@@ -99,7 +99,6 @@ class WizardScreen(Screen[None]):
             yield OptionList(id="step-list")
             with Vertical(id="step-main"):
                 yield Static("", id="step-title")
-                yield Static("", id="step-help")
                 yield VerticalScroll(id="form-area")
                 yield Static("", id="step-messages")
                 with Horizontal(id="step-buttons"):
@@ -135,7 +134,6 @@ class WizardScreen(Screen[None]):
         number = STEPS.index(self.current) + 1
         self.query_one("#step-title", Static).update(
             f"[b]Step {number} of {len(STEPS) + 1}: {self.current.title}[/b]")
-        self.query_one("#step-help", Static).update(self.current.help)
         self.query_one("#step-messages", Static).update("")
         self.query_one("#retry").add_class("hidden")
         self.query_one("#back", Button).disabled = number == 1
@@ -171,8 +169,13 @@ class WizardScreen(Screen[None]):
                      if "choice-filter" not in w.classes]
         if not focusable and message.focus_field:
             focusable = list(self.form.query(f"#f-{message.focus_field}"))
+        # A fresh step shows its help from the top; a rebuilt one keeps the changed field in view.
         if focusable:
-            focusable[0].focus()
+            focusable[0].focus(scroll_visible=False)
+        if message.focus_field and focusable:
+            self.call_after_refresh(focusable[0].scroll_visible, animate=False, immediate=True)
+        else:
+            area.scroll_home(animate=False, immediate=True)
 
     def on_lookup_failed(self, message: LookupFailed) -> None:
         if message.step_id != self.current.id:

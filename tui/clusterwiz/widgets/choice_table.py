@@ -63,7 +63,9 @@ class ChoiceTable(Vertical):
         table.clear()
         needle = search.strip().lower()
         cursor = 0
-        for choice in self.choices:
+        # Ticked rows of a several-choice table come first: what is chosen is seen without scrolling.
+        ordered = sorted(self.choices, key=lambda c: c.value not in self.picked) if self.multiple else self.choices
+        for choice in ordered:
             if needle and not any(needle in cell.lower() for cell in choice.cells):
                 continue
             style = "dim" if choice.disabled else ""
@@ -74,8 +76,20 @@ class ChoiceTable(Vertical):
                 cursor = table.row_count
             table.add_row(*cells, key=choice.value)
         if table.row_count:
-            table.move_cursor(row=cursor, animate=False)
+            # After layout, so the table knows its height and scrolls the picked row into view.
+            self.call_after_refresh(self._place_cursor, cursor)
         self._show_note()
+
+    def on_resize(self) -> None:
+        # A size known only after layout: scroll the picked row into view again.
+        table = self.query_one(DataTable)
+        if table.row_count:
+            table.move_cursor(row=table.cursor_row, animate=False)
+
+    def _place_cursor(self, row: int) -> None:
+        table = self.query_one(DataTable)
+        if row < table.row_count:
+            table.move_cursor(row=row, animate=False)
 
     def _highlighted(self) -> Choice | None:
         table = self.query_one(DataTable)

@@ -43,6 +43,8 @@ class StepForm(Vertical):
                                   else [prepared.answer])
 
     def compose(self) -> ComposeResult:
+        # The help scrolls with the fields, so a small terminal shows all of both.
+        yield Static(self.step.help, classes="step-help")
         repeat = self.step.repeat
         for index, item in enumerate(self.items):
             with Vertical(classes="step-item"):
