@@ -37,6 +37,8 @@ class ChoiceTable(Vertical):
         self.choices = [c for c in choices if field.show_disabled or c.disabled is None]
         self._by_value = {c.value: c for c in self.choices}
         self.picked: list[str] = list(value or []) if self.multiple else ([value] if value else [])
+        # Until the cursor sits on the picked row, highlight events come from filling the table, not the user.
+        self._placed = False
 
     @property
     def value(self) -> str | list[str] | None:
@@ -60,9 +62,9 @@ class ChoiceTable(Vertical):
 
     def _fill(self, search: str) -> None:
         table = self.query_one(DataTable)
+        self._placed = False
         table.clear()
         needle = search.strip().lower()
-        cursor = 0
         # Ticked rows of a several-choice table come first: what is chosen is seen without scrolling.
         ordered = sorted(self.choices, key=lambda c: c.value not in self.picked) if self.multiple else self.choices
         for choice in ordered:
@@ -72,24 +74,26 @@ class ChoiceTable(Vertical):
             cells: list[str | Text] = [Text(cell, style=style) for cell in choice.cells]
             if self.multiple:
                 cells.insert(0, CHECK if choice.value in self.picked else "")
-            if choice.value in self.picked[:1]:
-                cursor = table.row_count
             table.add_row(*cells, key=choice.value)
         if table.row_count:
             # After layout, so the table knows its height and scrolls the picked row into view.
-            self.call_after_refresh(self._place_cursor, cursor)
+            self.call_after_refresh(self._place_cursor)
         self._show_note()
 
     def on_resize(self) -> None:
         # A size known only after layout: scroll the picked row into view again.
-        table = self.query_one(DataTable)
-        if table.row_count:
-            table.move_cursor(row=table.cursor_row, animate=False)
+        self._place_cursor()
 
-    def _place_cursor(self, row: int) -> None:
+    def _place_cursor(self) -> None:
+        """Put the cursor on the (first) picked row; the cursor of a single choice is its value."""
         table = self.query_one(DataTable)
-        if row < table.row_count:
-            table.move_cursor(row=row, animate=False)
+        if not table.row_count:
+            return
+        keys = [row.key.value for row in table.ordered_rows]
+        row = keys.index(self.picked[0]) if self.picked and self.picked[0] in keys else 0
+        table.move_cursor(row=row, animate=False)
+        self._placed = True
+        self._show_note()
 
     def _highlighted(self) -> Choice | None:
         table = self.query_one(DataTable)
@@ -116,7 +120,7 @@ class ChoiceTable(Vertical):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
         self._show_note()
-        if self.multiple:
+        if self.multiple or not self._placed:
             return
         choice = self._highlighted()
         if choice and self.picked != [choice.value]:
