@@ -73,6 +73,9 @@ def test_full_cluster_render_plan_apply_output_destroy(moto, terraform_cli_confi
     assert outputs["shared_volume_ids"]["/data"] == existing
     assert existing not in outputs["created_volume_ids"]
 
+    # Planning an applied cluster again finds its own resources, not a name taken by another cluster.
+    assert "Plan:" in clusterwiz(home, "plan", "full").stdout
+
     listing = clusterwiz_json(home, "list")
     assert [(row["name"], row["status"]) for row in listing] == [("full", "applied")]
 

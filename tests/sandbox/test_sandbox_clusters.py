@@ -94,6 +94,8 @@ def test_a_cluster_of_a_stopped_sandbox_shows_as_gone_and_is_forgotten(home, tmp
     assert clusterwiz_json(home, "sandbox", "start")["running"] is True
     assert clusterwiz_json(home, "sandbox", "status")["clusters"][0]["gone"] is True
     assert live(home, "ephemeral") == []
+    [listed] = clusterwiz_json(home, "--sandbox", "list")
+    assert listed["status"] == "gone (sandbox stopped)"
 
     assert clusterwiz_json(home, "sandbox", "forget") == {"forgotten": ["ephemeral"]}
     assert clusterwiz_json(home, "--sandbox", "list") == []

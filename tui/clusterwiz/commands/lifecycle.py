@@ -163,6 +163,8 @@ def run_destroy(args: argparse.Namespace, settings: Settings) -> int:
     from clusterwiz.core.lifecycle import destroy_planned, find_cluster_leftovers, terraform_session
 
     workspace = common.workspace(settings)
+    if workspace.emulator is not None and _forget_if_gone(workspace, args.name, settings):
+        return 0
     snapshots = []
     with terraform_session(workspace, args.name) as (record, runner):
         plan = _plan(workspace, args.name, True, True, settings, runner)
@@ -194,14 +196,32 @@ def run_destroy(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _forget_if_gone(workspace: Workspace, name: str, settings: Settings) -> bool:
+    """A sandbox cluster whose emulator has stopped has nothing left to destroy: forget it instead."""
+    from clusterwiz.core.sandbox import forget_gone_clusters, is_gone
+
+    if not is_gone(workspace.registry.get(name), workspace.emulator):
+        return False
+    forget_gone_clusters(settings.home, [name])
+    if settings.json:
+        print(json.dumps({"type": "DestroyResult", "name": name, "destroyed": True, "leftovers": [], "snapshots": [],
+                          "gone": True}))
+    else:
+        common.console().print(f"Sandbox cluster {name} lived in a sandbox that has since stopped: its resources "
+                               "are gone with it, so clusterwiz forgot it.")
+    return True
+
+
 def run_list(args: argparse.Namespace, settings: Settings) -> int:
     from rich.table import Table
 
     from clusterwiz.core.registry import Registry
 
     registry = Registry(settings.home, area="sandbox" if settings.sandbox else "aws")
+    gone = _gone_sandbox_clusters(settings)
     rows = [
-        {"name": record.name, "region": record.spec.region, "status": record.metadata.status,
+        {"name": record.name, "region": record.spec.region,
+         "status": "gone (sandbox stopped)" if record.name in gone else record.metadata.status,
          "resources": record.managed_resources(), "updated": record.metadata.updated}
         for record in registry.records()
     ]
@@ -217,6 +237,14 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
         table.add_row(row["name"], row["region"], row["status"], str(row["resources"]), row["updated"])
     common.console().print(table)
     return 0
+
+
+def _gone_sandbox_clusters(settings: Settings) -> set[str]:
+    if not settings.sandbox:
+        return set()
+    from clusterwiz.core.sandbox import gone_clusters
+
+    return set(gone_clusters(settings.home))
 
 
 def run_locate(args: argparse.Namespace, settings: Settings) -> int:

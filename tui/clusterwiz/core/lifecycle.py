@@ -96,7 +96,8 @@ def preflight(workspace: Workspace, spec: ClusterSpec) -> list[Finding]:
     from clusterwiz.core.validate import validate
 
     others = [name for name in workspace.registry.names() if name != spec.name]
-    return validate(spec, workspace.catalog, registry_names=others)
+    applied = workspace.registry.exists(spec.name) and workspace.registry.get(spec.name).managed_resources() > 0
+    return validate(spec, workspace.catalog, registry_names=others, owns_tagged_resources=applied)
 
 
 def check_preflight(workspace: Workspace, spec: ClusterSpec, force: bool) -> list[Finding]:

@@ -53,6 +53,24 @@ def share_region_lists() -> None:
     boto3.session.Session.get_available_regions = get_available_regions
 
 
+def answer_missing_templates_like_aws() -> None:
+    """Deleting a launch template that is already gone must fail as AWS fails, with the error the Terraform
+    provider treats as "already deleted". moto answers with another code, so a delete the provider retries
+    (the emulator is slow under load, e.g. two clusters destroyed at once) failed the whole destroy.
+    """
+    from moto.ec2.exceptions import InvalidLaunchTemplateIdNotFound
+    from moto.ec2.models.launch_templates import LaunchTemplateBackend
+
+    delete = LaunchTemplateBackend.delete_launch_template
+
+    def delete_launch_template(self: Any, name: str, tid: str | None) -> Any:
+        if not name and tid is not None and tid not in self.launch_templates:
+            raise InvalidLaunchTemplateIdNotFound(tid)
+        return delete(self, name, tid)
+
+    LaunchTemplateBackend.delete_launch_template = delete_launch_template
+
+
 def publish_parameters(region: str) -> None:
     """Place AWS's public image parameters: no API may write under /aws/, so they go into moto's backend."""
     from moto.ssm.models import Parameter, ssm_backends
@@ -74,6 +92,7 @@ def serve(state_dir: Path) -> None:
     os.environ["MOTO_AMIS_PATH"] = str(amis)
 
     share_region_lists()
+    answer_missing_templates_like_aws()
     from moto.ec2.models import ec2_backends
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server

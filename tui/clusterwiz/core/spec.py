@@ -105,7 +105,8 @@ class Network(_Model):
     vpc_id: str | None = Field(None, description="Existing VPC; null: clusterwiz creates one and removes it on destroy")
     subnet_id: str | None = Field(None, description="Existing subnet in vpc_id; required with vpc_id")
     vpc_cidr: str = Field("10.0.0.0/16", description="Address range of a new VPC")
-    availability_zone: str | None = Field(None, description="AZ of a new VPC's subnet; null: first AZ offering every type")
+    availability_zone: str | None = Field(
+        None, description="AZ of a new VPC's subnet; null: first AZ offering every type")
     ssh_cidr: str | None = Field(None, description="Who may SSH in; null: the caller's public IP/32")
 
     _check_vpc = field_validator("vpc_id")(_aws_id_checker("vpc", "vpc-0a1b2c3d4e5f67890"))

@@ -56,7 +56,10 @@ class _Context:
         return self.spec.region
 
 
-def validate(spec: ClusterSpec, catalog: Catalog, registry_names: Iterable[str] = ()) -> list[Finding]:
+def validate(spec: ClusterSpec, catalog: Catalog, registry_names: Iterable[str] = (),
+             owns_tagged_resources: bool = False) -> list[Finding]:
+    """Pre-flight findings. `owns_tagged_resources`: the cluster exists already (an update), so resources
+    tagged with its name are its own, not another cluster's."""
     region = spec.region
     regions = {r.name: r for r in catalog.regions()}
     if region not in regions:
@@ -68,7 +71,8 @@ def validate(spec: ClusterSpec, catalog: Catalog, registry_names: Iterable[str] 
     # Independent lookups run together; the checks below then read them from the catalog's cache.
     catalog.prefetch("_instance_type_table", "offerings", "availability_zones", "key_pairs", "vcpu_quotas",
                      region=region)
-    catalog.prefetch("tagged_resources", region=region, cluster_name=spec.name)
+    if not owns_tagged_resources:
+        catalog.prefetch("tagged_resources", region=region, cluster_name=spec.name)
     if spec.ami_id:
         catalog.prefetch("image", region=region, ami_id=spec.ami_id)
     else:
@@ -89,7 +93,7 @@ def validate(spec: ClusterSpec, catalog: Catalog, registry_names: Iterable[str] 
     findings: list[Finding] = []
     for check in CHECKS:
         findings.extend(check(context))
-    findings.extend(_check_name(context, set(registry_names)))
+    findings.extend(_check_name(context, set(registry_names), owns_tagged_resources))
     order = {"error": 0, "warning": 1, "info": 2}
     return sorted(findings, key=lambda finding: order[finding.level])
 
@@ -427,12 +431,12 @@ def quota_findings(need: dict[str, int], quotas: VcpuQuotas, region: str) -> Ite
 
 # -- name ---------------------------------------------------------------------------------------------------
 
-def _check_name(ctx: _Context, registry_names: set[str]) -> Iterator[Finding]:
+def _check_name(ctx: _Context, registry_names: set[str], owns_tagged_resources: bool) -> Iterator[Finding]:
     name = ctx.spec.name
     if name in registry_names:
         yield Finding("error", "NAME_TAKEN_REGISTRY", "name", f"a cluster named {name!r} already exists in "
                       "clusterwiz", "choose another name, or manage the existing cluster")
-    resources = ctx.catalog.tagged_resources(ctx.region, name)
+    resources = [] if owns_tagged_resources else ctx.catalog.tagged_resources(ctx.region, name)
     if resources:
         listed = ", ".join(r.resource_id for r in resources[:5]) + (" ..." if len(resources) > 5 else "")
         yield Finding("error", "NAME_TAKEN_AWS", "name", f"{len(resources)} resource(s) in {ctx.region} are "

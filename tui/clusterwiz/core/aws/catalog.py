@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from clusterwiz.core.aws import images as image_sources
 from clusterwiz.core.aws.cache import DAY_S, DiskCache, Memo
 from clusterwiz.core.aws.errors import aws_errors, error_code
+from clusterwiz.core.aws.inventory import tagged_resources as tagged_resource_arns
 from clusterwiz.core.aws.pricing import (
     instance_price_filters,
     load_snapshot,
@@ -50,7 +51,6 @@ OFFERINGS_TTL_S = DAY_S
 PRICES_TTL_S = 7 * DAY_S
 ENABLED_OPT_IN = ("opt-in-not-required", "opted-in")
 TAG_KEY = "clusterwiz:cluster"
-LIVE_INSTANCE_STATES = ("pending", "running", "stopping", "stopped", "shutting-down")
 MISSING_CODES = {"InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable",
                  "InvalidSnapshot.NotFound", "InvalidSnapshotID.Malformed"}
 
@@ -392,20 +392,11 @@ class Catalog:
         return self._memo.get(("quotas", region), lookup)
 
     def tagged_resources(self, region: str, cluster_name: str) -> list[TaggedResource]:
-        """Live resources tagged clusterwiz:cluster=<name> (terminated instances keep tags, so they are dropped)."""
+        """Live resources tagged clusterwiz:cluster=<name>, found as destroy's leftover check finds them."""
         def lookup() -> list[TaggedResource]:
-            tags = self._pages("ec2", region, "describe_tags", "Tags", "ec2:DescribeTags",
-                               Filters=[{"Name": "key", "Values": [TAG_KEY]},
-                                        {"Name": "value", "Values": [cluster_name]}])
-            found = {TaggedResource(t["ResourceId"], t["ResourceType"]) for t in tags}
-            instances = sorted(r.resource_id for r in found if r.resource_type == "instance")
-            if instances:  # only then is a second call needed, to drop the terminated ones
-                reservations = self._pages(
-                    "ec2", region, "describe_instances", "Reservations", "ec2:DescribeInstances",
-                    Filters=[{"Name": "instance-id", "Values": instances},
-                             {"Name": "instance-state-name", "Values": list(LIVE_INSTANCE_STATES)}])
-                live = {i["InstanceId"] for r in reservations for i in r["Instances"]}
-                found = {r for r in found if r.resource_type != "instance" or r.resource_id in live}
+            arns = tagged_resource_arns(self.session, region, cluster_name)
+            found = {TaggedResource(resource_id=arn.rsplit("/", 1)[-1],
+                                    resource_type=arn.split(":")[5].split("/")[0]) for arn in arns}
             return sorted(found, key=lambda r: (r.resource_type, r.resource_id))
         return self._memo.get(("tagged", region, cluster_name), lookup)
 
