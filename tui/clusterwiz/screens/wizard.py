@@ -169,13 +169,11 @@ class WizardScreen(Screen[None]):
                      if "choice-filter" not in w.classes]
         if not focusable and message.focus_field:
             focusable = list(self.form.query(f"#f-{message.focus_field}"))
-        # A fresh step shows its help from the top; a rebuilt one keeps the changed field in view.
+        # From the top (the help first), then as little further as shows the focused field and its pick.
+        area.scroll_home(animate=False, immediate=True)
         if focusable:
             focusable[0].focus(scroll_visible=False)
-        if message.focus_field and focusable:
             self.call_after_refresh(focusable[0].scroll_visible, animate=False, immediate=True)
-        else:
-            area.scroll_home(animate=False, immediate=True)
 
     def on_lookup_failed(self, message: LookupFailed) -> None:
         if message.step_id != self.current.id:
