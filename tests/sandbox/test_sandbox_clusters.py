@@ -52,10 +52,19 @@ def test_two_clusters_one_after_the_other(home, tmp_path, terraform_cli_config):
     second = apply(home, "second")
     assert first["vpc_id"] != second["vpc_id"] and second["queue_groups"] == {"compute": "second-compute"}
 
+    # SSH in the sandbox shows the command a real cluster would run, and runs nothing.
+    shown = clusterwiz(home, "--sandbox", "ssh", "second", "--", "sinfo").stdout
+    assert "Sandbox nodes are emulated" in shown and "ubuntu@" in shown and shown.rstrip().endswith("sinfo")
+
     destroy(home, "first")
     assert live(home, "first") == []
     assert live(home, "second")  # untouched by the other's destroy
     assert clusterwiz_json(home, "--sandbox", "output", "second") == second
+
+    # A workshop creates `first` again: the emulator's memory of the old one does not block the name.
+    render(home, tmp_path, "first")
+    assert "Plan:" in clusterwiz(home, "--sandbox", "plan", "first").stdout
+    clusterwiz(home, "--sandbox", "destroy", "first", "--yes")
 
     destroy(home, "second")
     assert live(home, "second") == []

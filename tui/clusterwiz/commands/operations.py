@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from typing import TYPE_CHECKING
 
@@ -122,13 +123,29 @@ def _print_status(status: ClusterStatus, fleet_stopped: bool, saved: Savings) ->
 
 
 def run_ssh(args: argparse.Namespace, settings: Settings) -> int:
-    from clusterwiz.core.ssh import SshOverride, cluster_ssh_target, open_session, run_command, save_ssh_override
+    from clusterwiz.core.ssh import (
+        SANDBOX_NOTICE,
+        SshOverride,
+        cluster_ssh_target,
+        emulated_ssh,
+        open_session,
+        run_command,
+        save_ssh_override,
+    )
 
     workspace = common.workspace(settings)
     override = SshOverride(host=args.host, port=args.port, user=args.user)
     if args.save:
         save_ssh_override(workspace.registry.get(args.name), override)
     remote = args.remote[1:] if args.remote[:1] == ["--"] else args.remote
+    emulated = emulated_ssh(workspace, args.name, override)
+    if emulated is not None:
+        command = " ".join([emulated, *map(shlex.quote, remote)])
+        if settings.json:
+            common.print_json({"emulated": True, "command": command})
+        else:
+            common.console().print(f"{SANDBOX_NOTICE}\n  {command}", markup=False)
+        return 0
     target = cluster_ssh_target(workspace, args.name, override)
     if settings.json:
         if not remote:

@@ -134,25 +134,32 @@ def ssh_user(os_name: str) -> str:
     return SSH_USERS.get(os_name, "ec2-user")
 
 
-def key_file_for(record: ClusterRecord) -> Path:
-    """The private key for the cluster: spec.ssh_key_file, else the key the wizard made in the registry."""
+def expected_key_file(record: ClusterRecord) -> Path | None:
+    """Where the cluster's private key should be: spec.ssh_key_file, else the key the wizard made in the registry."""
     spec = record.spec
     if spec.ssh_key_file:
-        path = Path(spec.ssh_key_file).expanduser()
-        if not path.is_file():
-            raise SshKeyMissing(f"the private key {path} (ssh_key_file of cluster {record.name}) does not exist; "
-                                f"point ssh_key_file in {record.spec_path} at the private key of key pair "
-                                f"{spec.key_pair!r}")
-        return path
+        return Path(spec.ssh_key_file).expanduser()
     if spec.key_pair:
-        path = record.keys_dir / f"{spec.key_pair}.pem"
-        if path.is_file():
-            return path
-        raise SshKeyMissing(f"cluster {record.name} has no private key for key pair {spec.key_pair!r}: "
-                            f"set ssh_key_file in {record.spec_path} to the file you saved when the key pair "
-                            "was created (AWS keeps no copy of it)")
-    raise SshKeyMissing(f"cluster {record.name} has no key pair, so no key can log in; set key_pair and "
-                        f"ssh_key_file in {record.spec_path} and apply again")
+        return record.keys_dir / f"{spec.key_pair}.pem"
+    return None
+
+
+def key_file_for(record: ClusterRecord) -> Path:
+    """The cluster's private key, which must exist."""
+    spec = record.spec
+    path = expected_key_file(record)
+    if path is None:
+        raise SshKeyMissing(f"cluster {record.name} has no key pair, so no key can log in; set key_pair and "
+                            f"ssh_key_file in {record.spec_path} and apply again")
+    if path.is_file():
+        return path
+    if spec.ssh_key_file:
+        raise SshKeyMissing(f"the private key {path} (ssh_key_file of cluster {record.name}) does not exist; "
+                            f"point ssh_key_file in {record.spec_path} at the private key of key pair "
+                            f"{spec.key_pair!r}")
+    raise SshKeyMissing(f"cluster {record.name} has no private key for key pair {spec.key_pair!r}: "
+                        f"set ssh_key_file in {record.spec_path} to the file you saved when the key pair "
+                        "was created (AWS keeps no copy of it)")
 
 
 def check_key_file(path: Path) -> None:
@@ -166,28 +173,48 @@ def check_key_file(path: Path) -> None:
                                 f"{stat.S_IMODE(mode):o}), so ssh will refuse it; run `chmod 600 {path}`")
 
 
-def ssh_target(record: ClusterRecord, head_address: str | None, override: SshOverride | None = None) -> SshTarget:
-    """Where and how to log in to the cluster's head node; checks the key first."""
+def ssh_target(record: ClusterRecord, head_address: str | None, override: SshOverride | None = None,
+               check_key: bool = True) -> SshTarget:
+    """Where and how to log in to the cluster's head node; checks the key first (unless only shown)."""
     chosen = load_ssh_override(record).merged(override or SshOverride())
     host = chosen.host or head_address
     if not host:
         raise SshUnreachable(f"the head node of cluster {record.name} has no public address: it is stopped or "
                              f"not created; see `clusterwiz status {record.name}`, start it with "
                              f"`clusterwiz start {record.name}`")
-    key_file = key_file_for(record)
-    check_key_file(key_file)
+    if check_key:
+        key_file = key_file_for(record)
+        check_key_file(key_file)
+    else:
+        key_file = expected_key_file(record) or Path("YOUR-PRIVATE-KEY.pem")
     return SshTarget(host=host, user=chosen.user or ssh_user(record.spec.os), key_file=key_file,
                      known_hosts=_known_hosts(record), port=chosen.port or SSH_PORT)
 
 
-def cluster_ssh_target(workspace: Workspace, name: str, override: SshOverride | None = None) -> SshTarget:
+def cluster_ssh_target(workspace: Workspace, name: str, override: SshOverride | None = None,
+                       check_key: bool = True) -> SshTarget:
     """ssh_target for a registered cluster: the head node's live address, unless an override gives the host."""
     from clusterwiz.core.status import head_address
 
     record = workspace.registry.get(name)
     chosen = load_ssh_override(record).merged(override or SshOverride())
     address = None if chosen.host else head_address(workspace.session, record.spec)
-    return ssh_target(record, address, override)
+    return ssh_target(record, address, override, check_key=check_key)
+
+
+SANDBOX_NOTICE = ("Sandbox nodes are emulated: there is no machine to log in to. On a real cluster this would "
+                  "run:")
+
+
+def emulated_ssh(workspace: Workspace, name: str, override: SshOverride | None = None) -> str | None:
+    """In the sandbox (and with no override pointing at a real machine), the command a real cluster would run;
+    None when ssh should really run."""
+    if workspace.emulator is None:
+        return None
+    record = workspace.registry.get(name)
+    if load_ssh_override(record).merged(override or SshOverride()).host:
+        return None
+    return cluster_ssh_target(workspace, name, override, check_key=False).shell_command()
 
 
 def _known_hosts(record: ClusterRecord) -> Path:
