@@ -262,7 +262,7 @@ async def test_the_home_screen_lists_saved_clusters(settings, catalog, registry,
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
         table = app.screen.query_one("#clusters", DataTable)
-        assert [str(c) for c in table.get_row_at(0)] == ["alpha", REGION, "new", "1 + 0-4", "0.00"]
+        assert [str(c) for c in table.get_row_at(0)] == ["alpha", REGION, "new", "1 head + 0-4", "0.00"]
         await pilot.press("n")
         await at_step(pilot, "account")
         await pilot.press("ctrl+n")

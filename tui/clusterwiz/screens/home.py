@@ -45,7 +45,7 @@ def nodes_text(record: ClusterRecord) -> str:
     spec = record.spec
     low = sum(q.min_nodes for q in spec.queues)
     high = sum(q.max_nodes for q in spec.queues)
-    return f"1 + {low}-{high}"
+    return f"1 head + {low}-{high}"
 
 
 class HomeScreen(Screen[None]):
