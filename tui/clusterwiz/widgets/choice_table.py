@@ -86,9 +86,10 @@ class ChoiceTable(Vertical):
 
     def _place_cursor(self) -> None:
         """Put the cursor on the (first) picked row; the cursor of a single choice is its value."""
-        table = self.query_one(DataTable)
-        if not table.row_count:
-            return
+        found = self.query(DataTable)
+        if not found or not found.first().row_count:
+            return  # removed meanwhile (the user moved to another step), or nothing to place
+        table = found.first(DataTable)
         keys = [row.key.value for row in table.ordered_rows]
         row = keys.index(self.picked[0]) if self.picked and self.picked[0] in keys else 0
         table.move_cursor(row=row, animate=False)
