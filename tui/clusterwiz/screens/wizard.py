@@ -292,6 +292,9 @@ class WizardScreen(Screen[None]):
             self.notify(str(message.problems[0]), title="Please check this answer", severity="error")
             return
         cleared = self.state.answer(message.step_id, message.answer)
+        if message.step_id == "region" and isinstance(message.answer, dict):
+            # Everything the later steps ask about this region starts loading now, on the catalog's pool.
+            self.state.context.catalog.prefetch_region(message.answer["region"])
         self.drafts.pop(message.step_id, None)
         for step in cleared:
             self.drafts.pop(step.id, None)
