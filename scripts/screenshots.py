@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+RUN_SNAPSHOTS = REPO / "tests" / "tui_run" / "__snapshots__" / "test_snapshots"
 sys.path[:0] = [str(REPO / "tui"), str(REPO)]
 
 from tests.support.moto_server import UNSET_VARIABLES, aws_environment, running_moto_server  # noqa: E402
@@ -46,15 +47,20 @@ def main() -> int:
         from clusterwiz.core.aws.session import AwsSession
 
         account = seeded_account(endpoint)
-        catalog = Catalog(AwsSession(endpoint_url=endpoint), cache_dir=Path(scratch) / "cache")
-        try:
-            for index, stop in enumerate(tour()):
-                svg = asyncio.run(shoot(stop, Path(scratch) / f"home-{index}", catalog, account, output))
-                png = svg.with_suffix(".png")
-                subprocess.run([converter, str(svg), "-o", str(png)], check=True)
-                print(f"{svg.relative_to(output.parent)}  {png.name}")
-        finally:
-            catalog.close()
+        for index, stop in enumerate(tour()):
+            # One catalog per app, as in a real run: an app closes its catalog when it exits.
+            catalog = Catalog(AwsSession(endpoint_url=endpoint), cache_dir=Path(scratch) / "cache")
+            svg = asyncio.run(shoot(stop, Path(scratch) / f"home-{index}", catalog, account, output))
+            png = svg.with_suffix(".png")
+            subprocess.run([converter, str(svg), "-o", str(png)], check=True)
+            print(f"{svg.relative_to(output.parent)}  {png.name}")
+    # The plan, run, dashboard and teardown screens are pictured by their snapshot tests, which replay
+    # recorded Terraform runs (tests/tui_run); `pytest tests/tui_run --snapshot-update` refreshes them.
+    for snapshot in sorted(RUN_SNAPSHOTS.glob("*.svg")):
+        svg = output / snapshot.name.removeprefix("test_")
+        shutil.copyfile(snapshot, svg)
+        subprocess.run([converter, str(svg), "-o", str(svg.with_suffix(".png"))], check=True)
+        print(f"{svg.relative_to(output.parent)}  {svg.with_suffix('.png').name}")
     return 0
 
 
