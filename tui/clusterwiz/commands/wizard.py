@@ -15,14 +15,14 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--answers", metavar="FILE",
                         help="answer every step from a YAML file, without asking (scripts and CI)")
     parser.add_argument("--from", dest="from_file", metavar="FILE",
-                        help="start from an existing cluster.yaml (e.g. one written by `clusterwiz import`)")
+                        help="start from a cluster.yaml, or a ParallelCluster 2/3, CfnCluster or StarCluster config")
     parser.set_defaults(handler=run_new)
 
 
 def run_new(args: argparse.Namespace, settings: Any) -> int:
     if args.answers:
         return _run_answers(args.answers, settings)
-    start_from = _load_spec(args.from_file) if args.from_file else None
+    start_from = _load_spec(args.from_file, settings) if args.from_file else None
     if args.plain:
         return _run_plain(settings, start_from)
     from clusterwiz.app import run
@@ -30,10 +30,11 @@ def run_new(args: argparse.Namespace, settings: Any) -> int:
     return run(settings, start_from=start_from)
 
 
-def _load_spec(path: str) -> Any:
-    from clusterwiz.core.spec import ClusterSpec
+def _load_spec(path: str, settings: Any) -> Any:
+    """A cluster.yaml, or a ParallelCluster/CfnCluster/StarCluster config imported on the way in."""
+    from clusterwiz.core.importers import ImportOptions, spec_from_any
 
-    return ClusterSpec.load(path)
+    return spec_from_any(path, ImportOptions(region=settings.region))
 
 
 def _run_answers(path: str, settings: Any) -> int:

@@ -17,7 +17,7 @@ from clusterwiz.core.importers.spec_draft import ImportOptions
 from clusterwiz.core.spec import ClusterSpec
 
 __all__ = ["FORMATS", "FORMAT_LABELS", "ImportFailed", "ImportNeedsDecision", "ImportOptions", "ImportReport",
-           "ImportResult", "import_config"]
+           "ImportResult", "import_config", "spec_from_any"]
 
 
 @dataclass
@@ -60,3 +60,18 @@ def import_config(path: Path | str, options: ImportOptions | None = None,
     else:
         spec, report = import_parallelcluster2(document, options, CFNCLUSTER if format == "cfncluster" else PCLUSTER2)
     return ImportResult(spec, report, format)
+
+
+def spec_from_any(path: Path | str, options: ImportOptions | None = None) -> ClusterSpec:
+    """A clusterwiz cluster.yaml as it is, or any config the importers read, converted (`new --from FILE`)."""
+    import yaml
+
+    path = Path(path)
+    text = _read(path)
+    try:
+        data = yaml.safe_load(text) if looks_like_yaml(path, text) else None
+    except yaml.YAMLError:
+        data = None
+    if isinstance(data, dict) and ("version" in data or {"name", "queues"} <= data.keys()):
+        return ClusterSpec.from_yaml(text, str(path))
+    return import_config(path, options).spec
