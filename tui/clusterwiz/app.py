@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from clusterwiz.core.spec import ClusterSpec
 
 CatalogFactory = Callable[["Settings"], "Catalog"]
+SANDBOX_TITLE = "clusterwiz · SANDBOX (emulated AWS, nothing billed)"
 
 
 class DeferredCatalog:
@@ -56,13 +58,29 @@ class ClusterwizApp(App[int]):
         self.catalog: Any = DeferredCatalog(lambda: catalog_factory(settings))
         self.start_from = start_from
         if settings.sandbox:
-            self.sub_title = "sandbox"
+            # Every screen's header carries this title on a warning-coloured bar (app.tcss `.sandbox Header`).
+            self.title = SANDBOX_TITLE
+            self.add_class("sandbox")
 
     def on_mount(self) -> None:
+        if self.settings.sandbox:
+            self.start_sandbox()
         if self.start_from is None and self.registry.names():
             self.push_screen(HomeScreen())
         else:
             self.new_cluster(self.start_from)
+
+    @work(thread=True, exclusive=True, group="sandbox-start")
+    def start_sandbox(self) -> None:
+        """Start the emulator (and make the catalog on it) while the first screen is already up; lookups that
+        come first wait for it on the catalog's lock."""
+        from clusterwiz.core.errors import ClusterwizError
+
+        try:
+            self.catalog.get()
+        except ClusterwizError as error:
+            self.call_from_thread(self.notify, str(error), title="Sandbox", severity="error", timeout=30,
+                                  markup=False)
 
     def on_unmount(self) -> None:
         self.catalog.close()

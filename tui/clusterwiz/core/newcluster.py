@@ -35,17 +35,20 @@ def save_new_cluster(state: WizardState, registry: Registry, session: Any) -> Cl
 
 
 def registry_for(settings: Settings) -> Registry:
-    from clusterwiz.core.registry import Registry
+    """The settings' registry area; asked for a cluster of the other area, it says how to reach it."""
+    from clusterwiz.core.sandbox import area_registry
 
-    return Registry(settings.home, "sandbox" if settings.sandbox else "aws")
+    return area_registry(settings)
 
 
 def catalog_for(settings: Settings) -> Catalog:
-    """The live catalog for these settings, caching slow-changing lookups under the clusterwiz home."""
+    """The live catalog for these settings (on the sandbox's emulator, started if need be, under --sandbox),
+    caching slow-changing lookups under the clusterwiz home."""
     from clusterwiz.core.aws.catalog import Catalog
-    from clusterwiz.core.aws.session import AwsSession
+    from clusterwiz.core.sandbox import ensure_emulator, session_for
 
-    return Catalog(AwsSession.from_settings(settings), cache_dir=settings.home / "cache")
+    emulator = ensure_emulator(settings.home) if settings.sandbox else None
+    return Catalog(session_for(settings, emulator), cache_dir=settings.home / "cache")
 
 
 def new_context(settings: Settings, catalog: Catalog, registry: Registry) -> Context:

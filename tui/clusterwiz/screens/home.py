@@ -78,6 +78,11 @@ class HomeScreen(Screen[None]):
         self.reload()
         table.focus()
 
+    def on_screen_resume(self) -> None:
+        # Back from a dashboard or a destroy: the registry may have changed under the list.
+        if self.query_one(DataTable).columns:
+            self.reload()
+
     def reload(self) -> None:
         table = self.query_one(DataTable)
         table.clear()

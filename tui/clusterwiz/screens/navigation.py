@@ -28,9 +28,13 @@ def live_workspace(app: ClusterwizApp) -> Callable[[], Workspace]:
 
     def workspace() -> Workspace:
         from clusterwiz.core.lifecycle import Workspace
+        from clusterwiz.core.sandbox import ensure_emulator
 
         catalog = app.catalog.get()
-        return Workspace(settings=app.settings, registry=app.registry, session=catalog.session, catalog=catalog)
+        # Terraform reaches the sandbox through the emulator's endpoint and throwaway credentials.
+        emulator = ensure_emulator(app.settings.home) if app.settings.sandbox else None
+        return Workspace(settings=app.settings, registry=app.registry, session=catalog.session, catalog=catalog,
+                         emulator=emulator)
 
     return workspace
 
