@@ -1,0 +1,146 @@
+"""The whole journey in the sandbox, in a real terminal (tmux), as a new user at a workshop would take it:
+`clusterwiz --sandbox`, the wizard's defaults, plan, apply, the dashboard, stop the fleet, destroy, an empty
+home screen — and nothing tagged with the cluster left in the emulator the sandbox started by itself."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from clusterwiz.core.aws.inventory import tagged_resources
+from clusterwiz.core.sandbox import running_emulator, sandbox_session
+from clusterwiz.core.sandbox_seed import SANDBOX_REGION
+
+pytestmark = [pytest.mark.terraform, pytest.mark.tmux]
+SOURCE_ROOT = Path(__file__).resolve().parents[2] / "tui"
+COLUMNS, LINES = 100, 32
+CLUSTER = "demo"  # the wizard's default name in an empty sandbox
+
+
+class Terminal:
+    """A tmux server of our own (its own socket): it has our environment and nobody else's sessions."""
+
+    def __init__(self, socket: str):
+        self.socket = socket
+
+    def tmux(self, *args: str) -> str:
+        return subprocess.run(["tmux", "-L", self.socket, *args], check=True, capture_output=True,
+                              text=True).stdout
+
+    def start(self, command: list[str]) -> None:
+        self.tmux("new-session", "-d", "-x", str(COLUMNS), "-y", str(LINES), "-s", "cw", *command)
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "cw")
+
+    def keys(self, *keys: str) -> None:
+        """Press keys (tmux names: Tab, Enter, C-n), at a person's pace so the app handles each in turn."""
+        for key in keys:
+            self.tmux("send-keys", "-t", "cw", key)
+            time.sleep(0.3)
+
+    def type_text(self, text: str) -> None:
+        self.tmux("send-keys", "-t", "cw", "-l", text)
+        time.sleep(0.3)
+
+    def wait_for(self, text: str, timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            shown = self.screen()
+            if text in shown:
+                return shown
+            time.sleep(0.25)
+        raise AssertionError(f"{text!r} did not appear within {timeout:.0f} s; the screen shows:\n{self.screen()}")
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], check=False, capture_output=True)
+
+
+def clusterwiz_command(home: Path, *args: str) -> list[str]:
+    return ["env", f"PYTHONPATH={SOURCE_ROOT}", f"CLUSTERWIZ_HOME={home}", "TERM=xterm-256color",
+            sys.executable, "-m", "clusterwiz", "--sandbox", *args]
+
+
+@pytest.fixture
+def sandbox_home(terraform_cli_config: Path, tmp_path: Path) -> Iterator[Path]:
+    """A fresh clusterwiz home; its sandbox emulator (started by clusterwiz itself) is stopped at the end."""
+    if shutil.which("tmux") is None:
+        pytest.fail("tmux is required for the end-to-end test (apt install tmux)")
+    home = tmp_path / "home"
+    try:
+        yield home
+    finally:
+        subprocess.run(clusterwiz_command(home, "sandbox", "stop"), check=False, capture_output=True, timeout=60)
+
+
+def test_a_workshop_attendee_builds_and_destroys_a_sandbox_cluster(sandbox_home: Path) -> None:
+    terminal = Terminal(f"clusterwiz-sandbox-{os.getpid()}")
+    # TF_CLI_CONFIG_FILE (the offline provider mirror) reaches the app through the tmux server's environment.
+    terminal.start(clusterwiz_command(sandbox_home))
+    try:
+        terminal.wait_for("SANDBOX")
+        assert "SANDBOX" in terminal.wait_for("Step 1 of 10: Account")
+        terminal.wait_for("Practice in the sandbox")
+        terminal.wait_for("local emulated AWS: acc")  # the emulator started behind the first screen
+        for step, shown in (("Step 2 of 10: Name", CLUSTER), ("Step 3 of 10: Region", "eu-west-2"),
+                            ("Step 4 of 10: Network", "Create a new VPC for me"),
+                            ("Step 5 of 10: Operating system", "Ubuntu 24.04 LTS"),
+                            ("Step 6 of 10: Head node", "t3.medium"), ("Step 7 of 10: Queues", "Queue 1"),
+                            ("Step 8 of 10: Shared storage", "Add a volume"),
+                            ("Step 9 of 10: Key pair", "workshop")):
+            terminal.keys("C-n")
+            terminal.wait_for(step)
+            terminal.wait_for(shown, timeout=60)  # lookups run in workers; slow when the machine is busy
+            time.sleep(1)  # a person reads the step before going on
+        terminal.keys("C-n")
+        terminal.wait_for(f"Cluster {CLUSTER} in region {SANDBOX_REGION}")
+        terminal.wait_for("/h now")
+
+        terminal.keys("C-l")  # plan
+        assert "SANDBOX" in terminal.wait_for("18 to create", timeout=180)
+        terminal.keys("C-a")  # apply; the dashboard replaces the run when it is done
+        shown = terminal.wait_for("Head node i-", timeout=300)
+        assert "running" in shown and "SANDBOX" in shown
+
+        terminal.keys("C-p")  # the command palette: back to the list of clusters
+        terminal.type_text("Clusters")
+        terminal.keys("Enter")
+        shown = terminal.wait_for("Your clusters")
+        assert CLUSTER in shown and "applied" in shown
+
+        terminal.keys("o")
+        terminal.wait_for("Plan / apply changes")  # the dashboard
+        terminal.keys("t")
+        terminal.wait_for("Stop compute fleet")
+        terminal.keys("Left", "Left")  # the tab bar has the focus: from Teardown back to Nodes
+        shown = terminal.wait_for(f"{CLUSTER}-compute")  # the queue's group
+        assert "head" in shown and "t3.medium" in shown
+
+        terminal.keys("t")
+        terminal.wait_for("Stop compute fleet")
+        terminal.keys("Tab", "Tab", "Enter")  # from the tab bar past the pane to its first button
+        terminal.wait_for("Fleet stopped", timeout=60)
+
+        terminal.keys("d")
+        terminal.wait_for(f"Destroy cluster {CLUSTER}?")
+        terminal.type_text(CLUSTER)
+        terminal.keys("Enter")
+        shown = terminal.wait_for(f"Destroying cluster {CLUSTER}: done", timeout=300)
+        assert "nothing tagged with it is left" in shown
+        terminal.keys("Escape")  # back to the home screen, which lists the clusters again
+        shown = terminal.wait_for("Your clusters")
+        assert CLUSTER not in shown.split("$/h now", 1)[1]
+        terminal.keys("q")
+    finally:
+        terminal.close()
+
+    emulator = running_emulator(sandbox_home)
+    assert emulator is not None
+    assert tagged_resources(sandbox_session(emulator, None), SANDBOX_REGION, CLUSTER) == []
