@@ -63,7 +63,9 @@ def wizard_steps(account: Account) -> list[tuple[str, Callable[[Catalog], object
         ("account", lambda c: c.caller_identity()),
         ("region", lambda c: c.regions()),
         ("zones", lambda c: c.availability_zones(REGION)),
-        ("network", lambda c: (c.vpcs(REGION), c.subnets(REGION, account.hpc_vpc))),
+        # The list without DNS flags; the flags of the chosen VPC only.
+        ("network", lambda c: (c.vpc_summaries(REGION), c.vpc(REGION, account.hpc_vpc),
+                               c.subnets(REGION, account.hpc_vpc))),
         ("os image", lambda c: c.os_images(REGION)),
         ("head node", lambda c: (c.instance_types(REGION, f"{REGION}a"), c.prices(REGION, ["t3.medium"]))),
         ("queues", lambda c: (c.instance_types(REGION, f"{REGION}a", "x86_64"), c.vcpu_quotas(REGION))),

@@ -105,7 +105,12 @@ def test_an_attached_volume_and_a_tiny_subnet_are_offered_greyed_with_why(state:
     network = prepare_step(STEPS_BY_ID["network"], state.context)
     subnets = prepare_step(STEPS_BY_ID["network"], state.context, {"vpc": account.hpc_vpc})
     assert "free addresses" in {c.value: c.disabled for c in subnets.choices[0, "subnet"]}[account.tiny_subnet]
-    assert "DNS" in {c.value: c.disabled for c in network.choices[0, "vpc"]}[account.no_dns_vpc]
+    assert {c.value: c.disabled for c in network.choices[0, "vpc"]}[account.no_dns_vpc] is None
+    # DNS flags are looked up for the chosen VPC only: said beside it, and the step refuses it.
+    no_dns = {"vpc": account.no_dns_vpc, "ssh_cidr": ""}
+    assert "DNS hostnames" in prepare_step(STEPS_BY_ID["network"], state.context, no_dns).details[0, "vpc"]
+    problems = check_answer(STEPS_BY_ID["network"], no_dns, state.context)
+    assert any(p.field == "vpc" and "DNS hostnames" in p.message for p in problems)
 
 
 def test_an_arm_image_offers_only_arm_types(state: WizardState, account: Account) -> None:

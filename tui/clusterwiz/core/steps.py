@@ -357,15 +357,32 @@ REGION = Step(
 
 
 def _vpc_choices(context: Context, item: Item) -> list[Choice]:
+    # DNS flags cost two AWS calls per VPC: only the chosen VPC's are asked for (_check_vpc, _describe_vpc).
     choices = [Choice(NEW, ("Create a new VPC for me", "recommended; removed on destroy", "10.0.0.0/16", ""))]
-    for vpc in context.catalog.vpcs(context.region):
-        disabled = None
-        if not (vpc.dns_support and vpc.dns_hostnames):
-            disabled = (f"{vpc.vpc_id} has DNS support or DNS hostnames turned off; turn both on (VPC > Actions > "
-                        "Edit VPC settings) or let clusterwiz create a VPC")
-        choices.append(Choice(vpc.vpc_id, (vpc.vpc_id, vpc.name or "", vpc.cidr, "default" if vpc.is_default
-                                           else ""), disabled))
+    choices += [Choice(vpc.vpc_id, (vpc.vpc_id, vpc.name or "", vpc.cidr, "default" if vpc.is_default else ""))
+                for vpc in context.catalog.vpc_summaries(context.region)]
     return choices
+
+
+def _missing_dns(context: Context, vpc_id: str) -> list[str]:
+    vpc = context.catalog.vpc(context.region, vpc_id)
+    if vpc is None:
+        return []  # pick_allowed has said it is not offered
+    return [what for what, on in (("DNS support", vpc.dns_support), ("DNS hostnames", vpc.dns_hostnames)) if not on]
+
+
+def _check_vpc(value: Any, context: Context, item: Item) -> str | None:
+    missing = _missing_dns(context, value) if value and value != NEW else []
+    if missing:
+        return (f"{value} has {' and '.join(missing)} turned off and the nodes find each other by name; turn "
+                "both on (VPC > Actions > Edit VPC settings) or let clusterwiz create a VPC")
+    return None
+
+
+def _describe_vpc(value: Any, context: Context, item: Item) -> str:
+    if value == NEW:
+        return ""
+    return _check_vpc(value, context, item) or "DNS support and DNS hostnames are on, as the nodes need"
 
 
 def _zone_choices(context: Context, item: Item) -> list[Choice]:
@@ -432,7 +449,7 @@ NETWORK = Step(
           "removed with it. You also choose who may connect with SSH: by default only the address you use now."),
     fields=(
         Field("vpc", "VPC", "choice", columns=("VPC", "Name", "CIDR", "Default"), choices=_vpc_choices,
-              default=lambda context, item: NEW, refreshes=True),
+              default=lambda context, item: NEW, validate=_check_vpc, describe=_describe_vpc, refreshes=True),
         Field("availability_zone", "Availability zone of the new VPC", "choice",
               columns=("Zone", "Zone id", "State"), choices=_zone_choices, default=_first_enabled(_zone_choices),
               visible=lambda item: item.get("vpc") == NEW),

@@ -33,6 +33,7 @@ from clusterwiz.widgets.step_form import StepForm
 
 REVIEW_ID = "review"
 REFRESH_DELAY_S = 0.3
+LOADING_AFTER_S = 0.15
 
 
 def lookup_message(error: Exception) -> str:
@@ -92,6 +93,8 @@ class WizardScreen(Screen[None]):
         self.drafts: dict[str, Answer] = {}  # edited but not yet accepted answers, kept when going back
         self.form: StepForm | None = None
         self.refresh_timer: Timer | None = None
+        self.loads = 0  # counts form loads; a load still under way when its timer fires shows the indicator
+        self.loaded = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -141,8 +144,9 @@ class WizardScreen(Screen[None]):
         self._load(self.drafts.get(step_id), focus_field)
 
     def _load(self, draft: Answer | None, focus_field: str | None = None) -> None:
-        area = self.query_one("#form-area")
-        area.loading = True
+        # Data already fetched comes back within a frame or two: a loading indicator then only costs time.
+        self.loads += 1
+        self.set_timer(LOADING_AFTER_S, lambda load=self.loads: self._show_loading(load))
         self.query_one("#next", Button).disabled = True
         self.prepare(self.current, draft, focus_field)
 
@@ -155,6 +159,14 @@ class WizardScreen(Screen[None]):
             return
         self.post_message(StepPrepared(prepared, focus_field))
 
+    def _show_loading(self, load: int) -> None:
+        if self.loaded < load:
+            self.query_one("#form-area").loading = True
+
+    def _loaded(self) -> None:
+        self.loaded = self.loads
+        self.query_one("#form-area").loading = False
+
     async def on_step_prepared(self, message: StepPrepared) -> None:
         if message.prepared.step is not self.current:
             return
@@ -162,7 +174,7 @@ class WizardScreen(Screen[None]):
         await area.remove_children()
         self.form = StepForm(message.prepared)
         await area.mount(self.form)
-        area.loading = False
+        self._loaded()
         self.query_one("#next", Button).disabled = False
         scope = f"#f-{message.focus_field} " if message.focus_field else ""
         focusable = [w for w in self.form.query(f"{scope}DataTable, {scope}Input, {scope}Switch")
@@ -178,8 +190,7 @@ class WizardScreen(Screen[None]):
     def on_lookup_failed(self, message: LookupFailed) -> None:
         if message.step_id != self.current.id:
             return
-        area = self.query_one("#form-area")
-        area.loading = False
+        self._loaded()
         self.query_one("#step-messages", Static).update(f"[b]Could not look this up.[/b] {message.message}")
         self.query_one("#retry").remove_class("hidden")
         self.query_one("#retry", Button).focus()

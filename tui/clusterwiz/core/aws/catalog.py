@@ -41,6 +41,7 @@ from clusterwiz.core.aws.records import (
     VcpuQuotas,
     Volume,
     Vpc,
+    VpcSummary,
 )
 from clusterwiz.core.aws.session import PRICING_REGION, AwsSession
 from clusterwiz.core.errors import AwsError
@@ -148,6 +149,12 @@ class Catalog:
             vpcs = self._vpc_records(region, self._raw_vpcs(region))
             return sorted(vpcs, key=lambda vpc: (not vpc.is_default, vpc.name or "", vpc.vpc_id))
         return self._memo.get(("vpcs", region), lookup)
+
+    def vpc_summaries(self, region: str) -> list[VpcSummary]:
+        """Every VPC of a region from one call, without DNS flags (ask vpc() for the chosen one)."""
+        found = [VpcSummary(vpc_id=vpc["VpcId"], name=_name_tag(vpc.get("Tags")), cidr=vpc["CidrBlock"],
+                            is_default=bool(vpc.get("IsDefault"))) for vpc in self._raw_vpcs(region)]
+        return sorted(found, key=lambda vpc: (not vpc.is_default, vpc.name or "", vpc.vpc_id))
 
     def vpc(self, region: str, vpc_id: str) -> Vpc | None:
         """One VPC with its DNS flags, without looking up the flags of every other VPC."""
@@ -418,7 +425,7 @@ class Catalog:
 
     def prefetch_region(self, region: str, cluster_name: str | None = None) -> dict[str, Future]:
         """Everything the wizard asks about a region, started at once when the user picks it."""
-        lookups = ["availability_zones", "vpcs", "_all_subnets", "os_images", "_instance_type_table", "offerings",
+        lookups = ["availability_zones", "_raw_vpcs", "_all_subnets", "os_images", "_instance_type_table", "offerings",
                    "key_pairs", "volumes", "vcpu_quotas"]
         if cluster_name:
             lookups.append("tagged_resources")

@@ -30,6 +30,16 @@ class AvailabilityZone:
 
 
 @dataclass(frozen=True)
+class VpcSummary:
+    """A VPC as a list shows it: its DNS flags cost two calls each, asked only for the chosen one (Vpc)."""
+
+    vpc_id: str
+    name: str | None
+    cidr: str
+    is_default: bool
+
+
+@dataclass(frozen=True)
 class Vpc:
     vpc_id: str
     name: str | None
