@@ -93,8 +93,7 @@ class WizardScreen(Screen[None]):
         self.drafts: dict[str, Answer] = {}  # edited but not yet accepted answers, kept when going back
         self.form: StepForm | None = None
         self.refresh_timer: Timer | None = None
-        self.loads = 0  # counts form loads; a load still under way when its timer fires shows the indicator
-        self.loaded = 0
+        self.loading_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -145,8 +144,8 @@ class WizardScreen(Screen[None]):
 
     def _load(self, draft: Answer | None, focus_field: str | None = None) -> None:
         # Data already fetched comes back within a frame or two: a loading indicator then only costs time.
-        self.loads += 1
-        self.set_timer(LOADING_AFTER_S, lambda load=self.loads: self._show_loading(load))
+        self._stop_loading_timer()
+        self.loading_timer = self.set_timer(LOADING_AFTER_S, self._show_loading)
         self.query_one("#next", Button).disabled = True
         self.prepare(self.current, draft, focus_field)
 
@@ -159,17 +158,22 @@ class WizardScreen(Screen[None]):
             return
         self.post_message(StepPrepared(prepared, focus_field))
 
-    def _show_loading(self, load: int) -> None:
-        if self.loaded < load:
-            self.query_one("#form-area").loading = True
+    def _show_loading(self) -> None:
+        self.query_one("#form-area").loading = True
+
+    def _stop_loading_timer(self) -> None:
+        # Stopped before the form is swapped: the indicator must never be added while children are removed.
+        if self.loading_timer is not None:
+            self.loading_timer.stop()
+            self.loading_timer = None
 
     def _loaded(self) -> None:
-        self.loaded = self.loads
         self.query_one("#form-area").loading = False
 
     async def on_step_prepared(self, message: StepPrepared) -> None:
         if message.prepared.step is not self.current:
             return
+        self._stop_loading_timer()
         area = self.query_one("#form-area", VerticalScroll)
         await area.remove_children()
         self.form = StepForm(message.prepared)
@@ -190,6 +194,7 @@ class WizardScreen(Screen[None]):
     def on_lookup_failed(self, message: LookupFailed) -> None:
         if message.step_id != self.current.id:
             return
+        self._stop_loading_timer()
         self._loaded()
         self.query_one("#step-messages", Static).update(f"[b]Could not look this up.[/b] {message.message}")
         self.query_one("#retry").remove_class("hidden")
