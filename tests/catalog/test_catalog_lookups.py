@@ -112,7 +112,7 @@ def test_prefetch_runs_lookups_once_and_caches_them(catalog: Catalog, account: A
     for future in futures.values():
         future.result(timeout=30)
     before = len(calls)
-    catalog.vpcs(REGION), catalog.key_pairs(REGION), catalog.volumes(REGION), catalog.os_images(REGION)
+    catalog.vpc_summaries(REGION), catalog.key_pairs(REGION), catalog.volumes(REGION), catalog.os_images(REGION)
     assert len(calls) == before, "prefetched lookups are answered from memory"
     assert sum("Action=DescribeVpcs" in body for body in calls) == 1
 

@@ -187,6 +187,9 @@ def test_existing_volume_checks(catalog: Catalog, account: Account) -> None:
                  "VOLUME_NOT_AVAILABLE", "shared_storage.0.volume_id", "in-use")
     assert_fires(findings_for(catalog, account, shared_storage=volumes("vol-0123456789abcdef0")),
                  "VOLUME_NOT_FOUND", "shared_storage.0.volume_id")
+    # Updating an applied cluster: its existing volume is attached to its own head node, and its name is its own.
+    updating = validate(make_spec(shared_storage=volumes(account.volume_in_use)), catalog, updating=True)
+    assert not {"VOLUME_NOT_AVAILABLE", "NAME_TAKEN_AWS"} & set(codes(updating))
     assert_fires(findings_for(catalog, account, shared_storage=volumes(account.volume_a, account.volume_b)),
                  "VOLUMES_SPLIT", "shared_storage", f"{REGION}a", f"{REGION}b")
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.support.tmux import Terminal
 
 from clusterwiz.core.aws.inventory import tagged_resources
 from clusterwiz.core.sandbox import running_emulator, sandbox_session
@@ -22,45 +23,6 @@ pytestmark = [pytest.mark.terraform, pytest.mark.tmux]
 SOURCE_ROOT = Path(__file__).resolve().parents[2] / "tui"
 COLUMNS, LINES = 100, 32
 CLUSTER = "demo"  # the wizard's default name in an empty sandbox
-
-
-class Terminal:
-    """A tmux server of our own (its own socket): it has our environment and nobody else's sessions."""
-
-    def __init__(self, socket: str):
-        self.socket = socket
-
-    def tmux(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, *args], check=True, capture_output=True,
-                              text=True).stdout
-
-    def start(self, command: list[str]) -> None:
-        self.tmux("new-session", "-d", "-x", str(COLUMNS), "-y", str(LINES), "-s", "cw", *command)
-
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", "cw")
-
-    def keys(self, *keys: str) -> None:
-        """Press keys (tmux names: Tab, Enter, C-n), at a person's pace so the app handles each in turn."""
-        for key in keys:
-            self.tmux("send-keys", "-t", "cw", key)
-            time.sleep(0.3)
-
-    def type_text(self, text: str) -> None:
-        self.tmux("send-keys", "-t", "cw", "-l", text)
-        time.sleep(0.3)
-
-    def wait_for(self, text: str, timeout: float = 30) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            shown = self.screen()
-            if text in shown:
-                return shown
-            time.sleep(0.25)
-        raise AssertionError(f"{text!r} did not appear within {timeout:.0f} s; the screen shows:\n{self.screen()}")
-
-    def close(self) -> None:
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], check=False, capture_output=True)
 
 
 def clusterwiz_command(home: Path, *args: str) -> list[str]:
@@ -81,7 +43,7 @@ def sandbox_home(terraform_cli_config: Path, tmp_path: Path) -> Iterator[Path]:
 
 
 def test_a_workshop_attendee_builds_and_destroys_a_sandbox_cluster(sandbox_home: Path) -> None:
-    terminal = Terminal(f"clusterwiz-sandbox-{os.getpid()}")
+    terminal = Terminal(f"clusterwiz-sandbox-{os.getpid()}", columns=COLUMNS, lines=LINES)
     # TF_CLI_CONFIG_FILE (the offline provider mirror) reaches the app through the tmux server's environment.
     terminal.start(clusterwiz_command(sandbox_home))
     try:

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import boto3
@@ -18,43 +16,12 @@ from clusterwiz.core.aws.inventory import tagged_resources
 from clusterwiz.core.aws.session import AwsSession
 from clusterwiz.core.registry import Registry
 from clusterwiz.core.spec import ClusterSpec
+from tests.support.tmux import Terminal
 from tests.tui_run.record_streams import REGION, spec_text
 
 pytestmark = [pytest.mark.terraform, pytest.mark.moto]
 SOURCE_ROOT = Path(__file__).resolve().parents[2] / "tui"
 COLUMNS, LINES = 120, 36
-
-
-class Terminal:
-    """A tmux server of our own (its own socket), so it has our environment and nobody else's sessions."""
-
-    def __init__(self, socket: str):
-        self.socket = socket
-
-    def tmux(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, *args], check=True, capture_output=True,
-                              text=True).stdout
-
-    def start(self, command: list[str]) -> None:
-        self.tmux("new-session", "-d", "-x", str(COLUMNS), "-y", str(LINES), "-s", "cw", *command)
-
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", "cw")
-
-    def keys(self, *keys: str) -> None:
-        self.tmux("send-keys", "-t", "cw", *keys)
-
-    def wait_for(self, text: str, timeout: float = 30) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            shown = self.screen()
-            if text in shown:
-                return shown
-            time.sleep(0.25)
-        raise AssertionError(f"{text!r} did not appear within {timeout:.0f} s; the screen shows:\n{self.screen()}")
-
-    def close(self) -> None:
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], check=False, capture_output=True)
 
 
 def test_a_saved_cluster_is_applied_shown_and_destroyed_in_a_real_terminal(moto, terraform_cli_config, tmp_path,
@@ -69,7 +36,7 @@ def test_a_saved_cluster_is_applied_shown_and_destroyed_in_a_real_terminal(moto,
     registry.create(ClusterSpec.model_validate(yaml.safe_load(spec_text("e2e", ami_id))))
 
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(SOURCE_ROOT), os.environ.get("PYTHONPATH")])))
-    terminal = Terminal(f"clusterwiz-g2-{os.getpid()}")
+    terminal = Terminal(f"clusterwiz-g2-{os.getpid()}", columns=COLUMNS, lines=LINES)
     try:
         terminal.start([sys.executable, "-m", "clusterwiz", "--home", str(home), "--endpoint-url", moto])
         terminal.wait_for("e2e")  # the home screen lists the saved cluster

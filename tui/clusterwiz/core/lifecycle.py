@@ -97,7 +97,7 @@ def preflight(workspace: Workspace, spec: ClusterSpec) -> list[Finding]:
 
     others = [name for name in workspace.registry.names() if name != spec.name]
     applied = workspace.registry.exists(spec.name) and workspace.registry.get(spec.name).managed_resources() > 0
-    return validate(spec, workspace.catalog, registry_names=others, owns_tagged_resources=applied)
+    return validate(spec, workspace.catalog, registry_names=others, updating=applied)
 
 
 def check_preflight(workspace: Workspace, spec: ClusterSpec, force: bool) -> list[Finding]:

@@ -50,6 +50,7 @@ class _Context:
     types: dict[str, InstanceTypeInfo]  # the spec's types that exist in the region
     subnet: Subnet | None  # the spec's existing subnet, when it exists
     zone: str | None  # where the nodes will run, when already decided by the spec or its volumes
+    updating: bool = False  # the cluster exists: its tagged resources and attached volumes are its own
 
     @property
     def region(self) -> str:
@@ -57,9 +58,9 @@ class _Context:
 
 
 def validate(spec: ClusterSpec, catalog: Catalog, registry_names: Iterable[str] = (),
-             owns_tagged_resources: bool = False) -> list[Finding]:
-    """Pre-flight findings. `owns_tagged_resources`: the cluster exists already (an update), so resources
-    tagged with its name are its own, not another cluster's."""
+             updating: bool = False) -> list[Finding]:
+    """Pre-flight findings. `updating`: the cluster exists already, so resources tagged with its name are its
+    own (not another cluster's) and its existing volumes are attached to its head node."""
     region = spec.region
     regions = {r.name: r for r in catalog.regions()}
     if region not in regions:
@@ -71,7 +72,7 @@ def validate(spec: ClusterSpec, catalog: Catalog, registry_names: Iterable[str] 
     # Independent lookups run together; the checks below then read them from the catalog's cache.
     catalog.prefetch("_instance_type_table", "offerings", "availability_zones", "key_pairs", "vcpu_quotas",
                      region=region)
-    if not owns_tagged_resources:
+    if not updating:
         catalog.prefetch("tagged_resources", region=region, cluster_name=spec.name)
     if spec.ami_id:
         catalog.prefetch("image", region=region, ami_id=spec.ami_id)
@@ -88,12 +89,12 @@ def validate(spec: ClusterSpec, catalog: Catalog, registry_names: Iterable[str] 
 
     types = {name: info for name in spec.instance_types if (info := catalog.instance_type(region, name))}
     subnet = catalog.subnet(region, spec.network.subnet_id) if spec.network.subnet_id else None
-    context = _Context(spec=spec, catalog=catalog, types=types, subnet=subnet, zone=_decided_zone(spec, catalog,
-                                                                                                  subnet))
+    context = _Context(spec=spec, catalog=catalog, types=types, subnet=subnet,
+                       zone=_decided_zone(spec, catalog, subnet), updating=updating)
     findings: list[Finding] = []
     for check in CHECKS:
         findings.extend(check(context))
-    findings.extend(_check_name(context, set(registry_names), owns_tagged_resources))
+    findings.extend(_check_name(context, set(registry_names)))
     order = {"error": 0, "warning": 1, "info": 2}
     return sorted(findings, key=lambda finding: order[finding.level])
 
@@ -325,7 +326,7 @@ def _check_storage(ctx: _Context) -> Iterator[Finding]:
                               f"not exist in {ctx.region}", "choose an existing volume, or remove volume_id to "
                               "create a new one")
                 continue
-            if volume.state != "available":
+            if volume.state != "available" and not (ctx.updating and volume.state == "in-use"):
                 yield Finding("error", "VOLUME_NOT_AVAILABLE", f"{prefix}.volume_id", f"{volume.volume_id} is "
                               f"{volume.state}; only an available (detached) volume can be attached",
                               "detach it from its instance first, or choose another volume")
@@ -431,12 +432,12 @@ def quota_findings(need: dict[str, int], quotas: VcpuQuotas, region: str) -> Ite
 
 # -- name ---------------------------------------------------------------------------------------------------
 
-def _check_name(ctx: _Context, registry_names: set[str], owns_tagged_resources: bool) -> Iterator[Finding]:
+def _check_name(ctx: _Context, registry_names: set[str]) -> Iterator[Finding]:
     name = ctx.spec.name
     if name in registry_names:
         yield Finding("error", "NAME_TAKEN_REGISTRY", "name", f"a cluster named {name!r} already exists in "
                       "clusterwiz", "choose another name, or manage the existing cluster")
-    resources = [] if owns_tagged_resources else ctx.catalog.tagged_resources(ctx.region, name)
+    resources = [] if ctx.updating else ctx.catalog.tagged_resources(ctx.region, name)
     if resources:
         listed = ", ".join(r.resource_id for r in resources[:5]) + (" ..." if len(resources) > 5 else "")
         yield Finding("error", "NAME_TAKEN_AWS", "name", f"{len(resources)} resource(s) in {ctx.region} are "

@@ -1,0 +1,50 @@
+"""A real terminal for end-to-end tests: a tmux server of the test's own, driven as a person would."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+KEY_PAUSE_S = 0.3  # a person's pace: the app handles each key before the next arrives
+
+
+class Terminal:
+    """A tmux server on its own socket, so it has the test's environment and nobody else's sessions."""
+
+    def __init__(self, socket: str, columns: int = 100, lines: int = 32):
+        self.socket = socket
+        self.columns = columns
+        self.lines = lines
+
+    def tmux(self, *args: str) -> str:
+        return subprocess.run(["tmux", "-L", self.socket, *args], check=True, capture_output=True,
+                              text=True).stdout
+
+    def start(self, command: list[str]) -> None:
+        """Run `command` in the terminal; its stderr stays on the terminal, where Textual draws."""
+        self.tmux("new-session", "-d", "-x", str(self.columns), "-y", str(self.lines), "-s", "cw", *command)
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "cw")
+
+    def keys(self, *keys: str) -> None:
+        """Press keys by tmux's names (Tab, Enter, C-n), one at a time."""
+        for key in keys:
+            self.tmux("send-keys", "-t", "cw", key)
+            time.sleep(KEY_PAUSE_S)
+
+    def type_text(self, text: str) -> None:
+        self.tmux("send-keys", "-t", "cw", "-l", text)
+        time.sleep(KEY_PAUSE_S)
+
+    def wait_for(self, text: str, timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            shown = self.screen()
+            if text in shown:
+                return shown
+            time.sleep(0.25)
+        raise AssertionError(f"{text!r} did not appear within {timeout:.0f} s; the screen shows:\n{self.screen()}")
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], check=False, capture_output=True)
