@@ -204,7 +204,8 @@ class WizardScreen(Screen[None]):
         self.show_step(self.current.id)
 
     def on_step_form_field_changed(self, message: StepForm.FieldChanged) -> None:
-        assert self.form is not None
+        if self.form is None or message.step is not self.current:
+            return  # posted by the form of a step the user has since left
         if message.field.refreshes:
             # Arrow keys move through rows quickly: rebuild once the cursor rests, not on every row.
             if self.refresh_timer is not None:

@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Input, Label, Static, Switch
 
-from clusterwiz.core.steps import Answer, Field, Item, PreparedStep, Problem, parse_value
+from clusterwiz.core.steps import Answer, Field, Item, PreparedStep, Problem, Step, parse_value
 from clusterwiz.widgets.choice_table import ChoiceTable
 
 
@@ -23,8 +23,9 @@ class StepForm(Vertical):
     class FieldChanged(Message):
         """A field whose value changes what other fields show (refresh) or its own detail line."""
 
-        def __init__(self, index: int, field: Field) -> None:
+        def __init__(self, step: Step, index: int, field: Field) -> None:
             super().__init__()
+            self.step = step
             self.index = index
             self.field = field
 
@@ -153,7 +154,7 @@ class StepForm(Vertical):
     def _changed(self, widget_id: str | None) -> None:
         found = self._index_of(widget_id)
         if found and (found[1].refreshes or found[1].describe):
-            self.post_message(self.FieldChanged(*found))
+            self.post_message(self.FieldChanged(self.step, *found))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         button_id = event.button.id or ""
