@@ -104,6 +104,46 @@ def test_tagged_resources_ignore_terminated_instances(catalog: Catalog, account:
     assert [r.resource_id for r in catalog.tagged_resources(REGION, "live")] == [account.volume_a]
 
 
+def _tag(name: str) -> list[dict[str, str]]:
+    return [{"Key": "clusterwiz:cluster", "Value": name}]
+
+
+def test_name_check_finds_what_a_cluster_leaves_in_each_api(catalog: Catalog, account: Account) -> None:
+    import boto3
+
+    ec2 = boto3.client("ec2", region_name=REGION)
+    # A launch template and its auto scaling group, left without anything else (moto's tagging API sees neither).
+    ec2.create_launch_template(LaunchTemplateName="lt-only-compute", LaunchTemplateData={
+        "ImageId": account.images["ubuntu2404-x86"]}, TagSpecifications=[
+        {"ResourceType": "launch-template", "Tags": _tag("lt-only")}])
+    boto3.client("autoscaling", region_name=REGION).create_auto_scaling_group(
+        AutoScalingGroupName="asg-only-compute", MinSize=0, MaxSize=1, VPCZoneIdentifier=account.subnet_a,
+        LaunchTemplate={"LaunchTemplateName": "lt-only-compute"},
+        Tags=[{"Key": "clusterwiz:cluster", "Value": "asg-only", "PropagateAtLaunch": True}])
+    # A live cluster of another region shows here only in IAM (global): its instance profile and role.
+    iam = boto3.client("iam")
+    iam.create_role(RoleName="elsewhere-head-0001", AssumeRolePolicyDocument="{}", Tags=_tag("elsewhere"))
+    iam.create_instance_profile(InstanceProfileName="elsewhere-head-0002", Tags=_tag("elsewhere"))
+    iam.add_role_to_instance_profile(InstanceProfileName="elsewhere-head-0002", RoleName="elsewhere-head-0001")
+    # A look-alike name that starts the same is another cluster's.
+    iam.create_instance_profile(InstanceProfileName="elsewhere2-head-0003", Tags=_tag("elsewhere2"))
+
+    def found(name: str) -> list[tuple[str, str]]:
+        return [(r.resource_type, r.resource_id) for r in catalog.tagged_resources(REGION, name)]
+
+    assert [kind for kind, _ in found("lt-only")] == ["launch-template"]
+    assert found("asg-only") == [("autoScalingGroup", "asg-only-compute")]
+    assert found("elsewhere") == [("instance-profile", "elsewhere-head-0002"), ("role", "elsewhere-head-0001")]
+    assert found("free") == []
+
+
+def test_name_check_takes_three_calls_when_the_name_is_free(catalog: Catalog, account: Account) -> None:
+    sent: list[str] = []
+    catalog.session.boto_session.events.register("before-send", lambda request, **_: sent.append(request.url))
+    assert catalog.tagged_resources(REGION, "free") == []
+    assert len(sent) == 3, sent
+
+
 def test_prefetch_runs_lookups_once_and_caches_them(catalog: Catalog, account: Account) -> None:
     calls: list[str] = []
     catalog.session.boto_session.events.register("before-send.ec2.*", lambda request, **_: calls.append(

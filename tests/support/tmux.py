@@ -24,6 +24,26 @@ class Terminal:
         """Run `command` in the terminal; its stderr stays on the terminal, where Textual draws."""
         self.tmux("new-session", "-d", "-x", str(self.columns), "-y", str(self.lines), "-s", "cw", *command)
 
+    def start_keeping_pane(self, command: list[str]) -> None:
+        """Like start, but the pane stays when `command` exits, so its last words and exit status can be read."""
+        self.tmux("new-session", "-d", "-x", str(self.columns), "-y", str(self.lines), "-s", "cw", *command,
+                  ";", "set-option", "-t", "cw", "remain-on-exit", "on")
+
+    def exit_status(self, timeout: float = 30) -> int:
+        """The exit status of a command started with start_keeping_pane, once it has exited."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            dead, _, status = self.tmux("display-message", "-p", "-t", "cw",
+                                        "#{pane_dead} #{pane_dead_status}").strip().partition(" ")
+            if dead == "1":
+                return int(status)
+            time.sleep(0.25)
+        raise AssertionError(f"the command did not exit within {timeout:.0f} s; the screen shows:\n{self.screen()}")
+
+    def history(self) -> str:
+        """Everything the terminal has shown, scrolled-off lines included (a plain prompt scrolls)."""
+        return self.tmux("capture-pane", "-p", "-J", "-S", "-", "-t", "cw")
+
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-t", "cw")
 
@@ -37,10 +57,11 @@ class Terminal:
         self.tmux("send-keys", "-t", "cw", "-l", text)
         time.sleep(KEY_PAUSE_S)
 
-    def wait_for(self, text: str, timeout: float = 30) -> str:
+    def wait_for(self, text: str, timeout: float = 30, in_history: bool = False) -> str:
+        """The screen once it shows text; in_history: anywhere in the history, wrapped lines joined."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            shown = self.screen()
+            shown = self.history() if in_history else self.screen()
             if text in shown:
                 return shown
             time.sleep(0.25)

@@ -5,13 +5,32 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
+from textual.app import App
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
 from clusterwiz.screens.wizard import REFRESH_DELAY_S, WizardScreen
 from clusterwiz.widgets.choice_table import ChoiceTable
+
+ShownWidget = TypeVar("ShownWidget", bound=Widget)
+
+
+def on_show(app: App[Any], selector: str) -> list[Widget]:
+    """The widgets of this selector a user can see. The wizard keeps the forms of other steps mounted but
+    hidden, and their fields can share ids (a queue's name and the cluster's name)."""
+    return [w for w in app.screen.query(selector) if all(node.display for node in w.ancestors_with_self)]
+
+
+def shown(app: App[Any], selector: str, expect_type: type[ShownWidget] | None = None) -> Any:
+    """The one widget of this selector on show."""
+    visible = on_show(app, selector)
+    assert len(visible) == 1, f"{len(visible)} widgets on show match {selector}"
+    if expect_type is not None:
+        assert isinstance(visible[0], expect_type), f"{selector} is a {type(visible[0]).__name__}"
+    return visible[0]
 
 
 async def settle(pilot: Pilot) -> None:
@@ -36,7 +55,7 @@ async def at_step(pilot: Pilot, step_id: str) -> WizardScreen:
 
 async def pick(pilot: Pilot, field: str, value: str, item: int = 0) -> None:
     """Move the cursor of a choice table to a value with the arrow keys (type to search when it can)."""
-    table_widget = pilot.app.screen.query_one(f"#f-{item}-{field}", ChoiceTable)
+    table_widget = shown(pilot.app, f"#f-{item}-{field}", ChoiceTable)
     search = table_widget.query(".choice-filter")
     if search:
         search.first(Input).focus()
@@ -58,7 +77,7 @@ async def toggle(pilot: Pilot, field: str, value: str, item: int = 0) -> None:
 
 
 async def type_into(pilot: Pilot, field: str, text: str, item: int = 0) -> None:
-    field_input = pilot.app.screen.query_one(f"#f-{item}-{field}", Input)
+    field_input = shown(pilot.app, f"#f-{item}-{field}", Input)
     field_input.focus()
     await pilot.press("end", "ctrl+u", *text)
 
@@ -69,7 +88,7 @@ async def next_step(pilot: Pilot) -> None:
 
 
 def problem(pilot: Pilot, field: str, item: int = 0) -> str:
-    return str(pilot.app.screen.query_one(f"#p-{item}-{field}", Static).render())
+    return str(shown(pilot.app, f"#p-{item}-{field}", Static).render())
 
 
 def synchronous(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
@@ -84,8 +103,9 @@ def synchronous(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[...,
 
 async def click(pilot: Pilot, selector: str) -> None:
     """Click a widget with the mouse, scrolling it into view first as a user would."""
-    pilot.app.screen.query_one(selector).scroll_visible(animate=False, immediate=True)
+    widget = shown(pilot.app, selector)
+    widget.scroll_visible(animate=False, immediate=True)
     await pilot.pause()
     await pilot.pause()
-    await pilot.click(selector)
+    await pilot.click(widget)
     await settle(pilot)

@@ -19,7 +19,20 @@ from clusterwiz.screens.review import ReviewScreen
 from clusterwiz.screens.wizard import WizardScreen
 from tests.catalog.account import REGION, Account
 from tests.support.moto_server import free_port
-from tests.tui.driving import at_step, click, next_step, pick, problem, settle, synchronous, toggle, type_into, wizard
+from tests.tui.driving import (
+    at_step,
+    click,
+    next_step,
+    on_show,
+    pick,
+    problem,
+    settle,
+    shown,
+    synchronous,
+    toggle,
+    type_into,
+    wizard,
+)
 
 SIZE = (110, 40)
 
@@ -45,7 +58,7 @@ async def test_a_new_user_walks_every_step_by_keyboard_and_saves(settings, catal
     app = app_for(settings, catalog, registry)
     async with app.run_test(size=SIZE) as pilot:
         await at_step(pilot, "account")  # no clusters yet: straight into the wizard
-        choices = app.screen.query_one("#f-0-mode DataTable", DataTable)
+        choices = shown(app, "#f-0-mode DataTable", DataTable)
         assert "123456789012" in str(choices.get_row_at(0))
         await next_step(pilot)
 
@@ -60,7 +73,7 @@ async def test_a_new_user_walks_every_step_by_keyboard_and_saves(settings, catal
 
         await at_step(pilot, "region")
         await pick(pilot, "region", REGION)
-        detail = str(app.screen.query_one("#d-0-region", Static).render())
+        detail = str(shown(app, "#d-0-region", Static).render())
         assert "3 availability zones" in detail
         await next_step(pilot)
 
@@ -71,7 +84,7 @@ async def test_a_new_user_walks_every_step_by_keyboard_and_saves(settings, catal
 
         await at_step(pilot, "os")
         await pick(pilot, "image", "ubuntu2204/x86_64")
-        note = str(app.screen.query_one("#f-0-image .choice-note", Static).render())
+        note = str(shown(app, "#f-0-image .choice-note", Static).render())
         assert "not supported yet: its Slurm (21.08) lacks the dynamic nodes" in note
         await pick(pilot, "image", "rocky9/x86_64")
         await next_step(pilot)
@@ -93,15 +106,15 @@ async def test_a_new_user_walks_every_step_by_keyboard_and_saves(settings, catal
         assert "is 2 but initial_nodes is 3" in problem(pilot, "max_nodes")
         await type_into(pilot, "max_nodes", "6")
         await click(pilot, "#add-item")  # the mouse works too
-        assert app.screen.query_one("#f-1-name").value == "compute"  # a free default name
+        assert shown(app, "#f-1-name").value == "compute"  # a free default name
         await click(pilot, "#remove-1")
-        assert not app.screen.query("#f-1-name")
+        assert not on_show(app, "#f-1-name")
         await next_step(pilot)
 
         await at_step(pilot, "storage")
         await click(pilot, "#add-item")
         await pick(pilot, "source", account.volume_a)  # in eu-west-2a, the cluster is in 2b
-        note = str(app.screen.query_one("#f-0-source .choice-note", Static).render())
+        note = str(shown(app, "#f-0-source .choice-note", Static).render())
         assert f"the cluster runs in {REGION}b" in note
         await next_step(pilot)
         await at_step(pilot, "storage")
@@ -147,18 +160,18 @@ async def test_an_existing_vpc_offers_its_subnets_and_going_back_keeps_them(sett
         await pick_step(pilot, "network")
         await at_step(pilot, "network")
         await pick(pilot, "vpc", account.hpc_vpc)  # shows the VPC's subnets
-        subnets = app.screen.query_one("#f-0-subnet DataTable", DataTable)
+        subnets = shown(app, "#f-0-subnet DataTable", DataTable)
         assert {row.key.value for row in subnets.ordered_rows} == {account.subnet_a, account.subnet_b,
                                                                     account.tiny_subnet}
         await pick(pilot, "subnet", account.tiny_subnet)
-        assert "free addresses" in str(app.screen.query_one("#f-0-subnet .choice-note", Static).render())
+        assert "free addresses" in str(shown(app, "#f-0-subnet .choice-note", Static).render())
         await pick(pilot, "subnet", account.subnet_a)
         await pilot.press("ctrl+b")
         await at_step(pilot, "region")
         await pilot.press("ctrl+n")
         await at_step(pilot, "network")  # back and forth: the draft is still there
-        assert app.screen.query_one("#f-0-vpc").value == account.hpc_vpc
-        assert app.screen.query_one("#f-0-subnet").value == account.subnet_a
+        assert shown(app, "#f-0-vpc").value == account.hpc_vpc
+        assert shown(app, "#f-0-subnet").value == account.subnet_a
         await next_step(pilot)
         await at_step(pilot, "os")
         assert wizard(pilot).state.answers["network"]["subnet"] == account.subnet_a
@@ -203,10 +216,10 @@ async def test_an_arm_image_limits_the_instance_types_and_clears_x86_choices(set
         await next_step(pilot)
         screen = await at_step(pilot, "head_node")
         assert "head_node" not in screen.state.answers and "queues" not in screen.state.answers
-        rows = app.screen.query_one("#f-0-instance_type DataTable", DataTable)
+        rows = shown(app, "#f-0-instance_type DataTable", DataTable)
         offered = {row.key.value for row in rows.ordered_rows}
         assert "t4g.medium" in offered and "t3.medium" not in offered
-        assert app.screen.query_one("#f-0-instance_type").value == "t4g.medium"
+        assert shown(app, "#f-0-instance_type").value == "t4g.medium"
 
 
 @synchronous
@@ -248,7 +261,7 @@ async def test_a_failed_lookup_shows_its_message_and_a_retry_that_works(settings
             await pilot.press("ctrl+r")
             await at_step(pilot, "region")
             assert app.screen.query_one("#retry", Button).has_class("hidden")
-            assert app.screen.query_one("#f-0-region").value == REGION
+            assert shown(app, "#f-0-region").value == REGION
         finally:
             server.stop()
     down.close()
@@ -267,7 +280,7 @@ async def test_the_home_screen_lists_saved_clusters(settings, catalog, registry,
         await at_step(pilot, "account")
         await pilot.press("ctrl+n")
         await at_step(pilot, "name")
-        assert app.screen.query_one("#f-0-name").value == "demo"
+        assert shown(app, "#f-0-name").value == "demo"
         await type_into(pilot, "name", "alpha")
         await next_step(pilot)
         assert "already exists" in problem(pilot, "name")

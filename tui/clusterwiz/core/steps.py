@@ -333,6 +333,11 @@ def _default_region(context: Context, item: Item) -> str | None:
     return enabled[0] if enabled else None
 
 
+def prefetch_region(context: Context, region: str) -> None:
+    """Start everything the later steps and the review ask about a region, the cluster name's check included."""
+    context.catalog.prefetch_region(region, cluster_name=context.value("name", "name"))
+
+
 def _describe_region(value: Any, context: Context, item: Item) -> str:
     zones = [z.name for z in context.catalog.availability_zones(value) if z.state == "available"]
     return f"{value}: {len(zones)} availability zones ({', '.join(zones)})"
@@ -1084,6 +1089,10 @@ def prepare_step(step: Step, context: Context, draft: Answer | None = None) -> P
     else:
         assert isinstance(draft, dict)
         answer = default_item(step, context, draft)
+    if step is REGION and isinstance(answer, dict) and answer.get("region"):
+        # The step opens (or is prepared ahead) with a region preselected, which most users keep: what the later
+        # steps will ask about it loads while they read. Another pick starts its own prefetch when answered.
+        prefetch_region(context, answer["region"])
     choices: dict[tuple[int, str], list[Choice]] = {}
     details: dict[tuple[int, str], str] = {}
     items = answer if isinstance(answer, list) else [answer]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from textual import work
@@ -44,10 +46,16 @@ def lookup_message(error: Exception) -> str:
 
 
 class StepPrepared(Message):
-    def __init__(self, prepared: PreparedStep, focus_field: str | None) -> None:
+    """A step's lookups are done. `inputs`: the earlier answers they were made from. A speculative step is one
+    prepared ahead of the user, to be shown when they get there."""
+
+    def __init__(self, prepared: PreparedStep, inputs: str, focus_field: str | None = None,
+                 speculative: bool = False) -> None:
         super().__init__()
         self.prepared = prepared
+        self.inputs = inputs
         self.focus_field = focus_field
+        self.speculative = speculative
 
 
 class LookupFailed(Message):
@@ -75,6 +83,12 @@ class DetailReady(Message):
         self.text = text
 
 
+def form_inputs(step: Step, answers: Mapping[str, Answer]) -> str:
+    """What a step's form is built from: the answers up to its own (its choices and defaults follow from those
+    before it)."""
+    return repr([answers.get(s.id) for s in STEPS[:STEPS.index(step) + 1]])
+
+
 class WizardScreen(Screen[None]):
     """Sidebar of steps on the left; the current step's help, fields and messages on the right."""
 
@@ -91,7 +105,10 @@ class WizardScreen(Screen[None]):
         first = state.first_unanswered()
         self.current: Step = STEPS_BY_ID[start_step] if start_step else (first or STEPS[-1])
         self.drafts: dict[str, Answer] = {}  # edited but not yet accepted answers, kept when going back
-        self.form: StepForm | None = None
+        self.form: StepForm | None = None  # the form on show
+        # Every step's form stays mounted (hidden when not on show): going back and forth then only swaps which
+        # one shows. Each is kept with the earlier answers it was built from, and rebuilt when those change.
+        self.forms: dict[str, tuple[str, StepForm]] = {}
         self.refresh_timer: Timer | None = None
         self.loading_timer: Timer | None = None
 
@@ -116,16 +133,23 @@ class WizardScreen(Screen[None]):
     # -- navigation ---------------------------------------------------------------------------------
 
     def _refresh_step_list(self) -> None:
-        step_list = self.query_one("#step-list", OptionList)
-        highlighted = [s.id for s in STEPS].index(self.current.id)
-        step_list.clear_options()
+        rows = []
         for number, step in enumerate(STEPS, start=1):
             mark = "▶" if step is self.current else ("✓" if self.state.is_done(step.id) else " ")
-            step_list.add_option(Option(f"{mark} {number}. {step.title}", id=step.id,
-                                        disabled=not self._reachable(step.id)))
+            rows.append((step.id, f"{mark} {number}. {step.title}", not self._reachable(step.id)))
         all_done = self.state.first_unanswered() is None
-        step_list.add_option(Option(f"  {len(STEPS) + 1}. {REVIEW_TITLE}", id=REVIEW_ID, disabled=not all_done))
-        step_list.highlighted = highlighted
+        rows.append((REVIEW_ID, f"  {len(STEPS) + 1}. {REVIEW_TITLE}", not all_done))
+        step_list = self.query_one("#step-list", OptionList)
+        if step_list.option_count != len(rows):
+            step_list.set_options(Option(prompt, id=row_id, disabled=disabled) for row_id, prompt, disabled in rows)
+        # Only the rows that changed: rebuilding the list on every step switch costs a frame.
+        for row_id, prompt, disabled in rows:
+            option = step_list.get_option(row_id)
+            if str(option.prompt) != prompt:
+                step_list.replace_option_prompt(row_id, prompt)
+            if option.disabled != disabled:
+                (step_list.disable_option if disabled else step_list.enable_option)(row_id)
+        step_list.highlighted = [s.id for s in STEPS].index(self.current.id)
 
     def _reachable(self, step_id: str) -> bool:
         first = self.state.first_unanswered()
@@ -140,23 +164,51 @@ class WizardScreen(Screen[None]):
         self.query_one("#retry").add_class("hidden")
         self.query_one("#back", Button).disabled = number == 1
         self._refresh_step_list()
-        self._load(self.drafts.get(step_id), focus_field)
+        cached = self.forms.get(step_id)
+        if cached is not None and cached[0] == form_inputs(self.current, self.state.answers):
+            self._stop_loading_timer()
+            self._loaded()
+            self._display(cached[1], focus_field)
+        else:
+            self._load(self.drafts.get(step_id), focus_field)
 
     def _load(self, draft: Answer | None, focus_field: str | None = None) -> None:
         # Data already fetched comes back within a frame or two: a loading indicator then only costs time.
         self._stop_loading_timer()
         self.loading_timer = self.set_timer(LOADING_AFTER_S, self._show_loading)
         self.query_one("#next", Button).disabled = True
-        self.prepare(self.current, draft, focus_field)
+        self.prepare(self.current, draft, focus_field, form_inputs(self.current, self.state.answers))
 
     @work(thread=True, exclusive=True, group="lookup")
-    def prepare(self, step: Step, draft: Answer | None, focus_field: str | None) -> None:
+    def prepare(self, step: Step, draft: Answer | None, focus_field: str | None, inputs: str) -> None:
         try:
             prepared = prepare_step(step, self.state.context, draft)
         except Exception as error:  # shown with a retry: a lookup must never end the app
             self.post_message(LookupFailed(step.id, lookup_message(error)))
             return
-        self.post_message(StepPrepared(prepared, focus_field))
+        self.post_message(StepPrepared(prepared, inputs, focus_field))
+
+    def _prepare_next_step(self) -> None:
+        """Build the next step's form, hidden, from the answers as they will be if the answer on show is taken (a
+        newcomer mostly takes it): Next then shows it at once, its lookups already done."""
+        index = STEPS.index(self.current)
+        if index + 1 < len(STEPS) and self.form is not None:
+            self.prepare_ahead(self.current, self.form.draft(), STEPS[index + 1])
+
+    @work(thread=True, exclusive=True, group="prepare-ahead")
+    def prepare_ahead(self, shown: Step, draft: Answer, following: Step) -> None:
+        try:
+            # The answers as they will be, with what the answer on show clears.
+            ahead = WizardState(replace(self.state.context, answers=dict(self.state.answers)))
+            ahead.answer(shown.id, draft)
+            inputs = form_inputs(following, ahead.answers)
+            cached = self.forms.get(following.id)
+            if cached is not None and cached[0] == inputs:
+                return
+            prepared = prepare_step(following, ahead.context, self.drafts.get(following.id))
+        except Exception:  # nothing is lost: the step looks up again when shown, and says then what failed
+            return
+        self.post_message(StepPrepared(prepared, inputs, speculative=True))
 
     def _show_loading(self) -> None:
         self.query_one("#form-area").loading = True
@@ -171,25 +223,42 @@ class WizardScreen(Screen[None]):
         self.query_one("#form-area").loading = False
 
     async def on_step_prepared(self, message: StepPrepared) -> None:
-        if message.prepared.step is not self.current:
-            return
-        self._stop_loading_timer()
+        step = message.prepared.step
+        if (step is self.current) == message.speculative:
+            return  # a step shown before its speculative form came, or one the user has left meanwhile
+        if not message.speculative:
+            self._stop_loading_timer()
+        replaced = self.forms.get(step.id)
+        if message.speculative and replaced is not None and replaced[1] is self.form:
+            return  # still on show while the step the user went to loads: not to be swapped under them
+        form = StepForm(message.prepared)
+        form.display = False
+        self.forms[step.id] = (message.inputs, form)
+        await self.query_one("#form-area", VerticalScroll).mount(form)
+        if not message.speculative:
+            self._loaded()
+            self._display(form, message.focus_field)
+        if replaced is not None:
+            await replaced[1].remove()
+
+    def _display(self, form: StepForm, focus_field: str | None) -> None:
+        if self.form is not None and self.form is not form:
+            self.form.display = False
+        self.form = form
+        form.display = True
         area = self.query_one("#form-area", VerticalScroll)
-        await area.remove_children()
-        self.form = StepForm(message.prepared)
-        await area.mount(self.form)
-        self._loaded()
         self.query_one("#next", Button).disabled = False
-        scope = f"#f-{message.focus_field} " if message.focus_field else ""
+        scope = f"#f-{focus_field} " if focus_field else ""
         focusable = [w for w in self.form.query(f"{scope}DataTable, {scope}Input, {scope}Switch")
                      if "choice-filter" not in w.classes]
-        if not focusable and message.focus_field:
-            focusable = list(self.form.query(f"#f-{message.focus_field}"))
+        if not focusable and focus_field:
+            focusable = list(self.form.query(f"#f-{focus_field}"))
         # From the top (the help first), then as little further as shows the focused field and its pick.
         area.scroll_home(animate=False, immediate=True)
         if focusable:
             focusable[0].focus(scroll_visible=False)
             self.call_after_refresh(focusable[0].scroll_visible, animate=False, immediate=True)
+        self._prepare_next_step()
 
     def on_lookup_failed(self, message: LookupFailed) -> None:
         if message.step_id != self.current.id:
@@ -309,6 +378,8 @@ class WizardScreen(Screen[None]):
             self.notify(str(message.problems[0]), title="Please check this answer", severity="error")
             return
         cleared = self.state.answer(message.step_id, message.answer)
+        # The form shows the answer it gave: it stays valid for coming back to.
+        self.forms[message.step_id] = (form_inputs(self.current, self.state.answers), self.form)
         if message.step_id == "region" and isinstance(message.answer, dict):
             # Everything the later steps ask about this region starts loading now, on the catalog's pool.
             self.state.context.catalog.prefetch_region(message.answer["region"])

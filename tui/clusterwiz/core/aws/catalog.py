@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from clusterwiz.core.aws import images as image_sources
 from clusterwiz.core.aws.cache import DAY_S, DiskCache, Memo
 from clusterwiz.core.aws.errors import aws_errors, error_code
-from clusterwiz.core.aws.inventory import tagged_resources as tagged_resource_arns
+from clusterwiz.core.aws.inventory import name_holders
 from clusterwiz.core.aws.pricing import (
     instance_price_filters,
     load_snapshot,
@@ -399,12 +399,10 @@ class Catalog:
         return self._memo.get(("quotas", region), lookup)
 
     def tagged_resources(self, region: str, cluster_name: str) -> list[TaggedResource]:
-        """Live resources tagged clusterwiz:cluster=<name>, found as destroy's leftover check finds them."""
+        """Live resources tagged clusterwiz:cluster=<name>: the ones that make a new cluster's name taken."""
         def lookup() -> list[TaggedResource]:
-            arns = tagged_resource_arns(self.session, region, cluster_name)
-            found = {TaggedResource(resource_id=arn.rsplit("/", 1)[-1],
-                                    resource_type=arn.split(":")[5].split("/")[0]) for arn in arns}
-            return sorted(found, key=lambda r: (r.resource_type, r.resource_id))
+            return [TaggedResource(resource_id=resource_id, resource_type=kind)
+                    for kind, resource_id in name_holders(self.session, region, cluster_name)]
         return self._memo.get(("tagged", region, cluster_name), lookup)
 
     # -- concurrency --------------------------------------------------------------------------------------

@@ -20,14 +20,15 @@ def tagged_resources(session: Any, region: str, cluster: str) -> list[str]:
     """
     try:
         found = set(_from_tagging_api(session, region, cluster))
-        found -= _gone_instances(session, region, found)
+        instances = {arn.rsplit("/", 1)[-1]: arn for arn in found if ":instance/" in arn}
+        found -= {instances[gone] for gone in _gone_instances(session, region, set(instances))}
         found |= set(_groups(session, region, cluster))
         found |= set(_launch_templates(session, region, cluster))
         found |= set(_iam(session, cluster))
     except (BotoCoreError, ClientError) as error:
         raise translate(error, "tag:GetResources, autoscaling:DescribeAutoScalingGroups, "
-                        "ec2:DescribeLaunchTemplates, iam:ListRoles",
-                        region) from error
+                        "ec2:DescribeLaunchTemplates, iam:ListRoles, iam:ListInstanceProfiles, "
+                        "iam:GetInstanceProfile", region) from error
     return sorted(found)
 
 
@@ -39,17 +40,17 @@ def _from_tagging_api(session: Any, region: str, cluster: str) -> list[str]:
     return arns
 
 
-def _gone_instances(session: Any, region: str, arns: set[str]) -> set[str]:
-    by_id = {arn.rsplit("/", 1)[-1]: arn for arn in arns if ":instance/" in arn}
-    if not by_id:
+def _gone_instances(session: Any, region: str, instance_ids: set[str]) -> set[str]:
+    """Those of the instances that are terminated or going: tag listings still show them for a while."""
+    if not instance_ids:
         return set()
     client = session.client("ec2", region)
     gone = set()
-    for page in client.get_paginator("describe_instances").paginate(InstanceIds=sorted(by_id)):
+    for page in client.get_paginator("describe_instances").paginate(InstanceIds=sorted(instance_ids)):
         for reservation in page["Reservations"]:
             for instance in reservation["Instances"]:
                 if instance["State"]["Name"] in GONE_INSTANCE_STATES:
-                    gone.add(by_id[instance["InstanceId"]])
+                    gone.add(instance["InstanceId"])
     return gone
 
 
@@ -75,20 +76,63 @@ def _launch_templates(session: Any, region: str, cluster: str) -> list[str]:
     return arns
 
 
+def _is_tagged(tags: list[dict], cluster: str) -> bool:
+    return any(tag["Key"] == CLUSTER_TAG and tag["Value"] == cluster for tag in tags)
+
+
 def _iam(session: Any, cluster: str) -> list[str]:
     client = session.client("iam")
     found = []
     for page in client.get_paginator("list_roles").paginate():
         for role in page["Roles"]:
-            if not role["RoleName"].startswith(cluster):
-                continue
-            tags = client.list_role_tags(RoleName=role["RoleName"])["Tags"]
-            if any(tag["Key"] == CLUSTER_TAG and tag["Value"] == cluster for tag in tags):
+            if role["RoleName"].startswith(cluster) and _is_tagged(
+                    client.list_role_tags(RoleName=role["RoleName"])["Tags"], cluster):
                 found.append(role["Arn"])
+    found.extend(profile["Arn"] for profile in _instance_profiles(client, cluster))
+    return found
+
+
+def _instance_profiles(client: Any, cluster: str) -> list[dict]:
+    """The cluster's instance profiles, each with the roles in it."""
+    found = []
     for page in client.get_paginator("list_instance_profiles").paginate():
         for profile in page["InstanceProfiles"]:
-            if profile["InstanceProfileName"].startswith(cluster) and any(
-                tag["Key"] == CLUSTER_TAG and tag["Value"] == cluster for tag in profile.get("Tags", [])
-            ):
-                found.append(profile["Arn"])
+            name = profile["InstanceProfileName"]
+            if not name.startswith(cluster):  # names start with the cluster's (name_prefix in the iam module)
+                continue
+            # AWS's listing leaves tags out (the emulator's does not): then the profile itself says.
+            tags = profile["Tags"] if "Tags" in profile else client.get_instance_profile(
+                InstanceProfileName=name)["InstanceProfile"].get("Tags", [])
+            if _is_tagged(tags, cluster):
+                found.append(profile)
     return found
+
+
+def name_holders(session: Any, region: str, cluster: str) -> list[tuple[str, str]]:
+    """(resource type, id or name) of the live resources that already carry a cluster name, from three calls.
+
+    Enough to tell a new cluster that its name is taken, not to clean up (tagged_resources does that): EC2's
+    tag index covers every EC2 kind a cluster creates, launch templates included; auto scaling groups have
+    their own API; in IAM, which is global, a cluster of this name in any region has instance profiles, and
+    they list their roles. A role left without its profile cannot clash (IAM names get a random suffix).
+    """
+    try:
+        found = _ec2_tagged(session, region, cluster)
+        gone = _gone_instances(session, region, {rid for kind, rid in found if kind == "instance"})
+        found = [(kind, rid) for kind, rid in found if not (kind == "instance" and rid in gone)]
+        found += [("autoScalingGroup", arn.rsplit("autoScalingGroupName/", 1)[-1])
+                  for arn in _groups(session, region, cluster)]
+        for profile in _instance_profiles(session.client("iam"), cluster):
+            found.append(("instance-profile", profile["InstanceProfileName"]))
+            found += [("role", role["RoleName"]) for role in profile.get("Roles", [])]
+    except (BotoCoreError, ClientError) as error:
+        raise translate(error, "ec2:DescribeTags, ec2:DescribeInstances, autoscaling:DescribeAutoScalingGroups, "
+                        "iam:ListInstanceProfiles, iam:GetInstanceProfile", region) from error
+    return sorted(set(found))
+
+
+def _ec2_tagged(session: Any, region: str, cluster: str) -> list[tuple[str, str]]:
+    client = session.client("ec2", region)
+    filters = [{"Name": "key", "Values": [CLUSTER_TAG]}, {"Name": "value", "Values": [cluster]}]
+    return [(tag["ResourceType"], tag["ResourceId"])
+            for page in client.get_paginator("describe_tags").paginate(Filters=filters) for tag in page["Tags"]]
