@@ -35,7 +35,7 @@ class Terminal:
         while time.monotonic() < deadline:
             dead, _, status = self.tmux("display-message", "-p", "-t", "cw",
                                         "#{pane_dead} #{pane_dead_status}").strip().partition(" ")
-            if dead == "1":
+            if dead == "1" and status:  # tmux fills the status in a moment after marking the pane dead
                 return int(status)
             time.sleep(0.25)
         raise AssertionError(f"the command did not exit within {timeout:.0f} s; the screen shows:\n{self.screen()}")
@@ -57,11 +57,10 @@ class Terminal:
         self.tmux("send-keys", "-t", "cw", "-l", text)
         time.sleep(KEY_PAUSE_S)
 
-    def wait_for(self, text: str, timeout: float = 30, in_history: bool = False) -> str:
-        """The screen once it shows text; in_history: anywhere in the history, wrapped lines joined."""
+    def wait_for(self, text: str, timeout: float = 30) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            shown = self.history() if in_history else self.screen()
+            shown = self.screen()
             if text in shown:
                 return shown
             time.sleep(0.25)

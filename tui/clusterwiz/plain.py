@@ -241,8 +241,9 @@ def _aligned(columns: tuple[str, ...], rows: list[tuple[str, ...]], indent: int,
              for line in zip(*kept, strict=True)]
     last_column = sum(widths[:-1]) + 2 * (len(widths) - 1)
     hang = " " * min(last_column, room // 2)  # a far-right last column would leave too little room under it
-    wrapped = ["\n".join(textwrap.wrap(line, room, subsequent_indent=hang)).replace("\n", "\n" + " " * indent)
-               for line in lines[1:]]
+    # Ids and image names hold hyphens; breaking there would scatter them over lines.
+    wrapped = ["\n".join(textwrap.wrap(line, room, subsequent_indent=hang, break_on_hyphens=False)
+                         ).replace("\n", "\n" + " " * indent) for line in lines[1:]]
     return (" " * (indent - POINTER_WIDTH) + lines[0] if columns else ""), wrapped
 
 
