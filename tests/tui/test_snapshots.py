@@ -27,7 +27,8 @@ def account(moto: str) -> Account:
 def snapshot_catalog(moto: str, account: Account, catalog_cache: Path) -> Iterator[Catalog]:
     catalog = Catalog(AwsSession(region=REGION, endpoint_url=moto), cache_dir=catalog_cache)
     yield catalog
-    catalog.close()
+    # Lookups still under way would call moto while the next test seeds its ids.
+    catalog.close(wait=True)
 
 
 @pytest.mark.parametrize("step_id", [step.id for step in STEPS])

@@ -19,6 +19,7 @@ from clusterwiz.core.registry import Registry
 from clusterwiz.core.settings import Settings
 from clusterwiz.core.spec import ClusterSpec
 from clusterwiz.core.steps import STEPS
+from clusterwiz.screens.wizard import PREPARE_AHEAD_AFTER_S
 from tests.catalog.account import REGION, Account, build_account
 from tests.tui.driving import settle
 
@@ -54,7 +55,9 @@ def app_with(home: Path, catalog: Catalog, start_from: ClusterSpec | None = None
 
 
 async def frozen(pilot: Pilot) -> None:
-    """Settle lookups, stop the cursor blinking, drop toasts, and wait for a still frame."""
+    """Settle lookups (the next step's too, prepared ahead), stop the cursor blinking, drop toasts, and wait for
+    a still frame."""
+    await pilot.pause(PREPARE_AHEAD_AFTER_S)
     await settle(pilot)
     for field in pilot.app.screen.query(Input):
         field.cursor_blink = False

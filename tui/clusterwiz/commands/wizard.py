@@ -51,9 +51,11 @@ def _run_answers(path: str, settings: Any) -> int:
         raise AnswersError(path, ["the file does not exist; check the path"]) from None
     except yaml.YAMLError as error:
         raise AnswersError(path, [f"not valid YAML ({error}); check the indentation and quoting"]) from None
-    catalog, registry = catalog_for(settings), registry_for(settings)
-    state = answers_from_mapping(data, new_context(settings, catalog, registry), path)
-    record = save_new_cluster(state, registry, catalog.session)
+    registry = registry_for(settings)
+    # Closed on the way out: lookups started ahead and still queued must not hold the exit up.
+    with catalog_for(settings) as catalog:
+        state = answers_from_mapping(data, new_context(settings, catalog, registry), path)
+        record = save_new_cluster(state, registry, catalog.session)
     print(f"Saved {record.spec_path}")
     return 0
 
@@ -67,17 +69,18 @@ def _run_plain(settings: Any, start_from: Any) -> int:
     from clusterwiz.plain import PlainWizard, confirm_save, print_review
 
     console = Console()
-    catalog, registry = catalog_for(settings), registry_for(settings)
-    state = WizardState(new_context(settings, catalog, registry))
-    if start_from is not None:
-        state.load_spec(start_from)
-    PlainWizard(state, console).run()
-    spec = state.spec()
-    review = build_review(spec, catalog, state.context.registry_names, creates_key(state))
-    print_review(review, console)
-    if not confirm_save(console, review):
-        console.print("Not saved.")
-        return 1
-    record = save_new_cluster(state, registry, catalog.session)
+    registry = registry_for(settings)
+    with catalog_for(settings) as catalog:
+        state = WizardState(new_context(settings, catalog, registry))
+        if start_from is not None:
+            state.load_spec(start_from)
+        PlainWizard(state, console).run()
+        spec = state.spec()
+        review = build_review(spec, catalog, state.context.registry_names, creates_key(state))
+        print_review(review, console)
+        if not confirm_save(console, review):
+            console.print("Not saved.")
+            return 1
+        record = save_new_cluster(state, registry, catalog.session)
     console.print(f"Saved {record.spec_path}. Next: `clusterwiz plan {spec.name}`.")
     return 0

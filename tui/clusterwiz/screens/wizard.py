@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from textual import work
@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -36,6 +37,7 @@ from clusterwiz.widgets.step_form import StepForm
 REVIEW_ID = "review"
 REFRESH_DELAY_S = 0.3
 LOADING_AFTER_S = 0.15
+PREPARE_AHEAD_AFTER_S = 0.2
 
 
 def lookup_message(error: Exception) -> str:
@@ -46,16 +48,14 @@ def lookup_message(error: Exception) -> str:
 
 
 class StepPrepared(Message):
-    """A step's lookups are done. `inputs`: the earlier answers they were made from. A speculative step is one
-    prepared ahead of the user, to be shown when they get there."""
+    """A step's lookups are done. `inputs`: the answers they were made from. `load`: the number of the load that
+    asked, or None for a step prepared ahead of the user, to be shown when they get there."""
 
-    def __init__(self, prepared: PreparedStep, inputs: str, focus_field: str | None = None,
-                 speculative: bool = False) -> None:
+    def __init__(self, prepared: PreparedStep, inputs: str, load: int | None) -> None:
         super().__init__()
         self.prepared = prepared
         self.inputs = inputs
-        self.focus_field = focus_field
-        self.speculative = speculative
+        self.load = load
 
 
 class LookupFailed(Message):
@@ -81,6 +81,16 @@ class DetailReady(Message):
         self.index = index
         self.field_id = field_id
         self.text = text
+
+
+@dataclass(frozen=True)
+class AwaitedLoad:
+    """The load whose form is to show: its number, the field to focus, and whether the user came to the step
+    (rather than changed a field of it)."""
+
+    number: int
+    focus_field: str | None
+    visit: bool
 
 
 def form_inputs(step: Step, answers: Mapping[str, Answer]) -> str:
@@ -109,6 +119,8 @@ class WizardScreen(Screen[None]):
         # Every step's form stays mounted (hidden when not on show): going back and forth then only swaps which
         # one shows. Each is kept with the earlier answers it was built from, and rebuilt when those change.
         self.forms: dict[str, tuple[str, StepForm]] = {}
+        self.loads = 0
+        self.awaited: AwaitedLoad | None = None
         self.refresh_timer: Timer | None = None
         self.loading_timer: Timer | None = None
 
@@ -166,27 +178,27 @@ class WizardScreen(Screen[None]):
         self._refresh_step_list()
         cached = self.forms.get(step_id)
         if cached is not None and cached[0] == form_inputs(self.current, self.state.answers):
-            self._stop_loading_timer()
-            self._loaded()
             self._display(cached[1], focus_field)
         else:
-            self._load(self.drafts.get(step_id), focus_field)
+            self._load(self.drafts.get(step_id), focus_field, visit=True)
 
-    def _load(self, draft: Answer | None, focus_field: str | None = None) -> None:
+    def _load(self, draft: Answer | None, focus_field: str | None = None, visit: bool = False) -> None:
         # Data already fetched comes back within a frame or two: a loading indicator then only costs time.
         self._stop_loading_timer()
         self.loading_timer = self.set_timer(LOADING_AFTER_S, self._show_loading)
         self.query_one("#next", Button).disabled = True
-        self.prepare(self.current, draft, focus_field, form_inputs(self.current, self.state.answers))
+        self.loads += 1
+        self.awaited = AwaitedLoad(self.loads, focus_field, visit)
+        self.prepare(self.current, draft, form_inputs(self.current, self.state.answers), self.loads)
 
     @work(thread=True, exclusive=True, group="lookup")
-    def prepare(self, step: Step, draft: Answer | None, focus_field: str | None, inputs: str) -> None:
+    def prepare(self, step: Step, draft: Answer | None, inputs: str, load: int) -> None:
         try:
             prepared = prepare_step(step, self.state.context, draft)
         except Exception as error:  # shown with a retry: a lookup must never end the app
             self.post_message(LookupFailed(step.id, lookup_message(error)))
             return
-        self.post_message(StepPrepared(prepared, inputs, focus_field))
+        self.post_message(StepPrepared(prepared, inputs, load))
 
     def _prepare_next_step(self) -> None:
         """Build the next step's form, hidden, from the answers as they will be if the answer on show is taken (a
@@ -208,10 +220,12 @@ class WizardScreen(Screen[None]):
             prepared = prepare_step(following, ahead.context, self.drafts.get(following.id))
         except Exception:  # nothing is lost: the step looks up again when shown, and says then what failed
             return
-        self.post_message(StepPrepared(prepared, inputs, speculative=True))
+        self.post_message(StepPrepared(prepared, inputs, load=None))
 
     def _show_loading(self) -> None:
-        self.query_one("#form-area").loading = True
+        # A stopped timer's tick may already be on its way: only a load still awaited shows the indicator.
+        if self.awaited is not None:
+            self.query_one("#form-area").loading = True
 
     def _stop_loading_timer(self) -> None:
         # Stopped before the form is swapped: the indicator must never be added while children are removed.
@@ -224,45 +238,58 @@ class WizardScreen(Screen[None]):
 
     async def on_step_prepared(self, message: StepPrepared) -> None:
         step = message.prepared.step
-        if (step is self.current) == message.speculative:
-            return  # a step shown before its speculative form came, or one the user has left meanwhile
-        if not message.speculative:
-            self._stop_loading_timer()
+        awaited = self.awaited if step is self.current else None
+        if message.load is None:
+            # Prepared ahead: kept for later, or shown now if the user got there first and it fits their answers
+            # (not when they changed a field of it meanwhile: that load prepares from the edited draft).
+            if step is self.current and (awaited is None or not awaited.visit
+                                         or message.inputs != form_inputs(step, self.state.answers)):
+                return
+        elif awaited is None or message.load != awaited.number:
+            return  # a load the user has moved on from
         replaced = self.forms.get(step.id)
-        if message.speculative and replaced is not None and replaced[1] is self.form:
-            return  # still on show while the step the user went to loads: not to be swapped under them
+        if replaced is not None and replaced[1] is self.form and awaited is None:
+            return  # on show while the step the user went to loads: not to be swapped under them
         form = StepForm(message.prepared)
         form.display = False
         self.forms[step.id] = (message.inputs, form)
         await self.query_one("#form-area", VerticalScroll).mount(form)
-        if not message.speculative:
-            self._loaded()
-            self._display(form, message.focus_field)
+        if awaited is not None and self.awaited == awaited:
+            self._display(form, awaited.focus_field)
         if replaced is not None:
             await replaced[1].remove()
 
     def _display(self, form: StepForm, focus_field: str | None) -> None:
+        self.awaited = None
+        self._stop_loading_timer()
+        self._loaded()
         if self.form is not None and self.form is not form:
             self.form.display = False
         self.form = form
         form.display = True
-        area = self.query_one("#form-area", VerticalScroll)
         self.query_one("#next", Button).disabled = False
         scope = f"#f-{focus_field} " if focus_field else ""
         focusable = [w for w in self.form.query(f"{scope}DataTable, {scope}Input, {scope}Switch")
                      if "choice-filter" not in w.classes]
         if not focusable and focus_field:
             focusable = list(self.form.query(f"#f-{focus_field}"))
-        # From the top (the help first), then as little further as shows the focused field and its pick.
-        area.scroll_home(animate=False, immediate=True)
         if focusable:
             focusable[0].focus(scroll_visible=False)
-            self.call_after_refresh(focusable[0].scroll_visible, animate=False, immediate=True)
-        self._prepare_next_step()
+        # Once the form is laid out (a form prepared ahead never was): from the top (the help first), then as
+        # little further as shows the focused field and its pick.
+        self.call_after_refresh(self._scroll_into_view, focusable[0] if focusable else None)
+        # Once this step is painted: building the next form takes the UI thread for a moment.
+        self.set_timer(PREPARE_AHEAD_AFTER_S, self._prepare_next_step)
+
+    def _scroll_into_view(self, focused: Widget | None) -> None:
+        self.query_one("#form-area", VerticalScroll).scroll_home(animate=False, immediate=True)
+        if focused is not None:
+            focused.scroll_visible(animate=False, immediate=True)
 
     def on_lookup_failed(self, message: LookupFailed) -> None:
         if message.step_id != self.current.id:
             return
+        self.awaited = None
         self._stop_loading_timer()
         self._loaded()
         self.query_one("#step-messages", Static).update(f"[b]Could not look this up.[/b] {message.message}")
@@ -352,6 +379,8 @@ class WizardScreen(Screen[None]):
             return
         self.query_one("#next", Button).disabled = True
         self.check(self.current, self.form.draft())
+        # While the answer is checked: the next form, for this answer if it differs from what was prepared.
+        self._prepare_next_step()
 
     @work(thread=True, exclusive=True, group="lookup")
     def check(self, step: Step, answer: Answer) -> None:

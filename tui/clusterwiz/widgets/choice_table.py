@@ -16,6 +16,7 @@ FILTER_FROM_ROWS = 8  # smaller lists fit on screen and need no search box
 # beyond this many are not added; the search reaches every one of them.
 SHOWN_ROWS = 60
 CHECK = "✓"
+PICK_CONTEXT_ROWS = 2  # rows shown above the picked one
 
 
 class ChoiceTable(Vertical):
@@ -102,7 +103,10 @@ class ChoiceTable(Vertical):
         table = found.first(DataTable)
         keys = [row.key.value for row in table.ordered_rows]
         row = keys.index(self.picked[0]) if self.picked and self.picked[0] in keys else 0
-        table.move_cursor(row=row, animate=False)
+        table.move_cursor(row=row, animate=False, scroll=False)
+        # The pick near the top, the rows after it below: the same view whether the table was laid out on show
+        # or hidden (a form prepared ahead), where scrolling just far enough would depend on what came first.
+        table.scroll_to(y=max(0, row - PICK_CONTEXT_ROWS), animate=False, immediate=True)
         self._placed = True
         self._show_note()
 

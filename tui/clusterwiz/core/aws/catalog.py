@@ -71,9 +71,16 @@ class Catalog:
         self._pricing_api_answers = not session.is_emulated
         self._endpoint_key = session.endpoint_url or "aws"
 
-    def close(self) -> None:
-        self._lookups.shutdown(wait=False, cancel_futures=True)
-        self._leaves.shutdown(wait=False, cancel_futures=True)
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self, wait: bool = False) -> None:
+        """Stop the lookup threads; `wait` for those under way (else they end on their own, unread)."""
+        self._lookups.shutdown(wait=wait, cancel_futures=True)
+        self._leaves.shutdown(wait=wait, cancel_futures=True)
 
     # -- plumbing -----------------------------------------------------------------------------------
 
