@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.syntax import Syntax
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -119,6 +118,9 @@ class ReviewScreen(Screen[str | None]):
         self.post_message(ReviewReady(review, files, problem))
 
     async def on_review_ready(self, message: ReviewReady) -> None:
+        # Imported here: pygments' lexers cost ~2 MB and 15 ms that the app's first screen need not pay.
+        from rich.syntax import Syntax
+
         self.review = message.review
         review = message.review
         self.query_one("#review-lines", Static).update("\n".join(f"• {line}" for line in review.lines))
