@@ -35,7 +35,8 @@ def catalog_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def catalog(settings: Settings, catalog_cache: Path) -> Iterator[Catalog]:
     catalog = Catalog(AwsSession.from_settings(settings), cache_dir=catalog_cache)
     yield catalog
-    catalog.close()
+    # Lookups still under way would call moto while the next test resets and seeds it.
+    catalog.close(wait=True)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import boto3
 import requests
 from textual.pilot import Pilot
 from textual.widgets import Input
@@ -30,7 +31,19 @@ RunBefore = Callable[[Pilot], Awaitable[None]]
 def seeded_account(endpoint: str) -> Account:
     """A realistic account whose ids are the same on every run (moto's random generator, seeded)."""
     requests.post(f"{endpoint}/moto-api/seed", params={"a": MOTO_SEED}, timeout=10).raise_for_status()
+    remake_default_vpc()
     return build_account()
+
+
+def remake_default_vpc() -> None:
+    """moto makes a region's default VPC with its backend, at a reset, from a generator the earlier tests of
+    this process have drawn on: made again after the seed, its id is the same on every run."""
+    ec2 = boto3.client("ec2", region_name=REGION)
+    for vpc in ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]:
+        for subnet in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"]:
+            ec2.delete_subnet(SubnetId=subnet["SubnetId"])
+        ec2.delete_vpc(VpcId=vpc["VpcId"])
+    ec2.create_default_vpc()
 
 
 def example_spec(account: Account, name: str = "lab") -> ClusterSpec:

@@ -34,7 +34,8 @@ def settings(moto: str, tmp_path: Path) -> Settings:
 def catalog(settings: Settings, run_catalog_cache: Path) -> Iterator[Catalog]:
     catalog = Catalog(AwsSession.from_settings(settings), cache_dir=run_catalog_cache)
     yield catalog
-    catalog.close()
+    # Lookups still under way would call moto while the next test resets and seeds it.
+    catalog.close(wait=True)
 
 
 @pytest.fixture

@@ -60,7 +60,10 @@ class ChoiceTable(Vertical):
         yield Static("", classes="choice-note hidden")
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+        found = self.query(DataTable)
+        if not found:
+            return  # removed before it was mounted: a form prepared ahead and replaced at once
+        table = found.first(DataTable)
         columns = ((CHECK,) if self.multiple else ()) + self.field.columns
         table.add_columns(*columns)
         self._fill("")

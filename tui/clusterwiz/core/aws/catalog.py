@@ -8,7 +8,9 @@ wizard step finds its answers waiting.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import inspect
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
@@ -44,7 +46,7 @@ from clusterwiz.core.aws.records import (
     VpcSummary,
 )
 from clusterwiz.core.aws.session import PRICING_REGION, AwsSession
-from clusterwiz.core.errors import AwsError
+from clusterwiz.core.errors import AwsError, ClusterwizError
 
 T = TypeVar("T")
 INSTANCE_TYPES_TTL_S = 7 * DAY_S
@@ -52,12 +54,17 @@ OFFERINGS_TTL_S = DAY_S
 PRICES_TTL_S = 7 * DAY_S
 ENABLED_OPT_IN = ("opt-in-not-required", "opted-in")
 TAG_KEY = "clusterwiz:cluster"
+DESCRIBE_TYPES_BATCH = 100  # the most InstanceTypes one DescribeInstanceTypes call takes
 MISSING_CODES = {"InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable",
                  "InvalidSnapshot.NotFound", "InvalidSnapshotID.Malformed"}
 
 
 def _name_tag(tags: list[dict] | None) -> str | None:
     return next((tag["Value"] for tag in tags or () if tag.get("Key") == "Name"), None)
+
+
+class CatalogClosed(ClusterwizError):
+    """A lookup asked of a closed catalog (clusterwiz is exiting)."""
 
 
 class Catalog:
@@ -68,6 +75,7 @@ class Catalog:
         # Two pools: prefetched lookups may fan out into leaf calls; leaves never wait on the first pool.
         self._lookups = ThreadPoolExecutor(max_workers, thread_name_prefix="catalog")
         self._leaves = ThreadPoolExecutor(2 * max_workers, thread_name_prefix="catalog-call")
+        self._closed = threading.Event()
         self._pricing_api_answers = not session.is_emulated
         self._endpoint_key = session.endpoint_url or "aws"
 
@@ -78,21 +86,32 @@ class Catalog:
         self.close()
 
     def close(self, wait: bool = False) -> None:
-        """Stop the lookup threads; `wait` for those under way (else they end on their own, unread)."""
+        """Stop the lookup threads; `wait` for those under way (else they end at their next AWS call, unread:
+        a lookup of many pages must not hold up the exit)."""
+        self._closed.set()
         self._lookups.shutdown(wait=wait, cancel_futures=True)
         self._leaves.shutdown(wait=wait, cancel_futures=True)
 
     # -- plumbing -----------------------------------------------------------------------------------
 
     def _call(self, service: str, region: str, operation: str, permission: str, **params: Any) -> dict:
+        self._raise_if_closed()
         with aws_errors(permission, region):
             return getattr(self.session.client(service, region), operation)(**params)
 
     def _pages(self, service: str, region: str, operation: str, result_key: str, permission: str,
                **params: Any) -> list[dict]:
+        items: list[dict] = []
         with aws_errors(permission, region):
             paginator = self.session.client(service, region).get_paginator(operation)
-            return [item for page in paginator.paginate(**params) for item in page.get(result_key, [])]
+            for page in paginator.paginate(**params):
+                self._raise_if_closed()
+                items.extend(page.get(result_key, []))
+        return items
+
+    def _raise_if_closed(self) -> None:
+        if self._closed.is_set():
+            raise CatalogClosed("the AWS lookups were stopped because clusterwiz is exiting; run it again")
 
     def _parallel(self, calls: Iterable[Callable[[], T]]) -> list[T]:
         futures = [self._leaves.submit(call) for call in calls]
@@ -260,19 +279,19 @@ class Catalog:
 
     def _instance_type_table(self, region: str) -> dict[str, InstanceTypeInfo]:
         def fetch() -> list[dict]:
-            found = self._pages("ec2", region, "describe_instance_types", "InstanceTypes",
-                                "ec2:DescribeInstanceTypes")
-            return [{
-                "name": t["InstanceType"],
-                "vcpus": int(t["VCpuInfo"]["DefaultVCpus"]),
-                "memory_mib": int(t["MemoryInfo"]["SizeInMiB"]),
-                "architectures": list(t.get("ProcessorInfo", {}).get("SupportedArchitectures", [])),
-                "gpus": sum(int(g.get("Count", 0)) for g in t.get("GpuInfo", {}).get("Gpus", [])),
-                "network_performance": t.get("NetworkInfo", {}).get("NetworkPerformance", ""),
-                "current_generation": bool(t.get("CurrentGeneration")),
-                "free_tier_eligible": bool(t.get("FreeTierEligible")),
-                "spot_supported": "spot" in t.get("SupportedUsageClasses", []),
-            } for t in found]
+            # The types offered in the region, 100 (the API's most) per call, side by side, each reply made into
+            # rows at once: one reply of every type (moto's, or a stream of pages held whole) parses into ~35 MB
+            # that the process keeps as RSS afterwards.
+            names = sorted(self.offerings(region))
+
+            def describe(batch: list[str]) -> list[dict]:
+                return instance_type_rows(self._call("ec2", region, "describe_instance_types",
+                                                     "ec2:DescribeInstanceTypes", InstanceTypes=batch)["InstanceTypes"])
+
+            batches = [names[start:start + DESCRIBE_TYPES_BATCH]
+                       for start in range(0, len(names), DESCRIBE_TYPES_BATCH)]
+            return [row for rows in self._parallel(functools.partial(describe, batch) for batch in batches)
+                    for row in rows]
 
         def lookup() -> dict[str, InstanceTypeInfo]:
             rows = self._disk.cached(self._disk_key(region, "instance-types"), INSTANCE_TYPES_TTL_S, fetch)
@@ -435,6 +454,21 @@ class Catalog:
         if cluster_name:
             lookups.append("tagged_resources")
         return self.prefetch(*lookups, region=region, cluster_name=cluster_name)
+
+
+def instance_type_rows(types: list[dict]) -> list[dict]:
+    """DescribeInstanceTypes items as the small rows the catalog keeps (and caches on disk)."""
+    return [{
+        "name": t["InstanceType"],
+        "vcpus": int(t["VCpuInfo"]["DefaultVCpus"]),
+        "memory_mib": int(t["MemoryInfo"]["SizeInMiB"]),
+        "architectures": list(t.get("ProcessorInfo", {}).get("SupportedArchitectures", [])),
+        "gpus": sum(int(g.get("Count", 0)) for g in t.get("GpuInfo", {}).get("Gpus", [])),
+        "network_performance": t.get("NetworkInfo", {}).get("NetworkPerformance", ""),
+        "current_generation": bool(t.get("CurrentGeneration")),
+        "free_tier_eligible": bool(t.get("FreeTierEligible")),
+        "spot_supported": "spot" in t.get("SupportedUsageClasses", []),
+    } for t in types]
 
 
 def _today() -> str:
