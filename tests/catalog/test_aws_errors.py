@@ -47,6 +47,16 @@ def test_missing_region_says_how_to_set_one(no_aws_environment: None, monkeypatc
         _ = AwsSession().region
 
 
+def test_aws_region_is_read_before_aws_default_region(no_aws_environment: None,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_REGION", "eu-west-3")
+    assert AwsSession().region == "eu-west-3"
+    assert AwsSession(region=REGION).region == REGION  # --region wins over both
+    monkeypatch.delenv("AWS_REGION")
+    assert AwsSession().region == "us-east-1"
+
+
 def test_unreachable_endpoint(no_aws_environment: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")

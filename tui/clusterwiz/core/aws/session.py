@@ -16,6 +16,7 @@ from clusterwiz.core.aws.errors import translate
 from clusterwiz.core.errors import AwsError
 
 ENDPOINT_ENV = "AWS_ENDPOINT_URL"
+REGION_ENV = "AWS_REGION"
 # The Pricing API answers only in a few regions; us-east-1 serves prices of every region.
 PRICING_REGION = "us-east-1"
 CONNECT_TIMEOUT_S = 5
@@ -46,10 +47,12 @@ class AwsSession:
         # botocore reads AWS_ENDPOINT_URL itself; we keep it too, to know when the endpoint is an emulator.
         self.endpoint_url = endpoint_url or os.environ.get(ENDPOINT_ENV) or None
         try:
-            self.boto_session = boto3.Session(profile_name=profile, region_name=region)
+            # The AWS CLI and the SDKs read AWS_REGION before AWS_DEFAULT_REGION; botocore reads only the latter.
+            self.boto_session = boto3.Session(profile_name=profile,
+                                              region_name=region or os.environ.get(REGION_ENV) or None)
         except boto_errors.ProfileNotFound as error:
             raise translate(error, "profile lookup") from error
-        self._region = region or self.boto_session.region_name
+        self._region = self.boto_session.region_name
         self.config = Config(connect_timeout=connect_timeout, read_timeout=read_timeout,
                              retries={"mode": "standard", "max_attempts": max_attempts})
         self._clients: dict[tuple[str, str], Any] = {}
