@@ -120,13 +120,20 @@ def name_holders(session: Any, region: str, cluster: str) -> list[tuple[str, str
         found = _ec2_tagged(session, region, cluster)
         gone = _gone_instances(session, region, {rid for kind, rid in found if kind == "instance"})
         found = [(kind, rid) for kind, rid in found if not (kind == "instance" and rid in gone)]
+        if found:
+            # moto (the sandbox's AWS) keeps the tags of deleted EC2 resources in this index: only what the live
+            # listings still show counts. Two calls more, and only when the name looks taken.
+            live = {arn.rsplit("/", 1)[-1] for arn in
+                    _from_tagging_api(session, region, cluster) + _launch_templates(session, region, cluster)}
+            found = [(kind, rid) for kind, rid in found if rid in live]
         found += [("autoScalingGroup", arn.rsplit("autoScalingGroupName/", 1)[-1])
                   for arn in _groups(session, region, cluster)]
         for profile in _instance_profiles(session.client("iam"), cluster):
             found.append(("instance-profile", profile["InstanceProfileName"]))
             found += [("role", role["RoleName"]) for role in profile.get("Roles", [])]
     except (BotoCoreError, ClientError) as error:
-        raise translate(error, "ec2:DescribeTags, ec2:DescribeInstances, autoscaling:DescribeAutoScalingGroups, "
+        raise translate(error, "ec2:DescribeTags, ec2:DescribeInstances, tag:GetResources, "
+                        "ec2:DescribeLaunchTemplates, autoscaling:DescribeAutoScalingGroups, "
                         "iam:ListInstanceProfiles, iam:GetInstanceProfile", region) from error
     return sorted(set(found))
 
