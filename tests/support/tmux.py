@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 
+EXIT_MARK = "[exit status "
 KEY_PAUSE_S = 0.3  # a person's pace: the app handles each key before the next arrives
 
 
@@ -25,18 +27,23 @@ class Terminal:
         self.tmux("new-session", "-d", "-x", str(self.columns), "-y", str(self.lines), "-s", "cw", *command)
 
     def start_keeping_pane(self, command: list[str]) -> None:
-        """Like start, but the pane stays when `command` exits, so its last words and exit status can be read."""
-        self.tmux("new-session", "-d", "-x", str(self.columns), "-y", str(self.lines), "-s", "cw", *command,
+        """Like start, but the pane stays when `command` exits, so its last words and exit status can be read.
+
+        A shell around the command prints its exit status: tmux's own #{pane_dead_status} stays empty when the
+        tmux server, started from the test process, does not get to reap the command. The shell's no-op INT trap
+        keeps it alive through a Ctrl-C, while the command still gets the signal with its default action.
+        """
+        wrapped = ["sh", "-c", f'trap : INT; "$@"; echo "{EXIT_MARK}$?]"', "sh", *command]
+        self.tmux("new-session", "-d", "-x", str(self.columns), "-y", str(self.lines), "-s", "cw", *wrapped,
                   ";", "set-option", "-t", "cw", "remain-on-exit", "on")
 
     def exit_status(self, timeout: float = 30) -> int:
         """The exit status of a command started with start_keeping_pane, once it has exited."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            dead, _, status = self.tmux("display-message", "-p", "-t", "cw",
-                                        "#{pane_dead} #{pane_dead_status}").strip().partition(" ")
-            if dead == "1" and status:  # tmux fills the status in a moment after marking the pane dead
-                return int(status)
+            found = re.search(re.escape(EXIT_MARK) + r"(\d+)\]", self.history())
+            if found:
+                return int(found.group(1))
             time.sleep(0.25)
         raise AssertionError(f"the command did not exit within {timeout:.0f} s; the screen shows:\n{self.screen()}")
 

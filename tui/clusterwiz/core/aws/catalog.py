@@ -12,7 +12,7 @@ import functools
 import inspect
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,6 +21,7 @@ from clusterwiz.core.aws import images as image_sources
 from clusterwiz.core.aws.cache import DAY_S, DiskCache, Memo
 from clusterwiz.core.aws.errors import aws_errors, error_code
 from clusterwiz.core.aws.inventory import name_holders
+from clusterwiz.core.aws.pool import DaemonPool
 from clusterwiz.core.aws.pricing import (
     instance_price_filters,
     load_snapshot,
@@ -73,8 +74,8 @@ class Catalog:
         self._memo = Memo()
         self._disk = DiskCache(cache_dir)
         # Two pools: prefetched lookups may fan out into leaf calls; leaves never wait on the first pool.
-        self._lookups = ThreadPoolExecutor(max_workers, thread_name_prefix="catalog")
-        self._leaves = ThreadPoolExecutor(2 * max_workers, thread_name_prefix="catalog-call")
+        self._lookups = DaemonPool(max_workers, "catalog")
+        self._leaves = DaemonPool(2 * max_workers, "catalog-call")
         self._closed = threading.Event()
         self._pricing_api_answers = not session.is_emulated
         self._endpoint_key = session.endpoint_url or "aws"
