@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -37,9 +36,6 @@ class DeferredCatalog:
         with self._lock:
             if self._catalog is None:
                 self._catalog = self._factory()
-                # What is loaded by now (Textual, boto3 and its service models) lives as long as the app: kept
-                # out of the collector's full passes, which otherwise stall a step switch for 100 ms or more.
-                gc.freeze()
             return self._catalog
 
     def close(self) -> None:
