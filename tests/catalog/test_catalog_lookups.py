@@ -111,15 +111,18 @@ def _tag(name: str) -> list[dict[str, str]]:
 def test_name_check_finds_what_a_cluster_leaves_in_each_api(catalog: Catalog, account: Account) -> None:
     import boto3
 
+    from clusterwiz.core.aws.inventory import tagged_resources
+
     ec2 = boto3.client("ec2", region_name=REGION)
-    # A launch template and its auto scaling group, left without anything else (moto's tagging API sees neither).
-    ec2.create_launch_template(LaunchTemplateName="lt-only-compute", LaunchTemplateData={
+    # A queue's launch template and its auto scaling group, named and tagged as the compute_fleet module makes
+    # them, left without anything else (moto's tagging API sees neither).
+    template = ec2.create_launch_template(LaunchTemplateName="leftover-compute", LaunchTemplateData={
         "ImageId": account.images["ubuntu2404-x86"]}, TagSpecifications=[
-        {"ResourceType": "launch-template", "Tags": _tag("lt-only")}])
+        {"ResourceType": "launch-template", "Tags": _tag("leftover")}])["LaunchTemplate"]["LaunchTemplateId"]
     boto3.client("autoscaling", region_name=REGION).create_auto_scaling_group(
-        AutoScalingGroupName="asg-only-compute", MinSize=0, MaxSize=1, VPCZoneIdentifier=account.subnet_a,
-        LaunchTemplate={"LaunchTemplateName": "lt-only-compute"},
-        Tags=[{"Key": "clusterwiz:cluster", "Value": "asg-only", "PropagateAtLaunch": True}])
+        AutoScalingGroupName="leftover-compute", MinSize=0, MaxSize=1, VPCZoneIdentifier=account.subnet_a,
+        LaunchTemplate={"LaunchTemplateName": "leftover-compute"},
+        Tags=[{"Key": "clusterwiz:cluster", "Value": "leftover", "PropagateAtLaunch": True}])
     # A live cluster of another region shows here only in IAM (global): its instance profile and role.
     iam = boto3.client("iam")
     iam.create_role(RoleName="elsewhere-head-0001", AssumeRolePolicyDocument="{}", Tags=_tag("elsewhere"))
@@ -131,17 +134,19 @@ def test_name_check_finds_what_a_cluster_leaves_in_each_api(catalog: Catalog, ac
     def found(name: str) -> list[tuple[str, str]]:
         return [(r.resource_type, r.resource_id) for r in catalog.tagged_resources(REGION, name)]
 
-    assert [kind for kind, _ in found("lt-only")] == ["launch-template"]
-    assert found("asg-only") == [("autoScalingGroup", "asg-only-compute")]
+    # The group's name is taken through its launch template; the leftover sweep lists the group itself too.
+    assert found("leftover") == [("launch-template", template)]
+    assert any(":autoScalingGroup:" in arn and arn.endswith("/leftover-compute")
+               for arn in tagged_resources(catalog.session, REGION, "leftover"))
     assert found("elsewhere") == [("instance-profile", "elsewhere-head-0002"), ("role", "elsewhere-head-0001")]
     assert found("free") == []
 
 
-def test_name_check_takes_three_calls_when_the_name_is_free(catalog: Catalog, account: Account) -> None:
+def test_name_check_takes_two_calls_when_the_name_is_free(catalog: Catalog, account: Account) -> None:
     sent: list[str] = []
     catalog.session.boto_session.events.register("before-send", lambda request, **_: sent.append(request.url))
     assert catalog.tagged_resources(REGION, "free") == []
-    assert len(sent) == 3, sent
+    assert len(sent) == 2, sent
 
 
 def test_prefetch_runs_lookups_once_and_caches_them(catalog: Catalog, account: Account) -> None:

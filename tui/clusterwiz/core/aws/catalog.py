@@ -1,8 +1,9 @@
 """Live AWS lookups for the wizard and the pre-flight checks: typed records, fully paginated, cached.
 
 Every lookup is memoised for the catalog's lifetime (one wizard run); slow, static data (instance types,
-offerings, prices) is also kept on disk with a TTL. prefetch() starts lookups on a thread pool so the next
-wizard step finds its answers waiting.
+offerings, prices) is also kept on disk with a TTL; instance-type specs come from a bundled snapshot
+(instance_specs.py), and only types AWS launched after it are described live. prefetch() starts lookups on a
+thread pool so the next wizard step finds its answers waiting.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, TypeVar
 from clusterwiz.core.aws import images as image_sources
 from clusterwiz.core.aws.cache import DAY_S, DiskCache, Memo
 from clusterwiz.core.aws.errors import aws_errors, error_code
+from clusterwiz.core.aws.instance_specs import InstanceSpecs, bundled_instance_specs, instance_type_rows
 from clusterwiz.core.aws.inventory import name_holders
 from clusterwiz.core.aws.pool import DaemonPool
 from clusterwiz.core.aws.pricing import (
@@ -69,8 +71,11 @@ class CatalogClosed(ClusterwizError):
 
 
 class Catalog:
-    def __init__(self, session: AwsSession, cache_dir: Path | None = None, max_workers: int = 8):
+    def __init__(self, session: AwsSession, cache_dir: Path | None = None, max_workers: int = 8,
+                 instance_specs: Callable[[], InstanceSpecs] = bundled_instance_specs):
         self.session = session
+        # Called when a region's instance types are first asked for: the bundled snapshot is parsed then.
+        self._instance_specs = instance_specs
         self._memo = Memo()
         self._disk = DiskCache(cache_dir)
         # Two pools: prefetched lookups may fan out into leaf calls; leaves never wait on the first pool.
@@ -279,25 +284,33 @@ class Catalog:
     # -- instance types ---------------------------------------------------------------------------------
 
     def _instance_type_table(self, region: str) -> dict[str, InstanceTypeInfo]:
-        def fetch() -> list[dict]:
-            # The types offered in the region, 100 (the API's most) per call, side by side, each reply made into
-            # rows at once: one reply of every type (moto's, or a stream of pages held whole) parses into ~35 MB
-            # that the process keeps as RSS afterwards.
-            names = sorted(self.offerings(region))
+        """The types the region offers (asked live), with their specs from the bundled snapshot; only the types
+        launched after the snapshot are described live, and those rows are kept on disk."""
+        def describe_batch(batch: list[str]) -> list[dict]:
+            # Each reply is made into rows at once: replies held whole (moto's holds every type) parse into
+            # tens of MB that the process keeps as RSS afterwards.
+            return instance_type_rows(self._call("ec2", region, "describe_instance_types",
+                                                 "ec2:DescribeInstanceTypes", InstanceTypes=batch)["InstanceTypes"])
 
-            def describe(batch: list[str]) -> list[dict]:
-                return instance_type_rows(self._call("ec2", region, "describe_instance_types",
-                                                     "ec2:DescribeInstanceTypes", InstanceTypes=batch)["InstanceTypes"])
-
+        def describe(names: list[str]) -> list[dict]:
+            # 100 (the API's most) per call, side by side.
             batches = [names[start:start + DESCRIBE_TYPES_BATCH]
                        for start in range(0, len(names), DESCRIBE_TYPES_BATCH)]
-            return [row for rows in self._parallel(functools.partial(describe, batch) for batch in batches)
+            return [row for rows in self._parallel(functools.partial(describe_batch, batch) for batch in batches)
                     for row in rows]
 
         def lookup() -> dict[str, InstanceTypeInfo]:
-            rows = self._disk.cached(self._disk_key(region, "instance-types"), INSTANCE_TYPES_TTL_S, fetch)
+            offered = sorted(self.offerings(region))
+            specs = self._instance_specs()
+            key = self._disk_key(region, "described-instance-types")
+            described = {row["name"]: row for row in self._disk.get(key, INSTANCE_TYPES_TTL_S) or ()}
+            unknown = [name for name in offered if name not in specs and name not in described]
+            if unknown:
+                described.update((row["name"], row) for row in describe(unknown))
+                self._disk.put(key, list(described.values()))
+            rows = (described.get(name) or specs.row(name) for name in offered)
             return {row["name"]: InstanceTypeInfo(**{**row, "architectures": tuple(row["architectures"])})
-                    for row in rows}
+                    for row in rows if row is not None}
         return self._memo.get(("instance-types", region), lookup)
 
     def instance_type(self, region: str, name: str) -> InstanceTypeInfo | None:
@@ -455,21 +468,6 @@ class Catalog:
         if cluster_name:
             lookups.append("tagged_resources")
         return self.prefetch(*lookups, region=region, cluster_name=cluster_name)
-
-
-def instance_type_rows(types: list[dict]) -> list[dict]:
-    """DescribeInstanceTypes items as the small rows the catalog keeps (and caches on disk)."""
-    return [{
-        "name": t["InstanceType"],
-        "vcpus": int(t["VCpuInfo"]["DefaultVCpus"]),
-        "memory_mib": int(t["MemoryInfo"]["SizeInMiB"]),
-        "architectures": list(t.get("ProcessorInfo", {}).get("SupportedArchitectures", [])),
-        "gpus": sum(int(g.get("Count", 0)) for g in t.get("GpuInfo", {}).get("Gpus", [])),
-        "network_performance": t.get("NetworkInfo", {}).get("NetworkPerformance", ""),
-        "current_generation": bool(t.get("CurrentGeneration")),
-        "free_tier_eligible": bool(t.get("FreeTierEligible")),
-        "spot_supported": "spot" in t.get("SupportedUsageClasses", []),
-    } for t in types]
 
 
 def _today() -> str:

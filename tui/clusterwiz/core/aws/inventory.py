@@ -109,12 +109,15 @@ def _instance_profiles(client: Any, cluster: str) -> list[dict]:
 
 
 def name_holders(session: Any, region: str, cluster: str) -> list[tuple[str, str]]:
-    """(resource type, id or name) of the live resources that already carry a cluster name, from three calls.
+    """(resource type, id or name) of the live resources that already carry a cluster name, from two calls.
 
     Enough to tell a new cluster that its name is taken, not to clean up (tagged_resources does that): EC2's
-    tag index covers every EC2 kind a cluster creates, launch templates included; auto scaling groups have
-    their own API; in IAM, which is global, a cluster of this name in any region has instance profiles, and
-    they list their roles. A role left without its profile cannot clash (IAM names get a random suffix).
+    tag index covers every EC2 kind a cluster creates, launch templates included; in IAM, which is global, a
+    cluster of this name in any region has instance profiles, and they list their roles. A role left without
+    its profile cannot clash (IAM names get a random suffix). Auto scaling groups are not asked for: a queue's
+    group "<cluster>-<queue>" uses the launch template of the same name and tag (compute_fleet module), so
+    Terraform destroys the group before the template, and a group never outlives the template that EC2's tag
+    index already shows.
     """
     try:
         found = _ec2_tagged(session, region, cluster)
@@ -126,15 +129,13 @@ def name_holders(session: Any, region: str, cluster: str) -> list[tuple[str, str
             live = {arn.rsplit("/", 1)[-1] for arn in
                     _from_tagging_api(session, region, cluster) + _launch_templates(session, region, cluster)}
             found = [(kind, rid) for kind, rid in found if rid in live]
-        found += [("autoScalingGroup", arn.rsplit("autoScalingGroupName/", 1)[-1])
-                  for arn in _groups(session, region, cluster)]
         for profile in _instance_profiles(session.client("iam"), cluster):
             found.append(("instance-profile", profile["InstanceProfileName"]))
             found += [("role", role["RoleName"]) for role in profile.get("Roles", [])]
     except (BotoCoreError, ClientError) as error:
         raise translate(error, "ec2:DescribeTags, ec2:DescribeInstances, tag:GetResources, "
-                        "ec2:DescribeLaunchTemplates, autoscaling:DescribeAutoScalingGroups, "
-                        "iam:ListInstanceProfiles, iam:GetInstanceProfile", region) from error
+                        "ec2:DescribeLaunchTemplates, iam:ListInstanceProfiles, iam:GetInstanceProfile",
+                        region) from error
     return sorted(set(found))
 
 
