@@ -14,7 +14,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Log, Static, TabbedContent, TabPane
+from textual.widgets import Button, DataTable, Header, Input, Log, Static, TabbedContent, TabPane
+
+from clusterwiz.widgets.footer import Footer
 
 if TYPE_CHECKING:
     from clusterwiz.core.lifecycle import Workspace

@@ -14,11 +14,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Static, Tree
+from textual.widgets import Button, Header, Static, Tree
 
 from clusterwiz.core.events import ChangeSummary, Diagnostic, PlannedChange
 from clusterwiz.core.hints import hint_for
 from clusterwiz.core.resource_names import ResourceName, describe, group_by_module
+from clusterwiz.widgets.footer import Footer
 
 if TYPE_CHECKING:
     from clusterwiz.core.cost import CostEstimate

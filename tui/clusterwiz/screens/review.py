@@ -10,11 +10,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Button, Header, Static, TabbedContent, TabPane
 
 from clusterwiz.core.review import Review, build_review, describe_cost
 from clusterwiz.core.steps import WizardState, step_for_field
 from clusterwiz.screens.wizard import lookup_message
+from clusterwiz.widgets.footer import Footer
 
 if TYPE_CHECKING:
     from clusterwiz.app import ClusterwizApp

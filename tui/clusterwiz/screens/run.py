@@ -16,10 +16,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Header, Log, ProgressBar, Static, TabbedContent, TabPane
+from textual.widgets import Button, DataTable, Header, Log, ProgressBar, Static, TabbedContent, TabPane
 
 from clusterwiz.core.run_progress import ResourceRow, RunProgress
 from clusterwiz.modals.confirm import ConfirmModal
+from clusterwiz.widgets.footer import Footer
 
 if TYPE_CHECKING:
     from clusterwiz.core.events import Event, PlannedChange

@@ -12,9 +12,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from clusterwiz.screens.navigation import live_workspace, show_dashboard, start_run
+from clusterwiz.widgets.footer import Footer
 
 if TYPE_CHECKING:
     from clusterwiz.app import CatalogFactory, ClusterwizApp

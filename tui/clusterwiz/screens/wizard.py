@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -14,7 +15,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Header, Input, OptionList, Static
+from textual.widgets import Button, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from clusterwiz.core.errors import ClusterwizError
@@ -28,15 +29,18 @@ from clusterwiz.core.steps import (
     Step,
     WizardState,
     check_answer,
+    in_labels,
     prepare_step,
     step_for_field,
     warnings_for,
 )
+from clusterwiz.widgets.footer import Footer
 from clusterwiz.widgets.step_form import StepForm
 
 REVIEW_ID = "review"
 REFRESH_DELAY_S = 0.3
 LOADING_AFTER_S = 0.15
+COLLECT_AFTER_PAINT_S = 0.25
 PREPARE_AHEAD_AFTER_S = 0.2
 
 
@@ -122,6 +126,8 @@ class WizardScreen(Screen[None]):
         self.loads = 0
         self.awaited: AwaitedLoad | None = None
         self.refresh_timer: Timer | None = None
+        self.collector_timer: Timer | None = None  # turns the collector back on once a step is painted
+        self.checking: str | None = None  # the step whose answer is being checked (Next pressed)
         self.loading_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -263,6 +269,14 @@ class WizardScreen(Screen[None]):
         self.awaited = None
         self._stop_loading_timer()
         self._loaded()
+        # Python's full collection takes 100-190 ms once the forms are mounted (benchmarks/app_startup.py): not
+        # while the step is laid out and painted (30-60 ms), but after, while the user reads (Textual does the
+        # same while scrolling). Only here, where what is painted is ready: a lookup may take seconds. A timer
+        # of the app's, not call_after_refresh (it can run before the layout) nor the screen's (it may go first).
+        gc.disable()
+        if self.collector_timer is not None:
+            self.collector_timer.stop()
+        self.collector_timer = self.app.set_timer(COLLECT_AFTER_PAINT_S, gc.enable)
         if self.form is not None and self.form is not form:
             self.form.display = False
         self.form = form
@@ -287,6 +301,7 @@ class WizardScreen(Screen[None]):
             focused.scroll_visible(animate=False, immediate=True)
 
     def on_lookup_failed(self, message: LookupFailed) -> None:
+        self._check_ended(message.step_id)
         if message.step_id != self.current.id:
             return
         self.awaited = None
@@ -370,14 +385,18 @@ class WizardScreen(Screen[None]):
         self.show_step(STEPS[index - 1].id)
 
     def action_next(self) -> None:
-        if self.form is None or self.form.step is not self.current or self.query_one("#next", Button).disabled:
+        if (self.form is None or self.form.step is not self.current or self.checking == self.current.id
+                or self.query_one("#next", Button).disabled):
             return
         if self.refresh_timer is not None:
             # The form still shows fields of the previous value: rebuild it first; the user then confirms.
             self.refresh_timer.stop()
             self._refresh_form("")
             return
-        self.query_one("#next", Button).disabled = True
+        self.checking = self.current.id
+        # Most checks end within a frame: greying Next out at once would cost a paint, and the next step's paint
+        # would then wait for the frame after it.
+        self.set_timer(LOADING_AFTER_S, self._grey_out_next)
         self.check(self.current, self.form.draft())
         # While the answer is checked: the next form, for this answer if it differs from what was prepared.
         self._prepare_next_step()
@@ -385,14 +404,23 @@ class WizardScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="lookup")
     def check(self, step: Step, answer: Answer) -> None:
         try:
-            problems = check_answer(step, answer, self.state.context)
+            problems = in_labels(step, check_answer(step, answer, self.state.context))
             warnings = [] if problems else warnings_for(step, answer, self.state.context)
         except Exception as error:  # shown with a retry, like a failed lookup
             self.post_message(LookupFailed(step.id, lookup_message(error)))
             return
         self.post_message(AnswerChecked(step.id, answer, problems, warnings))
 
+    def _grey_out_next(self) -> None:
+        if self.checking == self.current.id:
+            self.query_one("#next", Button).disabled = True
+
+    def _check_ended(self, step_id: str) -> None:
+        if self.checking == step_id:
+            self.checking = None
+
     def on_answer_checked(self, message: AnswerChecked) -> None:
+        self._check_ended(message.step_id)
         if message.step_id != self.current.id or self.form is None:
             return
         self.query_one("#next", Button).disabled = False

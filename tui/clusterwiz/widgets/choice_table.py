@@ -43,6 +43,7 @@ class ChoiceTable(Vertical):
         self.picked: list[str] = list(value or []) if self.multiple else ([value] if value else [])
         # Until the cursor sits on the picked row, highlight events come from filling the table, not the user.
         self._placed = False
+        self._note = ""  # the note under the table: composed empty and hidden
 
     @property
     def value(self) -> str | list[str] | None:
@@ -123,6 +124,9 @@ class ChoiceTable(Vertical):
     def _show_note(self) -> None:
         choice = self._highlighted()
         note = choice.disabled if choice and choice.disabled else ""
+        if note == self._note:
+            return  # an update lays the screen out again: on every show of the table, for the same text
+        self._note = note
         line = self.query_one(".choice-note", Static)
         line.update(Text(note, style="italic"))
         line.set_class(not note, "hidden")
