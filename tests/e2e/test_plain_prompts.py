@@ -80,10 +80,10 @@ def plain(moto: str, tmp_path: Path) -> Iterator[PlainSession]:
 
 def test_a_new_user_answers_every_plain_prompt_and_saves_what_was_typed(plain: PlainSession) -> None:
     shell, account = plain.terminal, plain.account
-    shell.wait_for("Step 1 of 10: Account")
+    shell.wait_for("Step 1 of 10: Account", scrolled_off=True)
     plain.answer("Where to build", "Enter")  # the one account there is
 
-    shell.wait_for("Step 2 of 10: Name")
+    shell.wait_for("Step 2 of 10: Name", scrolled_off=True)
     plain.answer("Cluster name", "Enter", typed="Bad_Name", replace=True)
     plain.wait_for_question("Cluster name", times=2)  # asked again, after the step's own message:
     assert ("? Cluster name — lowercase letters, digits and '-': Bad_Name problem: Cluster name: 'Bad_Name' is "
@@ -99,7 +99,7 @@ def test_a_new_user_answers_every_plain_prompt_and_saves_what_was_typed(plain: P
     shell.keys("Enter")
     shell.wait_for("eu-west-2: 3 availability zones")
 
-    shell.wait_for("Step 4 of 10: Network")
+    shell.wait_for("Step 4 of 10: Network", scrolled_off=True)
     screen = plain.wait_for_question("VPC")
     assert "Create a new VPC for me" in screen and "CIDR" in screen  # rows under a header
     plain.answer("VPC", "Enter", typed="hpc")
@@ -108,12 +108,12 @@ def test_a_new_user_answers_every_plain_prompt_and_saves_what_was_typed(plain: P
     plain.answer("Subnet", "Enter", typed="hpc-a")
     plain.answer("Who may SSH in", "Enter", typed="203.0.113.0/24")
 
-    shell.wait_for("Step 5 of 10: Operating system")
+    shell.wait_for("Step 5 of 10: Operating system", scrolled_off=True)
     plain.answer("Operating system", "Enter")  # Ubuntu 24.04 x86_64, the suggested one
-    shell.wait_for("Step 6 of 10: Head node")
+    shell.wait_for("Step 6 of 10: Head node", scrolled_off=True)
     plain.answer("Head node type", "Enter", typed="t3.small")
 
-    shell.wait_for("Step 7 of 10: Queues")
+    shell.wait_for("Step 7 of 10: Queues", scrolled_off=True)
     plain.answer("Queue name", "Enter", typed="batch", replace=True)
     screen = plain.wait_for_question("Node types")
     assert " » ● c6i.xlarge" in screen  # the suggested type is ticked and in view
@@ -128,7 +128,7 @@ def test_a_new_user_answers_every_plain_prompt_and_saves_what_was_typed(plain: P
     shell.wait_for("at most 24 vCPUs at max size")
     plain.answer("Add another queue?", "n")
 
-    shell.wait_for("Step 8 of 10: Shared storage")
+    shell.wait_for("Step 8 of 10: Shared storage", scrolled_off=True)
     plain.answer("Add a volume?", "y")
     screen = plain.wait_for_question("Volume")
     assert "is in eu-west-2b but the cluster runs in eu-west-2a" in plain.said()
@@ -137,12 +137,12 @@ def test_a_new_user_answers_every_plain_prompt_and_saves_what_was_typed(plain: P
     plain.answer("Add another volume?", "y")
     plain.answer("Volume", "Enter")  # create a new volume
     plain.answer("Mount directory", "Enter")  # /data
-    plain.answer("Size (GiB)", "Enter", typed="250", replace=True)
     plain.answer("Volume type", "Enter", typed="st1")
+    plain.answer("Size (GiB)", "Enter", typed="250", replace=True)
     plain.answer("Encrypted", "n")
     plain.answer("Add another volume?", "n")
 
-    shell.wait_for("Step 9 of 10: Key pair")
+    shell.wait_for("Step 9 of 10: Key pair", scrolled_off=True)
     plain.answer("Key pair", "Enter", typed=account.key_ed25519)
     plain.answer("Private key file", "Enter")
 

@@ -64,10 +64,12 @@ class Terminal:
         self.tmux("send-keys", "-t", "cw", "-l", text)
         time.sleep(KEY_PAUSE_S)
 
-    def wait_for(self, text: str, timeout: float = 30) -> str:
+    def wait_for(self, text: str, timeout: float = 30, *, scrolled_off: bool = False) -> str:
+        """The screen once `text` is on it; or, `scrolled_off`, once the terminal has shown it at all (a line
+        printed before a long list has scrolled away by the time it is looked for)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            shown = self.screen()
+            shown = self.history() if scrolled_off else self.screen()
             if text in shown:
                 return shown
             time.sleep(0.25)

@@ -103,7 +103,7 @@ async def test_a_new_user_walks_every_step_by_keyboard_and_saves(settings, catal
         await type_into(pilot, "max_nodes", "2")
         await next_step(pilot)
         await at_step(pilot, "queues")
-        assert "is 2 but initial_nodes is 3" in problem(pilot, "max_nodes")
+        assert "is 2 but initial nodes is 3; raise maximum nodes to 3" in problem(pilot, "max_nodes")
         await type_into(pilot, "max_nodes", "6")
         await click(pilot, "#add-item")  # the mouse works too
         assert shown(app, "#f-1-name").value == "compute"  # a free default name

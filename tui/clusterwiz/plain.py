@@ -28,6 +28,7 @@ from clusterwiz.core.steps import (
     WizardState,
     check_answer,
     default_item,
+    in_labels,
     parse_value,
     warnings_for,
 )
@@ -87,7 +88,7 @@ class PlainWizard:
                 answer: Answer = self._ask_items(step, draft if isinstance(draft, list) else [])
             else:
                 answer = self._ask_item(step, {}, [], draft if isinstance(draft, dict) else None)
-            problems = check_answer(step, answer, self.state.context)
+            problems = in_labels(step, check_answer(step, answer, self.state.context))
             if not problems:
                 break
             self._show(step, problems, "problem")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -758,11 +758,12 @@ STORAGE = Step(
               choices=_volume_choices, default=lambda context, item: NEW, refreshes=True),
         Field("mount_dir", "Mount directory", "text", help="where it appears on every node, e.g. /shared",
               default=_default_mount_dir),
-        _int_field("size_gib", "Size (GiB)", 100, "you pay per GiB per month, used or not",
-                   validate=_check_size, visible=_is_new_volume),
+        # The type before the size: the sizes a volume may have depend on its type.
         Field("volume_type", "Volume type", "choice", columns=("Type", "Good for"),
               choices=lambda context, item: [Choice(t, (t, VOLUME_TYPE_NOTES[t])) for t in NEW_VOLUME_TYPES],
               default=lambda context, item: "gp3", visible=_is_new_volume),
+        _int_field("size_gib", "Size (GiB)", 100, "you pay per GiB per month, used or not",
+                   validate=_check_size, visible=_is_new_volume),
         Field("encrypted", "Encrypted", "bool", help="encrypt the data at rest (no extra cost)",
               default=lambda context, item: True, visible=_is_new_volume),
     ),
@@ -928,6 +929,18 @@ def check_answer(step: Step, answer: Answer, context: Context) -> list[Problem]:
     if not problems and step.check:
         problems = step.check(answer, context)
     return problems
+
+
+def in_labels(step: Step, problems: list[Problem]) -> list[Problem]:
+    """Problems as a person answering the prompts reads them: a whole-step check speaks cluster.yaml's language
+    (min_nodes), which an answers file uses too; the prompts show labels (Minimum nodes). Only ids written as
+    identifiers are replaced: a one-word id such as name is also a word of the message."""
+    def relabelled(message: str) -> str:
+        for field_ in step.fields:
+            if "_" in field_.id:
+                message = re.sub(rf"\b{field_.id}\b", field_.label.lower(), message)
+        return message
+    return [replace(problem, message=relabelled(problem.message)) for problem in problems]
 
 
 def warnings_for(step: Step, answer: Answer, context: Context) -> list[Problem]:
