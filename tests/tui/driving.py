@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -11,6 +12,7 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
+from textual.worker import WorkerCancelled
 
 from clusterwiz.screens.wizard import REFRESH_DELAY_S, WizardScreen
 from clusterwiz.widgets.choice_table import ChoiceTable
@@ -33,10 +35,18 @@ def shown(app: App[Any], selector: str, expect_type: type[ShownWidget] | None = 
     return visible[0]
 
 
+async def workers_finished(app: App[Any]) -> None:
+    """Wait until the app's workers have ended. One cancelled meanwhile has ended too: a step's form prepared
+    ahead is dropped for a newer one when the user moves on (Textual's wait_for_complete raises then)."""
+    for worker in list(app.workers):
+        with contextlib.suppress(WorkerCancelled):
+            await worker.wait()
+
+
 async def settle(pilot: Pilot) -> None:
     """Wait until every lookup worker has finished and its messages are handled."""
     for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
+        await workers_finished(pilot.app)
         await pilot.pause()
 
 

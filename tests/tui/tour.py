@@ -30,6 +30,8 @@ RunBefore = Callable[[Pilot], Awaitable[None]]
 
 def seeded_account(endpoint: str) -> Account:
     """A realistic account whose ids are the same on every run (moto's random generator, seeded)."""
+    # moto makes a region's resources when the region is first asked about, drawing ids: before the seed.
+    boto3.client("ec2", region_name=REGION).describe_vpcs()
     requests.post(f"{endpoint}/moto-api/seed", params={"a": MOTO_SEED}, timeout=10).raise_for_status()
     remake_default_vpc()
     return build_account()
