@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,21 @@ def publish_parameters(region: str) -> None:
                                       last_modified_date=published, version=1, data_type="aws:ec2:image")]
 
 
+class OneRequestAtATime:
+    """A WSGI app that lets `app` answer one request at a time. moto's backends are not safe for concurrent
+    requests (its documentation says so): with two clusters applied at once, moto once failed a
+    CreateInstanceProfile it had already carried out, and the provider's retry then met EntityAlreadyExists.
+    A request takes the emulator milliseconds; Terraform's side by side calls wait that long for each other."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        with self.lock:
+            return list(self.app(environ, start_response))  # the body is made inside, where moto's state is
+
+
 def serve(state_dir: Path) -> None:
     # moto reads its public images from this file when it is imported: set it first.
     amis = state_dir / AMIS_FILE
@@ -98,8 +114,8 @@ def serve(state_dir: Path) -> None:
     from werkzeug.serving import make_server
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one log line per request would fill the log
-    server = make_server("127.0.0.1", 0, DomainDispatcherApplication(create_backend_app), threaded=True,
-                         request_handler=MotoRequestHandler)
+    server = make_server("127.0.0.1", 0, OneRequestAtATime(DomainDispatcherApplication(create_backend_app)),
+                         threaded=True, request_handler=MotoRequestHandler)
     port = server.server_address[1]
     threading.Thread(target=server.serve_forever, name="emulator", daemon=True).start()
 
