@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from moto.server import ThreadedMotoServer
@@ -284,3 +285,15 @@ async def test_the_home_screen_lists_saved_clusters(settings, catalog, registry,
         await type_into(pilot, "name", "alpha")
         await next_step(pilot)
         assert "already exists" in problem(pilot, "name")
+
+
+@synchronous
+async def test_the_collector_paused_for_painting_is_on_again_once_the_app_ends(settings, catalog, registry,
+                                                                               account) -> None:
+    app = app_for(settings, catalog, registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await at_step(pilot, "account")
+        await next_step(pilot)
+        wizard(pilot).show_step("account")  # its form is kept: shown at once
+        assert not gc.isenabled()  # a step just shown: the collector waits until it is painted
+    assert gc.isenabled()  # the app ended before the collector's timer fired

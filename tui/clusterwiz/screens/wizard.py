@@ -148,6 +148,10 @@ class WizardScreen(Screen[None]):
         self.sub_title = "new cluster"
         self.show_step(self.current.id)
 
+    def on_unmount(self) -> None:
+        # The collector paused for a paint is not left off when the app ends before its timer fires.
+        gc.enable()
+
     # -- navigation ---------------------------------------------------------------------------------
 
     def _refresh_step_list(self) -> None:
