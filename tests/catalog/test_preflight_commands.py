@@ -28,7 +28,7 @@ def test_validate_config_prints_findings_and_cost(account: Account, home: Path, 
     good = write_spec(tmp_path / "good.yaml")
     assert main(["--home", str(home), "validate", "--config", str(good)]) == 0
     out = capsys.readouterr().out
-    assert "QUOTA_UNKNOWN" in out and "/hour at full size" in out and "estimate, prices of 2026-11-01" in out
+    assert "QUOTA_EMULATED" in out and "/hour at full size" in out and "estimate, prices of 2026-11-01" in out
 
     bad = write_spec(tmp_path / "bad.yaml", key_pair=account.deleted_key,
                      shared_storage=[{"mount_dir": "/old", "volume_id": account.volume_in_use}])
@@ -42,7 +42,7 @@ def test_validate_json(account: Account, home: Path, tmp_path: Path, capsys: pyt
     assert main(["--home", str(home), "--json", "validate", "--config", str(spec)]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["blocking"] is False and report["cost"]["is_estimate"] is True
-    assert {f["code"] for f in report["findings"]} == {"QUOTA_UNKNOWN", "SSH_OPEN_WORLD"}
+    assert {f["code"] for f in report["findings"]} == {"QUOTA_EMULATED", "SSH_OPEN_WORLD"}
 
 
 def test_validate_needs_a_name_or_a_file(moto: str, home: Path, capsys: pytest.CaptureFixture[str]) -> None:
