@@ -92,6 +92,10 @@ def test_unreadable_quotas_are_unknown_not_an_error(aws_catalog: Catalog) -> Non
         stub.add_client_error("list_service_quotas", "AccessDeniedException", "denied", 400)
         quotas = aws_catalog.vcpu_quotas(REGION)
     assert quotas.on_demand_standard is None and quotas.spot is None
+    # What the pre-flight check then says: a warning with the permission that would let it read them.
+    [finding] = quota_findings({"standard": 8}, quotas, REGION)
+    assert finding.code == "QUOTA_UNKNOWN" and finding.level == "warning"
+    assert "servicequotas:ListServiceQuotas" in finding.fix
 
 
 def _types(*rows):
