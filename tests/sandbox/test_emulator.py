@@ -96,3 +96,21 @@ def test_without_moto_it_says_what_to_install(home, monkeypatch):
     with pytest.raises(SandboxNotInstalled, match=r"pip install 'clusterwiz\[sandbox\]'"):
         ensure_emulator(home)
     assert not (home / "sandbox" / "emulator.json").exists()
+
+
+def test_a_profile_creation_sent_again_gets_the_profile_and_a_real_clash_is_refused(home):
+    iam = sandbox_session(ensure_emulator(home), None).client("iam")
+    request = {"InstanceProfileName": "lab-head-20261121121654297700000003", "Path": "/",
+               "Tags": [{"Key": "clusterwiz:cluster", "Value": "lab"}]}
+    first = iam.create_instance_profile(**request)["InstanceProfile"]
+    # The same request again (the SDK's retry of a lost answer): the profile it made.
+    assert iam.create_instance_profile(**request)["InstanceProfile"]["InstanceProfileId"] == first["InstanceProfileId"]
+
+    # Anything else by that name clashes, as on AWS: other tags, or a profile already in use.
+    with pytest.raises(iam.exceptions.EntityAlreadyExistsException):
+        iam.create_instance_profile(**{**request, "Tags": [{"Key": "clusterwiz:cluster", "Value": "other"}]})
+    iam.create_role(RoleName="lab-head", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17",
+                                                                                "Statement": []}))
+    iam.add_role_to_instance_profile(InstanceProfileName=request["InstanceProfileName"], RoleName="lab-head")
+    with pytest.raises(iam.exceptions.EntityAlreadyExistsException):
+        iam.create_instance_profile(**request)

@@ -72,6 +72,28 @@ def answer_missing_templates_like_aws() -> None:
     LaunchTemplateBackend.delete_launch_template = delete_launch_template
 
 
+def answer_a_repeated_profile_creation_like_the_first() -> None:
+    """A CreateInstanceProfile sent again exactly as before, while the profile it made is still bare, gets the
+    profile instead of EntityAlreadyExists. The provider's AWS SDK sends a request again when its answer was
+    lost, and an apply then failed with "already exists" for a name it had just generated itself (seen under
+    load, one apply in a few dozen; hashicorp/terraform-provider-aws#12121 reports it from AWS too). A profile
+    asked for by someone else, with other tags or path, or already holding roles, is refused as AWS refuses it.
+    """
+    from moto.iam.models import IAMBackend
+
+    create = IAMBackend.create_instance_profile
+
+    def create_instance_profile(self: Any, name: str, path: str, role_names: list[str],
+                                tags: list[dict[str, str]] | None = None) -> Any:
+        existing = self.instance_profiles.get(name)
+        if (existing is not None and not existing.roles and not role_names
+                and existing.path == (path or "/") and existing.tags == (tags or [])):
+            return existing
+        return create(self, name, path, role_names, tags)
+
+    IAMBackend.create_instance_profile = create_instance_profile
+
+
 def publish_parameters(region: str) -> None:
     """Place AWS's public image parameters: no API may write under /aws/, so they go into moto's backend."""
     from moto.ssm.models import Parameter, ssm_backends
@@ -87,10 +109,9 @@ def publish_parameters(region: str) -> None:
 
 
 class OneRequestAtATime:
-    """A WSGI app that lets `app` answer one request at a time. moto's backends are not safe for concurrent
-    requests (its documentation says so): with two clusters applied at once, moto once failed a
-    CreateInstanceProfile it had already carried out, and the provider's retry then met EntityAlreadyExists.
-    A request takes the emulator milliseconds; Terraform's side by side calls wait that long for each other."""
+    """A WSGI app that lets `app` answer one request at a time: moto's backends are not safe for concurrent
+    requests (its documentation says so), and Terraform sends ten at once, two clusters' twice as many. A
+    request takes the emulator milliseconds; side by side calls wait that long for each other."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
@@ -109,6 +130,7 @@ def serve(state_dir: Path) -> None:
 
     share_region_lists()
     answer_missing_templates_like_aws()
+    answer_a_repeated_profile_creation_like_the_first()
     from moto.ec2.models import ec2_backends
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
