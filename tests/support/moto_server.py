@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import requests
-from moto.server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import make_server
+
+from clusterwiz.core.sandbox_server import OneRequestAtATime
 
 TEST_REGION = "eu-west-2"
 TEST_CREDENTIALS = {
@@ -28,13 +32,17 @@ def free_port() -> int:
 
 @contextmanager
 def running_moto_server() -> Iterator[str]:
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    """moto's server on a loopback port, answering one request at a time as the sandbox's emulator does: its
+    backends are not thread-safe, and the catalog's side by side lookups once got a 500 from it."""
+    app = OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, name="moto", daemon=True)
+    thread.start()
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
-        server.stop()
+        server.shutdown()
+        thread.join()
 
 
 def reset_moto(endpoint: str) -> None:
