@@ -43,6 +43,19 @@ async def workers_finished(app: App[Any]) -> None:
             await worker.wait()
 
 
+async def still_frame(pilot: Pilot) -> None:
+    """Until two screenshots 0.1 s apart are the same: nothing is left to lay out or paint (a label changed
+    just before is laid out at the next frame, and a snapshot taken sooner shows its old width)."""
+    previous = None
+    for _ in range(20):
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause(0.1)
+        frame = pilot.app.export_screenshot()
+        if frame == previous:
+            return
+        previous = frame
+
+
 async def settle(pilot: Pilot) -> None:
     """Wait until every lookup worker has finished and its messages are handled."""
     for _ in range(3):

@@ -22,7 +22,7 @@ from clusterwiz.core.spec import ClusterSpec
 from clusterwiz.core.steps import STEPS
 from clusterwiz.screens.wizard import PREPARE_AHEAD_AFTER_S
 from tests.catalog.account import REGION, Account, build_account
-from tests.tui.driving import settle
+from tests.tui.driving import settle, still_frame
 
 MOTO_SEED = 20261121
 RunBefore = Callable[[Pilot], Awaitable[None]]
@@ -77,14 +77,7 @@ async def frozen(pilot: Pilot) -> None:
     for field in pilot.app.screen.query(Input):
         field.cursor_blink = False
     pilot.app.clear_notifications()
-    previous = None
-    for _ in range(20):
-        await pilot.wait_for_scheduled_animations()
-        await pilot.pause(0.1)
-        frame = pilot.app.export_screenshot()
-        if frame == previous:
-            return
-        previous = frame
+    await still_frame(pilot)
 
 
 def go_to(step_id: str) -> RunBefore:

@@ -13,7 +13,7 @@ from textual.widgets import TabbedContent, Tree
 
 from clusterwiz.screens.navigation import live_workspace, show_dashboard, show_plan, start_run
 from clusterwiz.screens.run import RunScreen, run_screen_name
-from tests.tui.driving import settle
+from tests.tui.driving import settle, still_frame
 from tests.tui_run.replay import ReplayedTerraform
 
 WIDE = (120, 36)
@@ -27,7 +27,7 @@ def frozen_run_screen(pilot: Pilot, terraform: ReplayedTerraform) -> None:
 async def calm(pilot: Pilot) -> None:
     await settle(pilot)
     pilot.app.clear_notifications()
-    await pilot.pause()
+    await still_frame(pilot)
 
 
 async def plan_with_details(pilot: Pilot) -> None:
