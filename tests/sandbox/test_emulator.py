@@ -114,3 +114,15 @@ def test_a_profile_creation_sent_again_gets_the_profile_and_a_real_clash_is_refu
     iam.add_role_to_instance_profile(InstanceProfileName=request["InstanceProfileName"], RoleName="lab-head")
     with pytest.raises(iam.exceptions.EntityAlreadyExistsException):
         iam.create_instance_profile(**request)
+
+
+def test_run_instances_sent_again_with_its_client_token_launches_nothing_more(home):
+    ec2 = sandbox_session(ensure_emulator(home), None).client("ec2")
+    image = ec2.describe_images(Owners=["amazon", "self", "099720109477"])["Images"][0]["ImageId"]
+    launch = {"ImageId": image, "InstanceType": "t3.medium", "MinCount": 1, "MaxCount": 1}
+    first = ec2.run_instances(**launch, ClientToken="head-of-lab")["Instances"][0]["InstanceId"]
+    again = ec2.run_instances(**launch, ClientToken="head-of-lab")["Instances"][0]["InstanceId"]
+    other = ec2.run_instances(**launch, ClientToken="head-of-demo")["Instances"][0]["InstanceId"]
+    assert again == first and other != first
+    launched = [i["InstanceId"] for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]]
+    assert sorted(launched) == sorted({first, other})

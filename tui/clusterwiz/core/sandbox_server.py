@@ -30,6 +30,7 @@ from clusterwiz.core.sandbox_seed import (
 )
 
 AMIS_FILE = "amis.json"
+MOTO_DEFAULT_CLIENT_TOKEN = "ABCDE"  # what moto records when a request has no ClientToken
 
 
 def share_region_lists() -> None:
@@ -94,6 +95,28 @@ def answer_a_repeated_profile_creation_like_the_first() -> None:
     IAMBackend.create_instance_profile = create_instance_profile
 
 
+def honour_run_instances_client_tokens() -> None:
+    """RunInstances with a ClientToken seen before returns the instances that token launched, as AWS does
+    (moto keeps the token but launches again). The SDK fills the token in and resends a request whose answer
+    it lost; the emulator launched a second head node then, which no state knew of, and a destroy left it
+    running as a leftover.
+    """
+    from moto.ec2.models.instances import InstanceBackend
+
+    run = InstanceBackend.run_instances
+
+    def run_instances(self: Any, image_id: str, count: int, user_data: Any, security_group_names: list[str],
+                      **kwargs: Any) -> Any:
+        token = kwargs.get("client_token")
+        if token and token != MOTO_DEFAULT_CLIENT_TOKEN:
+            for reservation in self.reservations.values():
+                if any(instance.client_token == token for instance in reservation.instances):
+                    return reservation
+        return run(self, image_id, count, user_data, security_group_names, **kwargs)
+
+    InstanceBackend.run_instances = run_instances
+
+
 def publish_parameters(region: str) -> None:
     """Place AWS's public image parameters: no API may write under /aws/, so they go into moto's backend."""
     from moto.ssm.models import Parameter, ssm_backends
@@ -131,6 +154,7 @@ def serve(state_dir: Path) -> None:
     share_region_lists()
     answer_missing_templates_like_aws()
     answer_a_repeated_profile_creation_like_the_first()
+    honour_run_instances_client_tokens()
     from moto.ec2.models import ec2_backends
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
