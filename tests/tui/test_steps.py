@@ -16,6 +16,7 @@ from clusterwiz.core.steps import (
     STEPS,
     STEPS_BY_ID,
     AnswersError,
+    Context,
     WizardState,
     answers_from_mapping,
     check_answer,
@@ -209,3 +210,20 @@ def test_new_with_answers_saves_cluster_yaml(settings, account: Account, tmp_pat
     answers.write_text(yaml.safe_dump(full_answers(account, name="lab2", colour="blue")))
     assert main(["new", "--answers", str(answers), "--home", home, "--region", REGION]) == 2
     assert "colour: unknown step" in capsys.readouterr().err
+
+
+class NoAws:
+    """A catalog that must not be asked anything."""
+
+    def __getattr__(self, name: str) -> object:
+        raise AssertionError(f"the account step's form called the catalog ({name}) before it was shown")
+
+
+def test_the_account_step_is_prepared_without_asking_aws() -> None:
+    """The first screen must not wait for boto3 and a sign-in: who the user is comes later, as a detail."""
+    account_step = STEPS_BY_ID["account"]
+    prepared = prepare_step(account_step, Context(catalog=NoAws(), profile="lab"))  # type: ignore[arg-type]
+    assert prepared.answer == {"mode": "aws"}
+    assert [choice.cells for choice in prepared.choices[0, "mode"]][0] == (
+        "Your AWS account", "profile lab")
+    assert prepared.details == {}

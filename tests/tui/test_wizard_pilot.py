@@ -59,8 +59,8 @@ async def test_a_new_user_walks_every_step_by_keyboard_and_saves(settings, catal
     app = app_for(settings, catalog, registry)
     async with app.run_test(size=SIZE) as pilot:
         await at_step(pilot, "account")  # no clusters yet: straight into the wizard
-        choices = shown(app, "#f-0-mode DataTable", DataTable)
-        assert "123456789012" in str(choices.get_row_at(0))
+        detail = str(shown(app, "#d-0-mode", Static).render())
+        assert "Signed in to account 123456789012 as arn:aws:" in detail
         await next_step(pilot)
 
         await at_step(pilot, "name")
@@ -265,6 +265,22 @@ async def test_a_failed_lookup_shows_its_message_and_a_retry_that_works(settings
             assert shown(app, "#f-0-region").value == REGION
         finally:
             server.stop()
+    down.close()
+
+
+@synchronous
+async def test_credentials_that_do_not_work_are_refused_at_the_account_step_with_what_to_do(
+        settings, registry, tmp_path: Path) -> None:
+    down = Catalog(AwsSession(region=REGION, endpoint_url=f"http://127.0.0.1:{free_port()}", max_attempts=1),
+                   cache_dir=tmp_path / "cache")
+    app = app_for(settings, down, registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await at_step(pilot, "account")
+        assert "Not signed in: " in str(shown(app, "#d-0-mode", Static).render())
+        await next_step(pilot)
+        await at_step(pilot, "account")
+        refusal = problem(pilot, "mode")
+        assert "aws configure" in refusal and "clusterwiz --sandbox" in refusal and "Traceback" not in refusal
     down.close()
 
 

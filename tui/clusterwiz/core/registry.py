@@ -19,11 +19,14 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+from clusterwiz.core.constraints import NAME_PATTERN
 from clusterwiz.core.errors import RegistryError
 from clusterwiz.core.files import atomic_write_text, ensure_private_dir
-from clusterwiz.core.spec import NAME_PATTERN, ClusterSpec
+
+if TYPE_CHECKING:
+    from clusterwiz.core.spec import ClusterSpec
 
 Area = Literal["aws", "sandbox"]
 Status = Literal["new", "rendered", "applied", "destroyed", "failed"]
@@ -135,6 +138,8 @@ class Registry:
             known = ", ".join(self.names()) or "none yet"
             raise RegistryError(f"there is no cluster named {name!r} in {self.root} (known: {known}); "
                                 "run `clusterwiz list` to see them, or `clusterwiz render` to add one")
+        from clusterwiz.core.spec import ClusterSpec  # pydantic: not needed to list names on the first screen
+
         spec = ClusterSpec.load(directory / SPEC_FILE)
         return ClusterRecord(name=name, directory=directory, spec=spec, metadata=self._read_metadata(directory))
 

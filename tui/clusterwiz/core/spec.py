@@ -24,32 +24,26 @@ from pydantic import (
     model_validator,
 )
 
+from clusterwiz.core.constraints import (
+    AZ_PATTERN,
+    BOOTABLE_OS,
+    EBS_IOPS_LIMITS,
+    EBS_SIZE_LIMITS,
+    EBS_THROUGHPUT_LIMITS,
+    INSTANCE_TYPE_PATTERN,
+    IOPS_VOLUME_TYPES,
+    NAME_PATTERN,
+    QUEUE_NAME_PATTERN,
+    REGION_PATTERN,
+    RESERVED_DIRS,
+    RESERVED_TAG_PREFIXES,
+    SYSTEM_DIRS,
+    THROUGHPUT_VOLUME_TYPES,
+    UNSUPPORTED_OS,
+)
 from clusterwiz.core.errors import SpecError
 
 SPEC_VERSION = 1
-SUPPORTED_OS = ("ubuntu2404", "ubuntu2204", "al2023", "rocky9")
-# The node bootstrap needs Slurm >= 22.05 (dynamic nodes) from the OS's own repositories.
-UNSUPPORTED_OS = {
-    "ubuntu2204": "its Slurm (21.08) lacks the dynamic nodes clusterwiz's elastic queues need",
-    "al2023": "Amazon Linux 2023 has no Slurm package",
-}
-BOOTABLE_OS = tuple(name for name in SUPPORTED_OS if name not in UNSUPPORTED_OS)
-VOLUME_TYPES = ("gp3", "gp2", "io1", "io2", "st1", "sc1", "standard")
-IOPS_VOLUME_TYPES = ("gp3", "io1", "io2")
-THROUGHPUT_VOLUME_TYPES = ("gp3",)
-# Mounting over these would hide the operating system (or /home, which clusterwiz shares itself).
-SYSTEM_DIRS = (
-    "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/opt/slurm", "/proc",
-    "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/var",
-)
-RESERVED_DIRS = ("/", "/opt", "/mnt", "/media")
-RESERVED_TAG_PREFIXES = ("aws:", "clusterwiz:")
-
-NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}$"
-QUEUE_NAME_PATTERN = r"^[a-z][a-z0-9-]{0,24}$"
-REGION_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$"
-AZ_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}[a-z]$"
-INSTANCE_TYPE_PATTERN = r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$"
 
 FIXES = {
     "name": "use 1-31 lowercase letters, digits or '-', starting with a letter (e.g. 'demo')",
@@ -240,13 +234,6 @@ class Queue(_Model):
         return self
 
 
-# Limits of one EBS volume per type: (min GiB, max GiB), (min, max) iops, (min, max) MiB/s.
-EBS_SIZE_LIMITS = {
-    "gp3": (1, 16384), "gp2": (1, 16384), "io1": (4, 16384), "io2": (4, 65536),
-    "st1": (125, 16384), "sc1": (125, 16384), "standard": (1, 1024),
-}
-EBS_IOPS_LIMITS = {"gp3": (3000, 80000), "io1": (100, 64000), "io2": (100, 256000)}
-EBS_THROUGHPUT_LIMITS = {"gp3": (125, 2000)}
 NEW_VOLUME_FIELDS = ("size_gib", "volume_type", "iops", "throughput", "encrypted", "snapshot_id")
 DEFAULT_NEW_VOLUME_GIB = 100
 

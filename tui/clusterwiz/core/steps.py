@@ -15,24 +15,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import ValidationError
-
 from clusterwiz.core.aws.pricing import load_snapshot
+from clusterwiz.core.constraints import BOOTABLE_OS, EBS_SIZE_LIMITS, NAME_PATTERN, SUPPORTED_OS, UNSUPPORTED_OS
 from clusterwiz.core.errors import ClusterwizError
-from clusterwiz.core.spec import (
-    BOOTABLE_OS,
-    EBS_SIZE_LIMITS,
-    NAME_PATTERN,
-    SUPPORTED_OS,
-    UNSUPPORTED_OS,
-    ClusterSpec,
-    Queue,
-    SharedVolume,
-    describe_validation_error,
-)
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from clusterwiz.core.aws.catalog import Catalog
+    from clusterwiz.core.spec import ClusterSpec
 
 FieldKind = Literal["choice", "multichoice", "text", "int", "bool"]
 Item = dict[str, Any]
@@ -150,6 +141,8 @@ class Field:
     visible: Callable[[Item], bool] = _always
     refreshes: bool = False  # a change alters which fields show or what they offer
     show_disabled: bool = True  # list choices that cannot be picked, with why (else hide them)
+    # The detail may wait on AWS for seconds (a sign-in): a form shows without it and fills it in when it comes.
+    slow_detail: bool = False
 
 
 @dataclass(frozen=True)
@@ -232,34 +225,67 @@ def pick_allowed(value: Any, choices: list[Choice], what: str) -> str | None:
     return chosen.disabled
 
 
-def _model_problems(error: ValidationError, item: int | None = None) -> list[Problem]:
-    problems = []
-    for line in describe_validation_error(error):
-        where, _, message = line.partition(": ")
-        problems.append(Problem(where.rsplit(".", 1)[-1], message, item))
-    return problems
+def load_answer_checks() -> None:
+    """Import what checking answers needs: pydantic and the spec's models (~0.1 s). The first screen is shown
+    without them; a front-end calls this while the user reads it, so the first check does not wait."""
+    import clusterwiz.core.spec  # noqa: F401
+
+
+def _validated(model: type[BaseModel], data: Item, item: int) -> tuple[Any, list[Problem]]:
+    """`data` as one of the spec's models, or None and each problem against its field."""
+    from pydantic import ValidationError
+
+    from clusterwiz.core.spec import describe_validation_error
+
+    try:
+        return model.model_validate(data), []
+    except ValidationError as error:
+        problems = []
+        for line in describe_validation_error(error):
+            where, _, message = line.partition(": ")
+            problems.append(Problem(where.rsplit(".", 1)[-1], message, item))
+        return None, problems
 
 
 # -- 1. account ---------------------------------------------------------------------------------------
 
 
 def _account_choices(context: Context, item: Item) -> list[Choice]:
+    # Nothing is looked up here: the first screen must not wait for boto3 and a sign-in. Who the credentials
+    # belong to is the choice's detail, shown when it comes; Next checks that they work.
+    sandbox = ("Practice in the sandbox", "nothing is billed")
+    if context.sandbox:
+        return [Choice("sandbox", sandbox)]
+    credentials = f"profile {context.profile}" if context.profile else "default credentials"
+    return [
+        Choice("aws", ("Your AWS account", credentials)),
+        Choice("sandbox", sandbox,
+               "restart as `clusterwiz --sandbox` to practise without an AWS account"),
+    ]
+
+
+def _describe_account(value: Any, context: Context, item: Item) -> str:
     from clusterwiz.core.errors import AwsError
 
     try:
         identity = context.catalog.caller_identity()
-        who = f"account {identity.account}, signed in as {identity.arn}"
-        aws_disabled = None
     except AwsError as error:
-        who, aws_disabled = "not reachable", str(error)
-    profile = f"profile {context.profile}" if context.profile else "default credentials"
-    if context.sandbox:
-        return [Choice("sandbox", ("Practice in the sandbox", f"local emulated AWS: {who}"), aws_disabled)]
-    return [
-        Choice("aws", ("Your AWS account", f"{who} ({profile})"), aws_disabled),
-        Choice("sandbox", ("Practice in the sandbox", "a local emulated AWS; nothing is billed"),
-               "restart as `clusterwiz --sandbox` to practise without an AWS account"),
-    ]
+        return f"Not signed in: {error}"
+    where = "the sandbox's emulated account" if value == "sandbox" else "account"
+    return f"Signed in to {where} {identity.account} as {identity.arn}"
+
+
+def _check_account(value: Any, context: Context, item: Item) -> str | None:
+    from clusterwiz.core.errors import AwsError
+
+    try:
+        context.catalog.caller_identity()
+    except AwsError as error:
+        if value == "sandbox":
+            return f"the sandbox is not reachable: {error}"
+        return (f"{error}. Fix the credentials (`aws configure`, or set AWS_PROFILE) and press Next again, or "
+                "restart as `clusterwiz --sandbox` to practise without an AWS account")
+    return None
 
 
 def _first_enabled(choices_fn: ChoicesFn) -> Callable[[Context, Item], str | None]:
@@ -275,7 +301,8 @@ ACCOUNT = Step(
           "credentials as the AWS CLI (`aws configure`, or the AWS_PROFILE variable). If you have no account yet, "
           "practise in the sandbox: an emulated AWS on this computer where nothing costs money."),
     fields=(Field("mode", "Where to build", "choice", columns=("Where", "Details"), choices=_account_choices,
-                  default=_first_enabled(_account_choices)),),
+                  default=_first_enabled(_account_choices), validate=_check_account, describe=_describe_account,
+                  slow_detail=True),),
     write=lambda spec, answer, context: None,
     read=lambda spec: {"mode": "aws"},
 )
@@ -629,11 +656,10 @@ def _check_queues(answer: Answer, context: Context) -> list[Problem]:
     assert isinstance(answer, list)
     problems: list[Problem] = []
     seen: set[str] = set()
+    from clusterwiz.core.spec import Queue
+
     for index, item in enumerate(answer):
-        try:
-            Queue.model_validate(item)
-        except ValidationError as error:
-            problems.extend(_model_problems(error, index))
+        problems.extend(_validated(Queue, item, index)[1])
         if item.get("name") in seen:
             problems.append(Problem("name", f"queue {item['name']!r} appears twice; give each queue its own name",
                                     index))
@@ -714,12 +740,12 @@ def _check_storage(answer: Answer, context: Context) -> list[Problem]:
     assert isinstance(answer, list)
     problems: list[Problem] = []
     seen: set[str] = set()
+    from clusterwiz.core.spec import SharedVolume
+
     for index, item in enumerate(answer):
-        try:
-            volume = SharedVolume.model_validate(_volume_model_item(item))
-        except ValidationError as error:
-            problems.extend(Problem("source" if p.field == "volume_id" else p.field, p.message, index)
-                            for p in _model_problems(error, index))
+        volume, volume_problems = _validated(SharedVolume, _volume_model_item(item), index)
+        if volume is None:
+            problems.extend(replace(p, field="source") if p.field == "volume_id" else p for p in volume_problems)
             continue
         if volume.mount_dir in seen:
             problems.append(Problem("mount_dir", f"{volume.mount_dir} is used by two volumes; give each its own",
@@ -1004,6 +1030,8 @@ class WizardState:
         missing = [s.title for s in STEPS if s.id not in self.answers]
         if missing:
             raise ClusterwizError(f"the wizard is not finished: answer {', '.join(missing)} first")
+        from clusterwiz.core.spec import ClusterSpec
+
         return ClusterSpec.from_mapping(self.spec_data(), "the wizard's answers")
 
     def load_spec(self, spec: ClusterSpec) -> None:
@@ -1113,6 +1141,6 @@ def prepare_step(step: Step, context: Context, draft: Answer | None = None) -> P
         for field_ in step.visible_fields(item):
             if field_.choices is not None:
                 choices[index, field_.id] = field_.choices(context, item)
-            if field_.describe is not None and item.get(field_.id) not in (None, ""):
+            if field_.describe is not None and not field_.slow_detail and item.get(field_.id) not in (None, ""):
                 details[index, field_.id] = field_.describe(item.get(field_.id), context, item)
     return PreparedStep(step, answer, choices, details)

@@ -30,6 +30,7 @@ from clusterwiz.core.steps import (
     WizardState,
     check_answer,
     in_labels,
+    load_answer_checks,
     prepare_step,
     step_for_field,
     warnings_for,
@@ -147,6 +148,11 @@ class WizardScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = "new cluster"
         self.show_step(self.current.id)
+        self.set_timer(PREPARE_AHEAD_AFTER_S, self.warm_up_checks)
+
+    @work(thread=True, group="warm-up")
+    def warm_up_checks(self) -> None:
+        load_answer_checks()
 
     def on_unmount(self) -> None:
         # The collector paused for a paint is not left off when the app ends before its timer fires.
@@ -298,6 +304,14 @@ class WizardScreen(Screen[None]):
         self.call_after_refresh(self._scroll_into_view, focusable[0] if focusable else None)
         # Once this step is painted: building the next form takes the UI thread for a moment.
         self.set_timer(PREPARE_AHEAD_AFTER_S, self._prepare_next_step)
+        self.call_after_refresh(self._look_up_pending_details, form)
+
+    def _look_up_pending_details(self, form: StepForm) -> None:
+        if form is not self.form:
+            return
+        draft = form.draft()
+        for index, field_id_ in form.pending_details():
+            self.describe(form.step, index, field_id_, draft[index] if isinstance(draft, list) else draft)
 
     def _scroll_into_view(self, focused: Widget | None) -> None:
         self.query_one("#form-area", VerticalScroll).scroll_home(animate=False, immediate=True)

@@ -12,6 +12,8 @@ from textual.widgets import Button, Input, Label, Static, Switch
 from clusterwiz.core.steps import Answer, Field, Item, PreparedStep, Problem, Step, parse_value
 from clusterwiz.widgets.choice_table import ChoiceTable
 
+LOOKING_UP = "Looking this up…"
+
 
 def field_id(index: int, field_id_: str, kind: str = "f") -> str:
     return f"{kind}-{index}-{field_id_}"
@@ -77,8 +79,9 @@ class StepForm(Vertical):
             yield Input(value="" if value is None else str(value), id=widget_id,
                         type="integer" if field_.kind == "int" else "text")
         detail = self.prepared.details.get((index, field_.id), "")
-        yield Static(detail, id=field_id(index, field_.id, "d"), classes="field-detail").set_class(
-            not detail, "hidden")
+        pending = field_.slow_detail and not detail and value not in (None, "")
+        line = Static(LOOKING_UP if pending else detail, id=field_id(index, field_.id, "d"), classes="field-detail")
+        yield line.set_class(not (detail or pending), "hidden").set_class(pending, "pending")
         yield Static("", id=field_id(index, field_.id, "p"), classes="field-problem hidden")
 
     def draft(self) -> Answer:
@@ -133,7 +136,15 @@ class StepForm(Vertical):
     def set_detail(self, index: int, field_id_: str, text: str) -> None:
         line = self.query_one(f"#{field_id(index, field_id_, 'd')}", Static)
         line.update(text)
-        line.set_class(not text, "hidden")
+        line.set_class(not text, "hidden").remove_class("pending")
+
+    def pending_details(self) -> list[tuple[int, str]]:
+        """(item index, field id) of each detail line still waiting for its lookup."""
+        pending = []
+        for line in self.query(".field-detail.pending"):
+            _, index, name = (line.id or "").split("-", 2)
+            pending.append((int(index), name))
+        return pending
 
     def _index_of(self, widget_id: str | None) -> tuple[int, Field] | None:
         if not widget_id or not widget_id.startswith("f-"):

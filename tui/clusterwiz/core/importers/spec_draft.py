@@ -15,22 +15,21 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from clusterwiz.core.constraints import (
+    EBS_IOPS_LIMITS,
+    EBS_THROUGHPUT_LIMITS,
+    INSTANCE_TYPE_PATTERN,
+    NAME_PATTERN,
+    QUEUE_NAME_PATTERN,
+    REGION_PATTERN,
+)
 from clusterwiz.core.errors import SpecError
 from clusterwiz.core.importers.legacy import OS_MAP, is_retired, replacement_for_retired
 from clusterwiz.core.importers.problems import ImportFailed, ImportNeedsDecision
 from clusterwiz.core.importers.report import ImportReport, ReportBuilder
 from clusterwiz.core.importers.source import SourceKey
 from clusterwiz.core.importers.values import aws_id_problem, parse_bool, parse_int, placeholder_reason, to_spec_name
-from clusterwiz.core.spec import (
-    EBS_IOPS_LIMITS,
-    INSTANCE_TYPE_PATTERN,
-    NAME_PATTERN,
-    QUEUE_NAME_PATTERN,
-    REGION_PATTERN,
-    ClusterSpec,
-    SharedVolume,
-    describe_validation_error,
-)
+from clusterwiz.core.spec import ClusterSpec, SharedVolume, describe_validation_error
 
 DEFAULT_COMPUTE_TYPE = "c6i.xlarge"
 DEFAULT_HEAD_TYPE = "t3.medium"
@@ -490,7 +489,7 @@ class SpecDraft:
     def _volume_performance(self, key: SourceKey, name: str, volume: dict[str, Any], target: str) -> None:
         value = parse_int(key.value)
         volume_type = volume["volume_type"]
-        takes = {"iops": EBS_IOPS_LIMITS, "throughput": {"gp3": (125, 2000)}}[name]
+        takes = {"iops": EBS_IOPS_LIMITS, "throughput": EBS_THROUGHPUT_LIMITS}[name]
         if value is None:
             self.report_builder.decision(key, f"{target}.{name}", f"{key.value!r} is not a whole number; "
                                          "left to the volume type's baseline")
