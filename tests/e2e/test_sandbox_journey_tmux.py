@@ -50,7 +50,7 @@ def test_a_workshop_attendee_builds_and_destroys_a_sandbox_cluster(sandbox_home:
         terminal.wait_for("SANDBOX")
         assert "SANDBOX" in terminal.wait_for("Step 1 of 10: Account")
         terminal.wait_for("Practice in the sandbox")
-        terminal.wait_for("local emulated AWS: acc")  # the emulator started behind the first screen
+        terminal.wait_for("Signed in to the sandbox")  # the emulator started behind the first screen
         for step, shown in (("Step 2 of 10: Name", CLUSTER), ("Step 3 of 10: Region", "eu-west-2"),
                             ("Step 4 of 10: Network", "Create a new VPC for me"),
                             ("Step 5 of 10: Operating system", "Ubuntu 24.04 LTS"),

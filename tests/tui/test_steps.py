@@ -126,6 +126,28 @@ def test_an_arm_image_offers_only_arm_types(state: WizardState, account: Account
     assert "c6i.xlarge is x86_64 but the chosen image is arm64" in problems[0].message
 
 
+def test_a_prepared_step_fits_every_answer_it_was_not_built_from(state: WizardState, account: Account) -> None:
+    """The wizard keeps a step's form while the answers it was built from stay: a new cluster name keeps the
+    region's form (its lookups and widgets), but not the key pair's, whose new key is named after the cluster."""
+    state.answer("name", {"name": "demo"})
+    state.answer("region", {"region": REGION})
+    region = prepare_step(STEPS_BY_ID["region"], state.context)
+    key_pair = prepare_step(STEPS_BY_ID["key_pair"], state.context, {"key": "create"})
+    head = prepare_step(STEPS_BY_ID["head_node"], state.context)
+    assert key_pair.answer["new_key_name"] == "demo-key"
+    renamed = {**state.answers, "name": {"name": "bench"}}
+    assert region.fits(renamed) and head.fits(renamed)
+    assert not key_pair.fits(renamed)
+    elsewhere = {**state.answers, "region": {"region": "us-east-1"}}
+    assert not region.fits(elsewhere) and not head.fits(elsewhere)
+    arm = {**state.answers, "os": {"image": "ubuntu2404/arm64"}}
+    assert region.fits(arm) and not head.fits(arm)
+    # Taking the answer a form shows: it stands for that answer from then on.
+    taken = head.accepted({"instance_type": "m5.large"})
+    assert taken.fits({**state.answers, "head_node": {"instance_type": "m5.large"}})
+    assert not head.fits({**state.answers, "head_node": {"instance_type": "m5.large"}})
+
+
 def test_a_custom_ami_is_checked_live(state: WizardState, account: Account) -> None:
     state.answer("region", {"region": REGION})
     step = STEPS_BY_ID["os"]

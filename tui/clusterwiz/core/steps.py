@@ -8,6 +8,7 @@ a repeated step (queues, shared storage) answers with a list of such mappings, o
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import re
 from collections.abc import Callable, Hashable, Mapping
@@ -1110,6 +1111,31 @@ class PreparedStep:
     answer: Answer
     choices: dict[tuple[int, str], list[Choice]]
     details: dict[tuple[int, str], str]
+    inputs: Mapping[str, Answer | None]  # step id -> its answer, for each answer read to build this (its own too)
+
+    def fits(self, answers: Mapping[str, Answer]) -> bool:
+        """Whether these answers would give what this shows: each answer it was built from is unchanged."""
+        return all(answers.get(step_id) == answer for step_id, answer in self.inputs.items())
+
+    def accepted(self, answer: Answer) -> PreparedStep:
+        """This, once the answer it shows is taken as the step's answer: it fits the answers from then on."""
+        return replace(self, inputs={**self.inputs, self.step.id: answer})
+
+
+class _ReadAnswers(dict):
+    """A copy of the answers that notes every answer read from it: the inputs of what is built from it."""
+
+    def __init__(self, answers: Mapping[str, Answer]):
+        super().__init__(answers)
+        self.read: dict[str, Answer | None] = {}
+
+    def get(self, step_id: str, default: Any = None) -> Any:
+        self.read[step_id] = copy.deepcopy(super().get(step_id))
+        return super().get(step_id, default)
+
+    def __getitem__(self, step_id: str) -> Any:
+        self.read[step_id] = copy.deepcopy(super().get(step_id))
+        return super().__getitem__(step_id)
 
 
 def prepare_step(step: Step, context: Context, draft: Answer | None = None) -> PreparedStep:
@@ -1118,18 +1144,22 @@ def prepare_step(step: Step, context: Context, draft: Answer | None = None) -> P
     draft: the answer being edited, e.g. after a field that changes what others offer; None starts from the
     recorded answer, else the defaults.
     """
+    answers = _ReadAnswers(context.answers)
+    recorded = answers.get(step.id)
+    # Built from `reading`, so what it was built from is known; a prefetch is not part of what it shows.
+    reading = replace(context, answers=answers)
     if draft is None:
-        answer = context.answers.get(step.id)
+        answer = recorded
         if answer is None:
-            answer = default_answer(step, context)
+            answer = default_answer(step, reading)
     elif step.repeat:
         assert isinstance(draft, list)
         answer = []
         for item in draft:
-            answer.append(default_item(step, context, item, siblings=answer))
+            answer.append(default_item(step, reading, item, siblings=answer))
     else:
         assert isinstance(draft, dict)
-        answer = default_item(step, context, draft)
+        answer = default_item(step, reading, draft)
     if step is REGION and isinstance(answer, dict) and answer.get("region"):
         # The step opens (or is prepared ahead) with a region preselected, which most users keep: what the later
         # steps will ask about it loads while they read. Another pick starts its own prefetch when answered.
@@ -1140,7 +1170,7 @@ def prepare_step(step: Step, context: Context, draft: Answer | None = None) -> P
     for index, item in enumerate(items):
         for field_ in step.visible_fields(item):
             if field_.choices is not None:
-                choices[index, field_.id] = field_.choices(context, item)
+                choices[index, field_.id] = field_.choices(reading, item)
             if field_.describe is not None and not field_.slow_detail and item.get(field_.id) not in (None, ""):
-                details[index, field_.id] = field_.describe(item.get(field_.id), context, item)
-    return PreparedStep(step, answer, choices, details)
+                details[index, field_.id] = field_.describe(item.get(field_.id), reading, item)
+    return PreparedStep(step, answer, choices, details, answers.read)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -31,6 +30,7 @@ from clusterwiz.core.steps import (
     check_answer,
     in_labels,
     load_answer_checks,
+    prefetch_region,
     prepare_step,
     step_for_field,
     warnings_for,
@@ -53,13 +53,12 @@ def lookup_message(error: Exception) -> str:
 
 
 class StepPrepared(Message):
-    """A step's lookups are done. `inputs`: the answers they were made from. `load`: the number of the load that
-    asked, or None for a step prepared ahead of the user, to be shown when they get there."""
+    """A step's lookups are done. `load`: the number of the load that asked, or None for a step prepared ahead of
+    the user, to be shown when they get there."""
 
-    def __init__(self, prepared: PreparedStep, inputs: str, load: int | None) -> None:
+    def __init__(self, prepared: PreparedStep, load: int | None) -> None:
         super().__init__()
         self.prepared = prepared
-        self.inputs = inputs
         self.load = load
 
 
@@ -98,12 +97,6 @@ class AwaitedLoad:
     visit: bool
 
 
-def form_inputs(step: Step, answers: Mapping[str, Answer]) -> str:
-    """What a step's form is built from: the answers up to its own (its choices and defaults follow from those
-    before it)."""
-    return repr([answers.get(s.id) for s in STEPS[:STEPS.index(step) + 1]])
-
-
 class WizardScreen(Screen[None]):
     """Sidebar of steps on the left; the current step's help, fields and messages on the right."""
 
@@ -122,8 +115,8 @@ class WizardScreen(Screen[None]):
         self.drafts: dict[str, Answer] = {}  # edited but not yet accepted answers, kept when going back
         self.form: StepForm | None = None  # the form on show
         # Every step's form stays mounted (hidden when not on show): going back and forth then only swaps which
-        # one shows. Each is kept with the earlier answers it was built from, and rebuilt when those change.
-        self.forms: dict[str, tuple[str, StepForm]] = {}
+        # one shows. Each is rebuilt when an answer it was built from changes.
+        self.forms: dict[str, StepForm] = {}
         self.loads = 0
         self.awaited: AwaitedLoad | None = None
         self.refresh_timer: Timer | None = None
@@ -193,8 +186,8 @@ class WizardScreen(Screen[None]):
         self.query_one("#back", Button).disabled = number == 1
         self._refresh_step_list()
         cached = self.forms.get(step_id)
-        if cached is not None and cached[0] == form_inputs(self.current, self.state.answers):
-            self._display(cached[1], focus_field)
+        if cached is not None and cached.prepared.fits(self.state.answers):
+            self._display(cached, focus_field)
         else:
             self._load(self.drafts.get(step_id), focus_field, visit=True)
 
@@ -205,16 +198,16 @@ class WizardScreen(Screen[None]):
         self.query_one("#next", Button).disabled = True
         self.loads += 1
         self.awaited = AwaitedLoad(self.loads, focus_field, visit)
-        self.prepare(self.current, draft, form_inputs(self.current, self.state.answers), self.loads)
+        self.prepare(self.current, draft, self.loads)
 
     @work(thread=True, exclusive=True, group="lookup")
-    def prepare(self, step: Step, draft: Answer | None, inputs: str, load: int) -> None:
+    def prepare(self, step: Step, draft: Answer | None, load: int) -> None:
         try:
             prepared = prepare_step(step, self.state.context, draft)
         except Exception as error:  # shown with a retry: a lookup must never end the app
             self.post_message(LookupFailed(step.id, lookup_message(error)))
             return
-        self.post_message(StepPrepared(prepared, inputs, load))
+        self.post_message(StepPrepared(prepared, load))
 
     def _prepare_next_step(self) -> None:
         """Build the next step's form, hidden, from the answers as they will be if the answer on show is taken (a
@@ -229,14 +222,13 @@ class WizardScreen(Screen[None]):
             # The answers as they will be, with what the answer on show clears.
             ahead = WizardState(replace(self.state.context, answers=dict(self.state.answers)))
             ahead.answer(shown.id, draft)
-            inputs = form_inputs(following, ahead.answers)
             cached = self.forms.get(following.id)
-            if cached is not None and cached[0] == inputs:
+            if cached is not None and cached.prepared.fits(ahead.answers):
                 return
             prepared = prepare_step(following, ahead.context, self.drafts.get(following.id))
         except Exception:  # nothing is lost: the step looks up again when shown, and says then what failed
             return
-        self.post_message(StepPrepared(prepared, inputs, load=None))
+        self.post_message(StepPrepared(prepared, load=None))
 
     def _show_loading(self) -> None:
         # A stopped timer's tick may already be on its way: only a load still awaited shows the indicator.
@@ -259,21 +251,21 @@ class WizardScreen(Screen[None]):
             # Prepared ahead: kept for later, or shown now if the user got there first and it fits their answers
             # (not when they changed a field of it meanwhile: that load prepares from the edited draft).
             if step is self.current and (awaited is None or not awaited.visit
-                                         or message.inputs != form_inputs(step, self.state.answers)):
+                                         or not message.prepared.fits(self.state.answers)):
                 return
         elif awaited is None or message.load != awaited.number:
             return  # a load the user has moved on from
         replaced = self.forms.get(step.id)
-        if replaced is not None and replaced[1] is self.form and awaited is None:
+        if replaced is not None and replaced is self.form and awaited is None:
             return  # on show while the step the user went to loads: not to be swapped under them
         form = StepForm(message.prepared)
         form.display = False
-        self.forms[step.id] = (message.inputs, form)
+        self.forms[step.id] = form
         await self.query_one("#form-area", VerticalScroll).mount(form)
         if awaited is not None and self.awaited == awaited:
             self._display(form, awaited.focus_field)
         if replaced is not None:
-            await replaced[1].remove()
+            await replaced.remove()
 
     def _display(self, form: StepForm, focus_field: str | None) -> None:
         self.awaited = None
@@ -454,10 +446,10 @@ class WizardScreen(Screen[None]):
             return
         cleared = self.state.answer(message.step_id, message.answer)
         # The form shows the answer it gave: it stays valid for coming back to.
-        self.forms[message.step_id] = (form_inputs(self.current, self.state.answers), self.form)
+        self.form.prepared = self.form.prepared.accepted(message.answer)
         if message.step_id == "region" and isinstance(message.answer, dict):
             # Everything the later steps ask about this region starts loading now, on the catalog's pool.
-            self.state.context.catalog.prefetch_region(message.answer["region"])
+            prefetch_region(self.state.context, message.answer["region"])
         self.drafts.pop(message.step_id, None)
         for step in cleared:
             self.drafts.pop(step.id, None)
