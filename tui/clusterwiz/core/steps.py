@@ -284,8 +284,7 @@ def _check_account(value: Any, context: Context, item: Item) -> str | None:
     except AwsError as error:
         if value == "sandbox":
             return f"the sandbox is not reachable: {error}"
-        return (f"{error}. Fix the credentials (`aws configure`, or set AWS_PROFILE) and press Next again, or "
-                "restart as `clusterwiz --sandbox` to practise without an AWS account")
+        return f"{error}; or, to practise without an AWS account, restart as `clusterwiz --sandbox`"
     return None
 
 
