@@ -94,28 +94,36 @@ async def first_step_shown(app: Any, pilot: Any) -> None:
         await pilot.pause(0.005)
 
 
-async def first_screen_since(endpoint: str, home: Path, launched_at: float) -> float:
-    """Seconds from this process's launch (`launched_at`, the wall clock its parent read) to the first screen."""
+async def first_screen_since(endpoint: str, home: Path, launched_at: float) -> tuple[float, float]:
+    """Seconds from this process's launch (`launched_at`, the wall clock its parent read) to the first screen, and
+    to the sign-in shown on it (looked up once the screen is up: boto3's import and an STS call)."""
     from clusterwiz.app import make_app
     from clusterwiz.core.settings import Settings
+    from clusterwiz.widgets.step_form import LOOKING_UP
 
     app = make_app(Settings(home=home, region="eu-west-2", endpoint_url=endpoint))
     async with app.run_test(size=(100, 30)) as pilot:
         await first_step_shown(app, pilot)
-        return time.time() - launched_at
+        first_screen = time.time() - launched_at
+        while str(app.screen.query_one("#d-0-mode").render()) in ("", LOOKING_UP):
+            await pilot.pause(0.005)
+        return first_screen, time.time() - launched_at
 
 
-def median_first_screen(endpoint: str) -> tuple[float, list[float]]:
-    """The first screen after launch, in a new process each time, as a user starts `clusterwiz`."""
-    runs = []
+def median_first_screen(endpoint: str) -> tuple[list[float], list[float]]:
+    """The first screen after launch, in a new process each time, as a user starts `clusterwiz`: (seconds to the
+    first screen, seconds to the sign-in shown on it) of each run."""
+    screens, sign_ins = [], []
     for _ in range(FIRST_SCREEN_RUNS):
         with tempfile.TemporaryDirectory() as home:
             launched_at = time.time()
             done = subprocess.run([sys.executable, __file__, "--first-screen", endpoint, home, repr(launched_at)],
                                   env=child_environment(endpoint), cwd=REPO, capture_output=True, text=True,
                                   check=True)
-        runs.append(float(done.stdout.splitlines()[-1]))
-    return statistics.median(runs), runs
+        first_screen, sign_in = json.loads(done.stdout.splitlines()[-1])
+        screens.append(first_screen)
+        sign_ins.append(sign_in)
+    return screens, sign_ins
 
 
 async def walk(endpoint: str, spec_data: dict[str, Any], home: Path) -> dict[str, Any]:
@@ -203,7 +211,7 @@ def run_walk(endpoint: str, spec_data: dict[str, Any]) -> dict[str, Any]:
 def main() -> int:
     if sys.argv[1:2] == ["--first-screen"]:
         endpoint, home, launched_at = sys.argv[2:5]
-        print(asyncio.run(first_screen_since(endpoint, Path(home), float(launched_at))))
+        print(json.dumps(asyncio.run(first_screen_since(endpoint, Path(home), float(launched_at)))))
         return 0
     if sys.argv[1:2] == ["--walk"]:
         endpoint, home = sys.argv[2:4]
@@ -213,12 +221,14 @@ def main() -> int:
     print(f"clusterwiz --help     median of {RUNS}: {median_start('--help'):.3f} s (goal <= 0.15 s)")
     print(f"clusterwiz --version  median of {RUNS}: {median_start('--version'):.3f} s (goal <= 0.15 s)")
     with seeded_moto() as moto:
-        launch_median, launch_runs = median_first_screen(moto["endpoint"])
+        launch_runs, sign_in_runs = median_first_screen(moto["endpoint"])
         figures = run_walk(moto["endpoint"], moto["spec"])
     print(f"first screen interactive after launch (a new process to the first step's fields), median of "
-          f"{FIRST_SCREEN_RUNS}: {launch_median:.3f} s (runs {', '.join(f'{r:.2f}' for r in launch_runs)}; "
-          "goal <= 0.6 s)")
+          f"{FIRST_SCREEN_RUNS}: {statistics.median(launch_runs):.3f} s (runs "
+          f"{', '.join(f'{r:.2f}' for r in launch_runs)}; goal <= 0.6 s)")
     print(f"  of which the app itself (make_app to the first step's fields): {figures['first_screen']:.3f} s")
+    print(f"  who you are signed in as, shown on it (after launch, looked up behind it): "
+          f"{statistics.median(sign_in_runs):.3f} s")
     for title, key in (("Next to the following step painted (first run, defaults, 1 s per step)", "forward"),
                        (f"sidebar switch to a step painted (all answered, {SWITCH_USER_TIME_S} s apart)", "switches")):
         print(f"{title}:")
