@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -86,3 +88,33 @@ def test_client_errors_name_the_cause_and_the_fix(no_aws_environment: None, monk
             catalog.key_pairs(REGION)
     assert isinstance(caught.value, ClusterwizError)
     catalog.close()
+
+
+class UnreadableAnswers(BaseHTTPRequestHandler):
+    """An endpoint whose errors are not AWS's XML, as a proxy's or a broken emulator's error page is."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(500)
+        self.end_headers()
+        self.wfile.write(b"internal error, not XML")
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_an_answer_that_cannot_be_read_is_an_error_with_its_fix(no_aws_environment: None,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), UnreadableAnswers)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    catalog = Catalog(AwsSession(region=REGION, endpoint_url=f"http://127.0.0.1:{server.server_port}",
+                                 max_attempts=1))
+    try:
+        with pytest.raises(AwsError, match="answer to ec2:DescribeKeyPairs in eu-west-2 could not be read \\(it is "
+                                           "not in AWS's format\\); .*--endpoint-url$"):
+            catalog.key_pairs(REGION)
+    finally:
+        catalog.close()
+        server.shutdown()

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from botocore import exceptions as boto_errors
+from botocore.parsers import ResponseParserError
 
 from clusterwiz.core.errors import AwsError
 
@@ -48,6 +49,10 @@ def translate(error: BaseException, permission: str, region: str | None = None) 
                   | boto_errors.ReadTimeoutError | boto_errors.ConnectionClosedError):
         return AwsError(f"cannot reach the AWS endpoint{where} ({error}); check your network connection, proxy "
                         "or --endpoint-url, then try again")
+    if isinstance(error, ResponseParserError):
+        # botocore's text quotes the whole body, over several lines: a proxy's error page, say.
+        return AwsError(f"the answer to {permission}{where} could not be read (it is not in AWS's format); try "
+                        "again, and if it repeats, check your proxy or --endpoint-url")
     code = error_code(error)
     message = error.response.get("Error", {}).get("Message", "") if isinstance(error, boto_errors.ClientError) else ""
     if code in ACCESS_DENIED_CODES:
@@ -74,5 +79,5 @@ def aws_errors(permission: str, region: str | None = None) -> Iterator[None]:
     """Re-raise any botocore failure inside the block as an AwsError naming `permission`."""
     try:
         yield
-    except (boto_errors.BotoCoreError, boto_errors.ClientError) as error:
+    except (boto_errors.BotoCoreError, boto_errors.ClientError, ResponseParserError) as error:
         raise translate(error, permission, region) from error
