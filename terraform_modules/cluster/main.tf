@@ -87,5 +87,6 @@ module "compute_fleet" {
   instance_profile_name = module.iam.compute_instance_profile_name
   head_private_ip       = module.head_node.private_ip
   queues                = var.queues
+  stopped               = var.fleet_stopped
   tags                  = local.tags
 }

@@ -175,3 +175,9 @@ variable "node_agent_archive" {
   description = "Base64 of the compressed tar of clusterwiz's node agent (bootstrap, config generator, scaler), unpacked by cloud-init on the head node and shared to compute nodes over NFS."
   type        = string
 }
+
+variable "fleet_stopped" {
+  description = "Keep every queue's group at size 0 while the fleet is stopped (clusterwiz stop): an apply then starts no compute node."
+  type        = bool
+  default     = false
+}

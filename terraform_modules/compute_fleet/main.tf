@@ -87,9 +87,9 @@ resource "aws_autoscaling_group" "queue" {
 
   # The node agent's scaler finds its groups by this name.
   name                = "${var.cluster_name}-${each.key}"
-  min_size            = each.value.min_nodes
-  max_size            = each.value.max_nodes
-  desired_capacity    = each.value.initial_nodes
+  min_size            = var.stopped ? 0 : each.value.min_nodes
+  max_size            = var.stopped ? 0 : each.value.max_nodes
+  desired_capacity    = var.stopped ? 0 : each.value.initial_nodes
   vpc_zone_identifier = [var.subnet_id]
   health_check_type   = "EC2"
   # Readiness is reported by the nodes' clusterwiz:bootstrap tag, not by waiting here.

@@ -137,3 +137,9 @@ variable "queues" {
     error_message = "Each queue needs 1 to 20 instance types."
   }
 }
+
+variable "stopped" {
+  description = "Keep every queue's group at size 0 (the fleet is stopped): an apply then starts no node. clusterwiz stop sets it, clusterwiz start clears it."
+  type        = bool
+  default     = false
+}

@@ -112,6 +112,13 @@ def test_status_stop_start_and_destroy_with_snapshots(moto, terraform_cli_config
     after_start = clusterwiz_json(home, "status", "ops")
     assert states(after_start, "head") == ["running"] and group_sizes("ops")["compute"] == (0, 1, 4)
 
+    # An apply while the fleet is stopped keeps it stopped, even of a spec rendered again: it must not restart the
+    # billing. (Last: moto launches nothing from the launch template versions such an apply makes.)
+    clusterwiz(home, "stop", "ops")
+    clusterwiz(home, "render", "--config", str(tmp_path / "cluster.yaml"))
+    clusterwiz(home, "--json", "apply", "ops")
+    assert group_sizes("ops") == {"compute": (0, 0, 0), "spot": (0, 0, 0)}
+
     destroy_lines = clusterwiz(home, "--json", "destroy", "ops", "--snapshot", "--yes").stdout.splitlines()
     destroyed = json.loads(destroy_lines[-1])
     workspace = Workspace.open(Settings.from_options(home=str(home)))

@@ -46,6 +46,19 @@ run "one_template_and_group_per_queue" {
   }
 }
 
+run "a_stopped_fleet_stays_at_size_zero" {
+  command = plan
+
+  variables {
+    stopped = true
+  }
+
+  assert {
+    condition     = alltrue([for g in aws_autoscaling_group.queue : g.min_size == 0 && g.max_size == 0 && g.desired_capacity == 0])
+    error_message = "A stopped fleet's groups stay at size 0, whatever the queues say."
+  }
+}
+
 run "capacity_and_instance_types" {
   command = plan
 

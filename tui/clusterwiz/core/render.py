@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 MODULES_DIR = "modules"
 NODE_AGENT_FILE = "node-agent.tar.xz"
+# Terraform reads *.auto.tfvars by itself: while this file exists, an apply keeps the stopped fleet stopped.
+FLEET_STOPPED_FILE = "fleet-stopped.auto.tfvars"
 TEMPLATES = ("versions.tf", "backend.tf", "providers.tf", "main.tf", "variables.tf", "outputs.tf", "terraform.tfvars")
 OUTPUTS = (
     "head_node_instance_id", "head_node_public_ip", "head_node_public_dns", "head_node_private_ip", "ssh_user",
@@ -91,6 +93,7 @@ def render_files(spec: ClusterSpec, resolved: ResolvedInputs) -> dict[str, str]:
         "module_inputs": inputs,
         "width": max(len(name) for name in [*inputs, "node_agent_archive"]),
         "node_agent_file": NODE_AGENT_FILE,
+        "fleet_stopped_file": FLEET_STOPPED_FILE,
         "outputs": OUTPUTS,
         "values": hcl.attributes({"region": spec.region, **values}).rstrip("\n"),
     }
@@ -109,6 +112,15 @@ def render_workdir(spec: ClusterSpec, resolved: ResolvedInputs, workdir: Path) -
     for name, text in files.items():
         atomic_write_text(workdir / name, text)
     return RenderedCluster(workdir=workdir, files=files)
+
+
+def keep_fleet_stopped(workdir: Path, stopped: bool) -> None:
+    """Whether an apply of this working directory keeps every queue's group at size 0 (the fleet is stopped)."""
+    path = workdir / FLEET_STOPPED_FILE
+    if stopped:
+        atomic_write_text(path, "fleet_stopped = true\n")
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _replace_modules(target: Path) -> None:

@@ -25,6 +25,7 @@ from clusterwiz.core.aws.inventory import tagged_resources
 from clusterwiz.core.errors import AwsError, ClusterwizError
 from clusterwiz.core.files import atomic_write_text
 from clusterwiz.core.registry import ClusterRecord
+from clusterwiz.core.render import keep_fleet_stopped
 from clusterwiz.core.spec import ClusterSpec
 from clusterwiz.core.status import (
     CLUSTER_TAG,
@@ -116,8 +117,10 @@ def _stop_fleet(session: Any, record: ClusterRecord) -> dict[str, GroupSize]:
         # A second stop must not overwrite the real sizes with the zeros of the first.
         if queue not in remembered and not current.is_stopped:
             remembered[queue] = current
-    # Remembered before anything changes, so a failure midway still lets start restore every group.
+    # Remembered before anything changes, so a failure midway still lets start restore every group. An apply
+    # meanwhile (a changed spec, say) keeps the groups at 0 instead of starting the nodes, and their billing.
     _save_fleet_sizes(record, remembered)
+    keep_fleet_stopped(record.workdir, True)
     for raw in groups.values():
         _resize(session, spec.region, raw["AutoScalingGroupName"], GroupSize(0, 0, 0))
     return remembered
@@ -139,6 +142,7 @@ def _start_fleet(session: Any, record: ClusterRecord) -> dict[str, GroupSize]:
         _resize(session, spec.region, raw["AutoScalingGroupName"], size)
         restored[queue.name] = size
     _save_fleet_sizes(record, {})
+    keep_fleet_stopped(record.workdir, False)
     return restored
 
 
