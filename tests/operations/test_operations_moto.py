@@ -116,8 +116,9 @@ def test_status_stop_start_and_destroy_with_snapshots(moto, terraform_cli_config
     # billing. (Last: moto launches nothing from the launch template versions such an apply makes.)
     clusterwiz(home, "stop", "ops")
     clusterwiz(home, "render", "--config", str(tmp_path / "cluster.yaml"))
-    clusterwiz(home, "--json", "apply", "ops")
+    applied = clusterwiz(home, "apply", "--yes", "ops").stdout
     assert group_sizes("ops") == {"compute": (0, 0, 0), "spot": (0, 0, 0)}
+    assert "The compute fleet of ops stays stopped" in applied and "clusterwiz start ops" in applied
 
     destroy_lines = clusterwiz(home, "--json", "destroy", "ops", "--snapshot", "--yes").stdout.splitlines()
     destroyed = json.loads(destroy_lines[-1])

@@ -134,6 +134,11 @@ def run_apply(args: argparse.Namespace, settings: Settings) -> int:
             result = apply_plan(workspace, record, runner, plan, on_event=display)
     if not settings.json:
         _print_outputs(result.outputs)
+        from clusterwiz.core.teardown import saved_fleet_sizes
+
+        if saved_fleet_sizes(record):
+            common.console().print(f"The compute fleet of {args.name} stays stopped (no node was started); "
+                                   f"[bold]clusterwiz start {args.name}[/] starts it.")
     return 0
 
 
