@@ -9,7 +9,7 @@ from typing import Any
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Container, Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -43,6 +43,8 @@ REFRESH_DELAY_S = 0.3
 LOADING_AFTER_S = 0.15
 COLLECT_AFTER_PAINT_S = 0.25
 PREPARE_AHEAD_AFTER_S = 0.2
+UNSEEN_LAYOUT_S = 0.15  # two layouts, each on a 60 fps tick, with room
+UNSEEN_LAYER, ON_SHOW_LAYER = "unseen", "on-show"  # the layers of #form-area (app.tcss)
 
 
 def lookup_message(error: Exception) -> str:
@@ -130,7 +132,7 @@ class WizardScreen(Screen[None]):
             yield OptionList(id="step-list")
             with Vertical(id="step-main"):
                 yield Static("", id="step-title")
-                yield VerticalScroll(id="form-area")
+                yield Container(id="form-area")
                 yield Static("", id="step-messages")
                 with Horizontal(id="step-buttons"):
                     yield Button("Back", id="back")
@@ -261,9 +263,11 @@ class WizardScreen(Screen[None]):
         form = StepForm(message.prepared)
         form.display = False
         self.forms[step.id] = form
-        await self.query_one("#form-area", VerticalScroll).mount(form)
+        await self.query_one("#form-area", Container).mount(form)
         if awaited is not None and self.awaited == awaited:
             self._display(form, awaited.focus_field)
+        else:
+            self._lay_out_unseen(form)
         if replaced is not None:
             await replaced.remove()
 
@@ -281,7 +285,11 @@ class WizardScreen(Screen[None]):
         self.collector_timer = self.app.set_timer(COLLECT_AFTER_PAINT_S, gc.enable)
         if self.form is not None and self.form is not form:
             self.form.display = False
+            self.form.styles.layer = UNSEEN_LAYER
         self.form = form
+        form.can_focus = form.can_focus_children = True
+        # An inline style, not a class: a class change restyles every widget of the form (10-20 ms).
+        form.styles.layer = ON_SHOW_LAYER
         form.display = True
         self.query_one("#next", Button).disabled = False
         scope = f"#f-{focus_field} " if focus_field else ""
@@ -305,8 +313,21 @@ class WizardScreen(Screen[None]):
         for index, field_id_ in form.pending_details():
             self.describe(form.step, index, field_id_, draft[index] if isinstance(draft, list) else draft)
 
+    def _lay_out_unseen(self, form: StepForm) -> None:
+        """Lay a form prepared ahead out once, under the form on show: Textual lays out a widget shown for the
+        first time twice (the second time for the sizes the first found), a frame apart. Done now, while the
+        user reads, the step shows at once in its final form when they get there."""
+        form.can_focus = form.can_focus_children = False  # not a stop for Tab meanwhile
+        form.display = True
+        self.set_timer(UNSEEN_LAYOUT_S, lambda: self._put_away(form))
+
+    def _put_away(self, form: StepForm) -> None:
+        if form is not self.form:
+            form.display = False
+
     def _scroll_into_view(self, focused: Widget | None) -> None:
-        self.query_one("#form-area", VerticalScroll).scroll_home(animate=False, immediate=True)
+        if self.form is not None:
+            self.form.scroll_home(animate=False, immediate=True)
         if focused is not None:
             focused.scroll_visible(animate=False, immediate=True)
 

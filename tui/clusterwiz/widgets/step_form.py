@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Input, Label, Static, Switch
 
@@ -19,7 +19,7 @@ def field_id(index: int, field_id_: str, kind: str = "f") -> str:
     return f"{kind}-{index}-{field_id_}"
 
 
-class StepForm(Vertical):
+class StepForm(VerticalScroll):
     """Every visible field of every item of a prepared step, each with its detail and problem lines."""
 
     class FieldChanged(Message):
