@@ -269,6 +269,34 @@ async def test_a_failed_lookup_shows_its_message_and_a_retry_that_works(settings
 
 
 @synchronous
+async def test_the_next_step_is_laid_out_unseen_and_shown_as_it_was_laid_out(settings, catalog, registry,
+                                                                              account) -> None:
+    app = app_for(settings, catalog, registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await at_step(pilot, "account")
+        await next_step(pilot)
+        screen = await at_step(pilot, "name")
+
+        def put_away_after_its_layout() -> bool:
+            ahead = screen.forms.get("region")
+            # Its virtual size is what its layout found; it stays while the form is not displayed.
+            return ahead is not None and not ahead.display and ahead.virtual_size.width > 0
+
+        for _ in range(100):  # prepared ahead 0.2 s after the step shows, then laid out unseen for 0.15 s
+            if put_away_after_its_layout():
+                break
+            await pilot.pause(0.05)
+        assert put_away_after_its_layout()
+        ahead = screen.forms["region"]
+        laid_out = ahead.virtual_size
+        await type_into(pilot, "name", "lab")
+        await next_step(pilot)
+        await at_step(pilot, "region")
+        assert screen.form is ahead and ahead.virtual_size == laid_out  # the same widgets, as they were laid out
+        assert ahead.can_focus_children and screen.focused is not None and ahead in screen.focused.ancestors
+
+
+@synchronous
 async def test_credentials_that_do_not_work_are_refused_at_the_account_step_with_what_to_do(
         settings, registry, tmp_path: Path) -> None:
     down = Catalog(AwsSession(region=REGION, endpoint_url=f"http://127.0.0.1:{free_port()}", max_attempts=1),

@@ -322,7 +322,7 @@ class WizardScreen(Screen[None]):
         self.set_timer(UNSEEN_LAYOUT_S, lambda: self._put_away(form))
 
     def _put_away(self, form: StepForm) -> None:
-        if form is not self.form:
+        if form is not self.form and form.is_attached:  # not shown meanwhile, nor replaced by a newer one
             form.display = False
 
     def _scroll_into_view(self, focused: Widget | None) -> None:
