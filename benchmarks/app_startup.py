@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Print start-up and wizard figures: `clusterwiz --help`/`--version` median start, first screen
-interactive, moving between steps (Next on a first run, and the sidebar) until the step is painted, and the
-app's RSS through a full wizard and its review.
+interactive, moving between steps (Next on a first run, and the sidebar) until the step's final picture is on
+screen and until the app is also settled, and the app's RSS through a full wizard and its review.
 
 Three processes, so the RSS figure is the app's alone: moto's server (which also seeds the account and
 writes the example spec), this script (which prints), and the walk (`app_startup.py --walk`): the app driven
