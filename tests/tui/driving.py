@@ -50,6 +50,11 @@ async def still_frame(pilot: Pilot) -> None:
     for _ in range(20):
         await pilot.wait_for_scheduled_animations()
         await pilot.pause(0.1)
+        # A layout still waiting for the screen's next tick is not in a screenshot: under load two screenshots
+        # 0.1 s apart can both come before it. The screen calls this back once it has refreshed.
+        refreshed = asyncio.Event()
+        pilot.app.screen.call_after_refresh(refreshed.set)
+        await refreshed.wait()
         frame = pilot.app.export_screenshot()
         if frame == previous:
             return

@@ -232,7 +232,7 @@ class RunScreen(Screen[None]):
         self.query_one("#run-heading", Static).update(f"{self._heading()}: {ended}")
         self.refresh_bindings()
         self.query_one("#cancel", Button).display = False
-        self.query_one("#leave", Button).label = "Back"
+        self._label_leave("Back")
         result = self.query_one("#run-result", Static)
         result.set_classes(message.outcome)
         result.update(Text(self._result_text(message)))
@@ -389,9 +389,15 @@ class RunScreen(Screen[None]):
         cancel = self.query_one("#cancel", Button)
         cancel.display = True
         cancel.disabled = False
-        self.query_one("#leave", Button).label = "Leave (keeps running)"
+        self._label_leave("Leave (keeps running)")
         self.query_one(TabbedContent).active = "resources-tab"
         self._show_counts()
+
+    def _label_leave(self, label: str) -> None:
+        leave = self.query_one("#leave", Button)
+        leave.label = label
+        # A button's label is not laid out again by itself: its width would stay the old label's.
+        leave.refresh(layout=True)
 
     def action_edit(self) -> None:
         if self.on_edit is not None and not self.running:
