@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from clusterwiz.core.aws.pricing import load_snapshot
 from clusterwiz.core.constraints import BOOTABLE_OS, EBS_SIZE_LIMITS, NAME_PATTERN, SUPPORTED_OS, UNSUPPORTED_OS
-from clusterwiz.core.errors import ClusterwizError
+from clusterwiz.core.errors import AwsError, ClusterwizError
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -266,8 +266,6 @@ def _account_choices(context: Context, item: Item) -> list[Choice]:
 
 
 def _describe_account(value: Any, context: Context, item: Item) -> str:
-    from clusterwiz.core.errors import AwsError
-
     try:
         identity = context.catalog.caller_identity()
     except AwsError as error:
@@ -277,8 +275,6 @@ def _describe_account(value: Any, context: Context, item: Item) -> str:
 
 
 def _check_account(value: Any, context: Context, item: Item) -> str | None:
-    from clusterwiz.core.errors import AwsError
-
     try:
         context.catalog.caller_identity()
     except AwsError as error:
@@ -654,10 +650,10 @@ def _warn_max(value: Any, context: Context, item: Item) -> str | None:
 
 def _check_queues(answer: Answer, context: Context) -> list[Problem]:
     assert isinstance(answer, list)
-    problems: list[Problem] = []
-    seen: set[str] = set()
     from clusterwiz.core.spec import Queue
 
+    problems: list[Problem] = []
+    seen: set[str] = set()
     for index, item in enumerate(answer):
         problems.extend(_validated(Queue, item, index)[1])
         if item.get("name") in seen:
@@ -738,10 +734,10 @@ def _volume_model_item(item: Item) -> Item:
 
 def _check_storage(answer: Answer, context: Context) -> list[Problem]:
     assert isinstance(answer, list)
-    problems: list[Problem] = []
-    seen: set[str] = set()
     from clusterwiz.core.spec import SharedVolume
 
+    problems: list[Problem] = []
+    seen: set[str] = set()
     for index, item in enumerate(answer):
         volume, volume_problems = _validated(SharedVolume, _volume_model_item(item), index)
         if volume is None:
@@ -1129,12 +1125,16 @@ class _ReadAnswers(dict):
         self.read: dict[str, Answer | None] = {}
 
     def get(self, step_id: str, default: Any = None) -> Any:
-        self.read[step_id] = copy.deepcopy(super().get(step_id))
+        self._note(step_id)
         return super().get(step_id, default)
 
     def __getitem__(self, step_id: str) -> Any:
-        self.read[step_id] = copy.deepcopy(super().get(step_id))
+        self._note(step_id)
         return super().__getitem__(step_id)
+
+    def _note(self, step_id: str) -> None:
+        if step_id not in self.read:  # a snapshot: what was read once is what was read every time
+            self.read[step_id] = copy.deepcopy(super().get(step_id))
 
 
 def prepare_step(step: Step, context: Context, draft: Answer | None = None) -> PreparedStep:

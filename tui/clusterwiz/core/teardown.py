@@ -94,11 +94,13 @@ def saved_fleet_sizes(record: ClusterRecord) -> dict[str, GroupSize]:
 
 
 def _save_fleet_sizes(record: ClusterRecord, sizes: dict[str, GroupSize]) -> None:
+    """Remember the sizes to start the fleet with again; sizes remembered also keep an apply from starting it."""
     path = record.directory / FLEET_SIZES_FILE
-    if not sizes:
+    if sizes:
+        atomic_write_text(path, json.dumps({queue: asdict(size) for queue, size in sizes.items()}, indent=2) + "\n")
+    else:
         path.unlink(missing_ok=True)
-        return
-    atomic_write_text(path, json.dumps({queue: asdict(size) for queue, size in sizes.items()}, indent=2) + "\n")
+    keep_fleet_stopped(record.workdir, bool(sizes))
 
 
 def _resize(session: Any, region: str, group: str, size: GroupSize) -> None:
@@ -120,7 +122,6 @@ def _stop_fleet(session: Any, record: ClusterRecord) -> dict[str, GroupSize]:
     # Remembered before anything changes, so a failure midway still lets start restore every group. An apply
     # meanwhile (a changed spec, say) keeps the groups at 0 instead of starting the nodes, and their billing.
     _save_fleet_sizes(record, remembered)
-    keep_fleet_stopped(record.workdir, True)
     for raw in groups.values():
         _resize(session, spec.region, raw["AutoScalingGroupName"], GroupSize(0, 0, 0))
     return remembered
@@ -142,7 +143,6 @@ def _start_fleet(session: Any, record: ClusterRecord) -> dict[str, GroupSize]:
         _resize(session, spec.region, raw["AutoScalingGroupName"], size)
         restored[queue.name] = size
     _save_fleet_sizes(record, {})
-    keep_fleet_stopped(record.workdir, False)
     return restored
 
 
