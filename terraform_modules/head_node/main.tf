@@ -2,6 +2,7 @@ locals {
   tags = merge(var.tags, { "clusterwiz:cluster" = var.cluster_name, "clusterwiz:role" = "head" })
 
   ssh_users = {
+    debian13   = "admin"
     ubuntu2404 = "ubuntu"
     ubuntu2204 = "ubuntu"
     al2023     = "ec2-user"

@@ -13,8 +13,8 @@ variable "os" {
   type        = string
 
   validation {
-    condition     = contains(["ubuntu2404", "ubuntu2204", "al2023", "rocky9"], var.os)
-    error_message = "os must be one of ubuntu2404, ubuntu2204, al2023, rocky9."
+    condition     = contains(["debian13", "ubuntu2404", "ubuntu2204", "al2023", "rocky9"], var.os)
+    error_message = "os must be one of debian13, ubuntu2404, ubuntu2204, al2023, rocky9."
   }
 }
 

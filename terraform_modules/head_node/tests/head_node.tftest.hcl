@@ -80,6 +80,19 @@ run "ssh_user_follows_the_os" {
   }
 }
 
+run "debian_logs_in_as_admin" {
+  command = plan
+
+  variables {
+    os = "debian13"
+  }
+
+  assert {
+    condition     = output.ssh_user == "admin"
+    error_message = "debian13 logs in as admin."
+  }
+}
+
 run "small_root_volume_is_rejected" {
   command = plan
 
