@@ -29,6 +29,7 @@ def test_head_tree_is_deterministic(head_params: ClusterParams) -> None:
         "/etc/exports.d/clusterwiz.exports",
         "/etc/systemd/system/clusterwiz-scaler.service",
         "/etc/systemd/system/clusterwiz-scaler.timer",
+        "/etc/systemd/system/slurmctld.service.d/clusterwiz.conf",
         "/opt/clusterwiz/etc/slurm.conf",
     ]
 
@@ -80,9 +81,29 @@ def test_compute_tree_mounts_home_and_volumes_and_joins_its_queue(head_params: C
     units = {path.rsplit("/", 1)[1]: file.content for path, file in tree.items() if path.endswith(".mount")}
     assert sorted(units) == ["data-my\\x2dproject.mount", "home.mount", "shared.mount"]
     assert "What=10.0.1.10:/data/my-project\nWhere=/data/my-project\n" in units["data-my\\x2dproject.mount"]
+    environment = tree["/etc/clusterwiz/slurmd.env"].content
+    assert ("SLURMD_OPTIONS=-f /opt/clusterwiz/etc/slurm.conf -Z -N compute-0123456789abcdef0 "
+            "--conf Feature=compute\n") in environment
+
+
+def test_slurmd_keeps_the_package_unit_s_own_start_command(head_params: ClusterParams,
+                                                           compute_params: ClusterParams) -> None:
+    """Slurm 23.11+ (Ubuntu 24.04, Debian 13) ships `Type=notify` units starting `slurmd --systemd
+    $SLURMD_OPTIONS`; 22.05's are `Type=simple` with `slurmd -D -s $SLURMD_OPTIONS`. A drop-in that replaces
+    ExecStart with `slurmd -D` never tells a notify unit it is ready, and systemd kills it after its start timeout
+    (slurm's etc/slurmd.service.in). The options go through an EnvironmentFile, read after the package's own."""
+    tree = compute_files(head_params, compute_params, LAYOUT, "i-0123456789abcdef0")
     dropin = tree["/etc/systemd/system/slurmd.service.d/clusterwiz.conf"].content
-    assert ("ExecStart=/usr/sbin/slurmd -D -s -f /opt/clusterwiz/etc/slurm.conf -Z -N compute-0123456789abcdef0 "
-            "--conf Feature=compute\n") in dropin
+    assert "ExecStart" not in dropin and "Type=" not in dropin
+    assert "EnvironmentFile=/etc/clusterwiz/slurmd.env\n" in dropin
+
+
+def test_slurmctld_pid_file_is_in_a_directory_its_unit_creates(head_params: ClusterParams) -> None:
+    """Slurm 23.11+ units start slurmctld as SlurmUser, which cannot write /run/slurmctld.pid; the drop-in gives
+    every version /run/slurmctld (RuntimeDirectory, systemd.exec(5)) and slurm.conf puts the pid file there."""
+    tree = head_files(head_params, LAYOUT, "h", "10.0.1.10")
+    assert "SlurmctldPidFile=/run/slurmctld/slurmctld.pid" in tree[LAYOUT.slurm_conf].content.splitlines()
+    assert "RuntimeDirectory=slurmctld\n" in tree["/etc/systemd/system/slurmctld.service.d/clusterwiz.conf"].content
 
 
 @pytest.mark.parametrize("path", ["/home", "/shared", "/data/my-project", "/a.b/c_d", "/x/.hidden", "/weird:dir"])

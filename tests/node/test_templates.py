@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import io
 import json
 import subprocess
@@ -65,8 +66,10 @@ def test_head_user_data_passes_cloud_init_schema(head_user_data: str, tmp_path: 
 
 
 def test_head_user_data_fits_ec2_limit_and_carries_params_and_agent(head_user_data: str) -> None:
-    size = len(head_user_data.encode())
-    print(f"head user_data: {size} bytes of {EC2_USER_DATA_LIMIT}")
+    """EC2 limits user data to 16 KB in raw form, before base64 (AWS's "Run commands when you launch an EC2
+    instance with user data"); the head_node module sends base64gzip(...), so the raw form is the gzip stream."""
+    size = len(gzip.compress(head_user_data.encode()))
+    print(f"head user_data: {size} bytes gzipped of {EC2_USER_DATA_LIMIT}")
     assert size < EC2_USER_DATA_LIMIT
     import yaml  # only this test reads YAML
 

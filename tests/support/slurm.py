@@ -75,7 +75,7 @@ class LocalSlurm:
         self._controller: subprocess.Popen[bytes] | None = None
         self._munged: subprocess.Popen[bytes] | None = None
         self.nodes: dict[str, subprocess.Popen[bytes]] = {}
-        for name in ("munge", "state", "spool", "log", "run", "opt/etc"):
+        for name in ("munge", "state", "spool", "log", "run/slurmctld", "opt/etc"):
             (root / name).mkdir(mode=0o755, parents=True, exist_ok=True)
 
     # -- daemons ------------------------------------------------------------------------------

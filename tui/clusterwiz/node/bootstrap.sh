@@ -14,9 +14,15 @@ SLURM_CONF=$AGENT_ROOT/etc/slurm.conf
 NODE_PARAMS=/etc/clusterwiz/node.json
 LOG=/var/log/clusterwiz-bootstrap.log
 DEVICE_WAIT_SECONDS=600
+# Debian's and Ubuntu's slurm packages create this uid; the same on every node whatever its OS.
+SLURM_UID=64030
 STEP=start
 
-exec > >(tee -a "$LOG") 2>&1
+# A compute node's user data already sends everything to the log; tee again and every line is there twice.
+if [ "${CLUSTERWIZ_BOOTSTRAP_LOG:-}" != "$LOG" ]; then
+    exec > >(tee -a "$LOG") 2>&1
+    export CLUSTERWIZ_BOOTSTRAP_LOG=$LOG
+fi
 
 log() { printf '%s clusterwiz-bootstrap[%s] %s\n' "$(date -u +%FT%TZ)" "$STEP" "$*"; }
 agent() { PYTHONPATH=$AGENT_DIR python3 -m clusterwiz_node "$@"; }
@@ -35,9 +41,9 @@ os_family() {
     # shellcheck disable=SC1091
     . /etc/os-release
     case "$ID:${VERSION_ID%%.*}" in
-        ubuntu:24) echo apt ;;
+        debian:13 | ubuntu:24) echo apt ;;
         rocky:9) echo dnf ;;
-        *) log "unsupported operating system $ID $VERSION_ID (clusterwiz supports ubuntu2404 and rocky9)"; return 1 ;;
+        *) log "unsupported operating system $ID $VERSION_ID (clusterwiz supports debian13, ubuntu2404 and rocky9)"; return 1 ;;
     esac
 }
 
@@ -61,12 +67,27 @@ install_packages() {
             apt-get install -y -q --no-install-recommends slurmd slurm-client munge nfs-common python3-boto3
         fi
     else
+        # EPEL's own instructions for EL9: its packages need CodeReady Builder enabled first.
+        dnf install -y -q dnf-plugins-core
+        dnf config-manager --set-enabled crb
         dnf install -y -q epel-release
         if [ "$ROLE" = head ]; then
             dnf install -y -q slurm slurm-slurmctld munge nfs-utils python3-boto3
         else
             dnf install -y -q slurm slurm-slurmd munge nfs-utils python3-boto3
         fi
+    fi
+}
+
+ensure_slurm_user() {
+    # EPEL's slurm creates no user, and SlurmUser=slurm makes the daemons refuse their configuration without one.
+    if ! getent group slurm >/dev/null; then
+        groupadd --system --gid "$SLURM_UID" slurm
+    fi
+    if ! getent passwd slurm >/dev/null; then
+        log "creating the slurm user (uid $SLURM_UID)"
+        useradd --system --uid "$SLURM_UID" --gid slurm --home-dir /var/lib/slurm --no-create-home \
+            --shell /usr/sbin/nologin slurm
     fi
 }
 
@@ -130,6 +151,7 @@ head_node() {
     step packages
     family=$(os_family)
     install_packages "$family" slurmctld munged exportfs
+    ensure_slurm_user
 
     step volumes
     while read -r volume_id device_name mount_dir; do
@@ -172,6 +194,7 @@ compute_node() {
     step packages
     family=$(os_family)
     install_packages "$family" slurmd munged mount.nfs
+    ensure_slurm_user
 
     step mounts
     instance_id=$(agent metadata instance-id)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from .layout import Layout
 from .nfs import compute_mount_units, render_exports
 from .params import ClusterParams
-from .slurm_conf import render_slurm_conf, slurmd_arguments
+from .slurm_conf import SLURMCTLD_RUNTIME_DIRECTORY, render_slurm_conf, slurmd_arguments
 
 SYSTEMD_DIR = "/etc/systemd/system"
 SCALER_CONFIG = "/etc/clusterwiz/scaler.json"
@@ -76,22 +76,45 @@ def head_files(head: ClusterParams, layout: Layout, hostname: str, address: str)
         layout.slurm_conf: GeneratedFile(render_slurm_conf(head, layout, hostname, address)),
         "/etc/exports.d/clusterwiz.exports": GeneratedFile(render_exports(head, layout.agent_root)),
         SCALER_CONFIG: GeneratedFile(scaler_config(head, layout)),
+        SLURMCTLD_DROPIN: GeneratedFile(slurmctld_dropin()),
     }
     tree.update(scaler_units(layout))
     return tree
 
 
-def slurmd_dropin(layout: Layout, queue: str, instance_id: str) -> str:
-    arguments = " ".join(slurmd_arguments(layout, queue, instance_id))
+SLURMD_ENVIRONMENT = "/etc/clusterwiz/slurmd.env"
+SLURMD_DROPIN = f"{SYSTEMD_DIR}/slurmd.service.d/clusterwiz.conf"
+SLURMCTLD_DROPIN = f"{SYSTEMD_DIR}/slurmctld.service.d/clusterwiz.conf"
+
+
+def slurmd_environment(layout: Layout, queue: str, instance_id: str) -> str:
+    """SLURMD_OPTIONS for the package's own slurmd unit: every supported OS's unit passes it to slurmd."""
+    return ("# Written by clusterwiz: this node joins its queue's partition as a dynamic node.\n"
+            f"SLURMD_OPTIONS={' '.join(slurmd_arguments(layout, queue, instance_id))}\n")
+
+
+def slurmd_dropin(layout: Layout) -> str:
+    # The unit's own ExecStart stays: Slurm 23.11+ units are Type=notify and start `slurmd --systemd`, 22.05's
+    # are Type=simple with `slurmd -D`; replacing it breaks one or the other. A later EnvironmentFile wins.
     return (
-        "# Written by clusterwiz: this node joins its queue's partition as a dynamic node.\n"
+        "# Written by clusterwiz: slurmd starts once the head node's share is mounted, with clusterwiz's options.\n"
         "[Unit]\n"
         f"RequiresMountsFor={layout.agent_root}\n"
         "ConditionPathExists=\n"
         "\n"
         "[Service]\n"
-        "ExecStart=\n"
-        f"ExecStart=/usr/sbin/slurmd -D -s {arguments}\n"
+        f"EnvironmentFile={SLURMD_ENVIRONMENT}\n"
+    )
+
+
+def slurmctld_dropin() -> str:
+    # 23.11+ runs slurmctld as SlurmUser from the start: its pid file goes in a directory of its own, which
+    # 22.05's unit does not create.
+    return (
+        "# Written by clusterwiz: a runtime directory slurmctld can write its pid file in, on every Slurm version.\n"
+        "[Service]\n"
+        f"RuntimeDirectory={SLURMCTLD_RUNTIME_DIRECTORY}\n"
+        "RuntimeDirectoryMode=0755\n"
     )
 
 
@@ -100,8 +123,8 @@ def compute_files(head: ClusterParams, node: ClusterParams, layout: Layout, inst
         f"{SYSTEMD_DIR}/{name}": GeneratedFile(unit)
         for name, unit in compute_mount_units(head, node.head_private_ip).items()
     }
-    tree[f"{SYSTEMD_DIR}/slurmd.service.d/clusterwiz.conf"] = GeneratedFile(
-        slurmd_dropin(layout, node.queue, instance_id))
+    tree[SLURMD_DROPIN] = GeneratedFile(slurmd_dropin(layout))
+    tree[SLURMD_ENVIRONMENT] = GeneratedFile(slurmd_environment(layout, node.queue, instance_id))
     return tree
 
 

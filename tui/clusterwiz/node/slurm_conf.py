@@ -7,6 +7,8 @@ from .params import ClusterParams
 
 # Keeps job start latency under a second and cancels jobs whose dependency can never be met.
 SCHEDULER_PARAMETERS = "batch_sched_delay=0,sched_interval=2"
+# Under /run, created by the slurmctld unit's drop-in (generate.slurmctld_dropin) for SlurmUser.
+SLURMCTLD_RUNTIME_DIRECTORY = "slurmctld"
 
 
 def node_name(queue: str, instance_id: str) -> str:
@@ -37,7 +39,7 @@ def controller_lines(cluster_name: str, layout: Layout, controller_host: str, co
     return lines + [
         f"StateSaveLocation={layout.state_dir}",
         f"SlurmdSpoolDir={layout.spool_dir}/%n",
-        f"SlurmctldPidFile={layout.pid_dir}/slurmctld.pid",
+        f"SlurmctldPidFile={layout.pid_dir}/{SLURMCTLD_RUNTIME_DIRECTORY}/slurmctld.pid",
         f"SlurmdPidFile={layout.pid_dir}/slurmd-%n.pid",
         f"SlurmctldLogFile={layout.log_dir}/slurmctld.log",
         f"SlurmdLogFile={layout.log_dir}/slurmd-%n.log",
