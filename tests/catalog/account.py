@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import boto3
 
-from clusterwiz.core.aws.images import CANONICAL_OWNER, ROCKY_OWNER
+from clusterwiz.core.aws.images import CANONICAL_OWNER, DEBIAN_OWNER, ROCKY_OWNER
 
 REGION = "eu-west-2"
 ACCOUNT = "123456789012"
@@ -40,7 +40,7 @@ class Account:
 
 def add_image(ami_id: str, name: str, owner: str, architecture: str, created: str, public: bool = True,
               state: str = "available", root_device_type: str = "ebs", region: str = REGION) -> str:
-    """Place an AMI in moto's EC2 backend: public ones owned by a publisher (Canonical, Rocky), or our own.
+    """Place an AMI in moto's EC2 backend: public ones owned by a publisher (Debian, Canonical, Rocky), or our own.
 
     No AWS API can create an image owned by someone else (and moto's RegisterImage ignores the
     architecture), so it is added where moto keeps its own public AMIs; the API then serves it like those.
@@ -82,6 +82,18 @@ def add_os_images(account: Account) -> None:
         account.images[label] = add_image(ami_id, name, owner, architecture, created)
 
 
+def add_debian_images(account: Account) -> None:
+    """Debian's images, added after the rest of the account: moto draws an id for each image's root snapshot, and
+    the wizard's snapshot tests show the ids of what was made before (VPCs, subnets, volumes)."""
+    rows = [
+        ("debian13-x86-old", "ami-0a1b2c3d4e5f60010", "debian-13-amd64-20260601-2219", "x86_64", "2026-06-01T22:19:00"),
+        ("debian13-x86", "ami-0a1b2c3d4e5f60011", "debian-13-amd64-20261012-2305", "x86_64", "2026-10-12T23:05:00"),
+        ("debian13-arm", "ami-0a1b2c3d4e5f60012", "debian-13-arm64-20261012-2305", "arm64", "2026-10-12T23:05:00"),
+    ]
+    for label, ami_id, name, architecture, created in rows:
+        account.images[label] = add_image(ami_id, name, DEBIAN_OWNER, architecture, created)
+
+
 def build_account(region: str = REGION) -> Account:
     ec2 = boto3.client("ec2", region_name=region)
     account = Account()
@@ -116,6 +128,7 @@ def build_account(region: str = REGION) -> Account:
 
     account.own_arm_image = add_image("ami-0f1e2d3c4b5a60009", "lab-graviton-build-2026-11", ACCOUNT, "arm64",
                                       "2026-11-02T09:00:00", public=False)
+    add_debian_images(account)
     return account
 
 

@@ -39,11 +39,15 @@ def test_subnets_of_one_vpc_with_zone_and_free_addresses(catalog: Catalog, accou
 
 def test_os_images_pick_the_newest_build_of_the_real_publisher(catalog: Catalog, account: Account) -> None:
     images = {(i.os, i.architecture): i for i in catalog.os_images(REGION)}
+    assert images[("debian13", "x86_64")].ami_id == account.images["debian13-x86"]  # not the older build
+    assert images[("debian13", "arm64")].ami_id == account.images["debian13-arm"]
     assert images[("ubuntu2404", "x86_64")].ami_id == account.images["ubuntu2404-x86"]  # not the squatter
     assert images[("ubuntu2404", "arm64")].ami_id == account.images["ubuntu2404-arm"]
     assert images[("ubuntu2204", "x86_64")].ami_id == account.images["ubuntu2204-x86"]
     assert images[("rocky9", "x86_64")].ami_id == account.images["rocky9-x86"]
     assert images[("rocky9", "arm64")].source == "search"
+    # moto holds none of Debian's SSM parameters (AWS does): its images are found by owner and name.
+    assert images[("debian13", "x86_64")].source == "search"
     # moto publishes Amazon Linux's SSM parameters, as AWS does.
     assert images[("al2023", "x86_64")].source == "ssm"
     assert images[("al2023", "arm64")].name.endswith("arm64")
@@ -52,8 +56,10 @@ def test_os_images_pick_the_newest_build_of_the_real_publisher(catalog: Catalog,
 def test_image_check_and_own_images(catalog: Catalog, account: Account) -> None:
     own = catalog.image(REGION, account.own_arm_image)
     assert own is not None and own.architecture == "arm64" and own.os_family is None
-    ubuntu = catalog.image(REGION, account.images["rocky9-arm"])
-    assert ubuntu is not None and ubuntu.os_family == "rocky9" and ubuntu.root_device_type == "ebs"
+    rocky = catalog.image(REGION, account.images["rocky9-arm"])
+    assert rocky is not None and rocky.os_family == "rocky9" and rocky.root_device_type == "ebs"
+    debian = catalog.image(REGION, account.images["debian13-arm"])
+    assert debian is not None and debian.os_family == "debian13" and debian.architecture == "arm64"
     assert catalog.image(REGION, "ami-0000000000000dead") is None
     assert [i.ami_id for i in catalog.own_images(REGION)] == [account.own_arm_image]
 

@@ -24,6 +24,7 @@ def no_public_ip() -> str:
 def test_ami_follows_the_head_node_architecture(catalog: Catalog, account: Account) -> None:
     intel = resolve(make_spec(), catalog, public_cidr=no_public_ip)
     assert (intel.ami_id, intel.architecture) == (account.images["ubuntu2404-x86"], "x86_64")
+    assert resolve(make_spec(os="debian13"), catalog, public_cidr=no_public_ip).ami_id == account.images["debian13-x86"]
     graviton = resolve(make_spec(head_node={"instance_type": "t4g.medium"}, os="rocky9",
                                  queues=[{"name": "arm", "instance_types": ["c7g.xlarge"]}]), catalog,
                        public_cidr=no_public_ip)

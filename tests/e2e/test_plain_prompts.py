@@ -109,7 +109,7 @@ def test_a_new_user_answers_every_plain_prompt_and_saves_what_was_typed(plain: P
     plain.answer("Who may SSH in", "Enter", typed="203.0.113.0/24")
 
     shell.wait_for("Step 5 of 10: Operating system", scrolled_off=True)
-    plain.answer("Operating system", "Enter")  # Ubuntu 24.04 x86_64, the suggested one
+    plain.answer("Operating system", "Enter")  # Debian 13 x86_64, the suggested one
     shell.wait_for("Step 6 of 10: Head node", scrolled_off=True)
     plain.answer("Head node type", "Enter", typed="t3.small")
 
@@ -157,7 +157,7 @@ def test_a_new_user_answers_every_plain_prompt_and_saves_what_was_typed(plain: P
     assert "Saved " in plain.said() and "Traceback" not in plain.said()
 
     spec = Registry(plain.home).get("plain-e2e").spec
-    assert (spec.region, spec.os, spec.ami_id, spec.head_node.instance_type) == (REGION, "ubuntu2404", None,
+    assert (spec.region, spec.os, spec.ami_id, spec.head_node.instance_type) == (REGION, "debian13", None,
                                                                                    "t3.small")
     assert (spec.network.vpc_id, spec.network.subnet_id) == (account.hpc_vpc, account.subnet_a)
     assert spec.network.ssh_cidr == "203.0.113.0/24"

@@ -53,7 +53,7 @@ def test_a_workshop_attendee_builds_and_destroys_a_sandbox_cluster(sandbox_home:
         terminal.wait_for("Signed in to the sandbox")  # the emulator started behind the first screen
         for step, shown in (("Step 2 of 10: Name", CLUSTER), ("Step 3 of 10: Region", "eu-west-2"),
                             ("Step 4 of 10: Network", "Create a new VPC for me"),
-                            ("Step 5 of 10: Operating system", "Ubuntu 24.04 LTS"),
+                            ("Step 5 of 10: Operating system", "Current AMI"),
                             ("Step 6 of 10: Head node", "t3.medium"), ("Step 7 of 10: Queues", "Queue 1"),
                             ("Step 8 of 10: Shared storage", "Add a volume"),
                             ("Step 9 of 10: Key pair", "workshop")):

@@ -140,6 +140,17 @@ def test_pcluster3_queues_merge_compute_resources():
     assert (spec.queues[0].min_nodes, spec.queues[0].max_nodes) == (1, 10)
 
 
+def test_an_os_clusterwiz_does_not_know_is_a_decision_naming_the_supported_ones(tmp_path):
+    path = tmp_path / "cluster.yaml"
+    path.write_text("Region: eu-west-2\nImage: {Os: windows2019}\nHeadNode: {InstanceType: t3.medium}\n"
+                    "Scheduling:\n  Scheduler: slurm\n  SlurmQueues:\n    - Name: q\n      ComputeResources:\n"
+                    "        - {Name: c, InstanceType: c5.large, MaxCount: 4}\n")
+    result = import_config(path)
+    item = items_by_source(result)["Image.Os"]
+    assert item.status == "decision" and "choose debian13 or ubuntu2404 or rocky9" in item.note
+    assert result.spec.os == "ubuntu2404"
+
+
 def test_pcluster3_yaml_errors_name_the_line(tmp_path):
     path = tmp_path / "broken.yaml"
     path.write_text("Region: eu-west-2\nHeadNode:\n  InstanceType: [t3.medium\n")

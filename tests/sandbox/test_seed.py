@@ -8,7 +8,7 @@ import boto3
 import pytest
 
 from clusterwiz.core.aws.catalog import Catalog
-from clusterwiz.core.aws.images import AMAZON_OWNER, CANONICAL_OWNER, ROCKY_OWNER, os_family_of
+from clusterwiz.core.aws.images import AMAZON_OWNER, CANONICAL_OWNER, DEBIAN_OWNER, ROCKY_OWNER, os_family_of
 from clusterwiz.core.lifecycle import Workspace, preflight
 from clusterwiz.core.sandbox import ACCESS_KEY_ID, SECRET_ACCESS_KEY, sandbox_session
 from clusterwiz.core.sandbox_seed import KEY_PAIR_NAME, SANDBOX_REGION, current_image
@@ -19,7 +19,7 @@ from tests.sandbox.specs import sandbox_cluster_yaml
 pytestmark = pytest.mark.moto
 
 REGION = SANDBOX_REGION
-SUPPORTED = [(os_name, arch) for os_name in ("ubuntu2404", "ubuntu2204", "al2023", "rocky9")
+SUPPORTED = [(os_name, arch) for os_name in ("debian13", "ubuntu2404", "ubuntu2204", "al2023", "rocky9")
              for arch in ("x86_64", "arm64")]
 
 
@@ -39,11 +39,13 @@ def test_every_supported_os_has_a_current_image_for_both_architectures(catalog):
         # Where AWS publishes SSM parameters the catalog finds the image there; Rocky is searched by owner.
         assert image.source == ("search" if os_name == "rocky9" else "ssm")
     assert found["ubuntu2404", "x86_64"].name.endswith("-20261015")  # the newer of two builds
+    assert found["debian13", "arm64"].name == "debian-13-arm64-20261012-2305"
 
 
 def test_images_belong_to_their_real_publishers(seeded):
     ec2 = sandbox_session(seeded, None).client("ec2")
-    for owner, family in ((CANONICAL_OWNER, "ubuntu"), (AMAZON_OWNER, "al2023"), (ROCKY_OWNER, "rocky9")):
+    for owner, family in ((DEBIAN_OWNER, "debian13"), (CANONICAL_OWNER, "ubuntu"), (AMAZON_OWNER, "al2023"),
+                          (ROCKY_OWNER, "rocky9")):
         images = ec2.describe_images(Owners=[owner])["Images"]
         assert images and all(os_family_of(image["Name"]).startswith(family) for image in images)
         assert {image["Architecture"] for image in images} == {"x86_64", "arm64"}

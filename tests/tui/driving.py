@@ -85,7 +85,8 @@ async def pick(pilot: Pilot, field: str, value: str, item: int = 0) -> None:
     """Move the cursor of a choice table to a value with the arrow keys (type to search when it can)."""
     table_widget = shown(pilot.app, f"#f-{item}-{field}", ChoiceTable)
     search = table_widget.query(".choice-filter")
-    if search:
+    # The search matches what a row shows: an image's value (ubuntu2404/x86_64) is in none of its cells.
+    if search and any(value in choice.cells for choice in table_widget.choices):
         search.first(Input).focus()
         await pilot.press("ctrl+u", *value)
     rows = table_widget.query_one(DataTable)

@@ -65,6 +65,7 @@ def test_defaults_fill_every_step_a_file_leaves_out(state: WizardState, account:
     spec = answers_from_mapping({"name": "tiny"}, state.context, "answers.yaml").spec()
     assert spec.region == REGION  # the configured region
     assert spec.network.creates_vpc and spec.network.availability_zone == f"{REGION}a"
+    assert spec.os == "debian13" and spec.ami_id is None  # the current image, looked up at render
     assert spec.head_node.instance_type == "t3.medium"
     assert spec.queues[0].name == "compute" and spec.queues[0].instance_types == ["c6i.xlarge"]
     assert spec.shared_storage == [] and spec.key_pair == "tiny-key"
@@ -155,6 +156,7 @@ def test_a_custom_ami_is_checked_live(state: WizardState, account: Account) -> N
     assert "does not exist in eu-west-2" in missing[0].message
     unknown_os = check_answer(step, {"image": "custom", "ami_id": account.own_arm_image}, state.context)
     assert "cannot tell which operating system" in unknown_os[0].message
+    assert "Debian 13, Ubuntu 24.04 LTS, Rocky Linux 9" in unknown_os[0].message
     rocky_arm = {"image": "custom", "ami_id": account.images["rocky9-arm"]}
     assert check_answer(step, rocky_arm, state.context) == []
     state.answer("os", rocky_arm)

@@ -84,6 +84,7 @@ async def test_a_new_user_walks_every_step_by_keyboard_and_saves(settings, catal
         await next_step(pilot)  # the world may SSH in: allowed, with a warning
 
         await at_step(pilot, "os")
+        assert shown(app, "#f-0-image").value == "debian13/x86_64"  # the suggested one
         await pick(pilot, "image", "ubuntu2204/x86_64")
         note = str(shown(app, "#f-0-image .choice-note", Static).render())
         assert "not supported yet: its Slurm (21.08) lacks the dynamic nodes" in note

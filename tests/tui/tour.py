@@ -50,7 +50,7 @@ def remake_default_vpc() -> None:
 
 def example_spec(account: Account, name: str = "lab") -> ClusterSpec:
     return ClusterSpec.model_validate({
-        "name": name, "region": REGION, "os": "ubuntu2404", "key_pair": account.key_rsa,
+        "name": name, "region": REGION, "os": "debian13", "key_pair": account.key_rsa,
         "network": {"availability_zone": f"{REGION}a"},
         "head_node": {"instance_type": "t3.medium"},
         "queues": [{"name": "cpu", "instance_types": ["c6i.xlarge"], "max_nodes": 4},

@@ -81,6 +81,7 @@ def test_full_spec_round_trips():
 
 def test_minimal_spec_gets_safe_defaults():
     spec = ClusterSpec.from_yaml("name: x\nregion: us-east-1\nqueues: [{name: q, instance_types: [t3.micro]}]\n")
+    assert spec.os == "debian13" and spec.ami_id is None
     assert spec.network.creates_vpc and spec.network.ssh_cidr is None
     assert spec.head_node.instance_type == "t3.medium"
     assert spec.queues[0].max_nodes == 4
@@ -231,10 +232,16 @@ def test_snapshot_volume_takes_its_size_from_the_snapshot():
     assert spec.shared_storage[0].size_gib is None
 
 
+@pytest.mark.parametrize("os_name", ["debian13", "ubuntu2404", "rocky9"])
+def test_every_os_with_a_usable_slurm_is_accepted(os_name):
+    assert ClusterSpec.from_yaml(with_changes(os=os_name)).os == os_name
+
+
 @pytest.mark.parametrize("os_name", ["ubuntu2204", "al2023"])
 def test_an_os_without_a_usable_slurm_is_refused_before_anything_boots(os_name):
     [problem] = problems_of(with_changes(os=os_name))
-    assert problem.startswith("os:") and "not supported yet" in problem and "ubuntu2404 or rocky9" in problem
+    assert problem.startswith("os:") and "not supported yet" in problem
+    assert "debian13 or ubuntu2404 or rocky9" in problem
 
 
 def test_existing_network_round_trips_without_new_vpc_fields():

@@ -30,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ssh.add_argument("--host", help="reach the head node at this address instead of its public one "
                      "(a port-forward, a VPN address)")
     ssh.add_argument("--port", type=int, help="SSH port (default 22)")
-    ssh.add_argument("--user", help="login user (default: the OS's, e.g. ubuntu or rocky)")
+    ssh.add_argument("--user", help="login user (default: the OS's, e.g. admin, ubuntu or rocky)")
     ssh.add_argument("--save", action="store_true", help="remember --host/--port/--user for this cluster "
                      "(give none of them to forget)")
     ssh.add_argument("name", help="cluster name")

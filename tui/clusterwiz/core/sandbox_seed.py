@@ -1,9 +1,9 @@
 """What the sandbox's emulated account holds when it starts: laid out like a real, lived-in account.
 
 The wizard and the pre-flight checks look things up exactly as they do on AWS, so the seed follows
-the real publishers' conventions: Canonical, Amazon and Rocky images under their real owner ids and
-naming schemes, the SSM public parameters AWS publishes for Ubuntu and Amazon Linux (Rocky publishes
-none), a default VPC plus a second VPC with a private subnet, a key pair, and two volumes in
+the real publishers' conventions: Debian, Canonical, Amazon and Rocky images under their real owner ids
+and naming schemes, the SSM public parameters AWS publishes for Debian, Ubuntu and Amazon Linux (Rocky
+publishes none), a default VPC plus a second VPC with a private subnet, a key pair, and two volumes in
 different availability zones (so the "volume is in another AZ" check can be seen).
 """
 
@@ -12,7 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from clusterwiz.core.aws.images import AMAZON_OWNER, CANONICAL_OWNER, IMAGE_SOURCES, ROCKY_OWNER, newest
+from clusterwiz.core.aws.images import (
+    AMAZON_OWNER,
+    CANONICAL_OWNER,
+    DEB_ARCHITECTURES,
+    DEBIAN_OWNER,
+    IMAGE_SOURCES,
+    ROCKY_OWNER,
+    newest,
+)
 
 SANDBOX_REGION = "eu-west-2"
 SANDBOX_ACCOUNT = "123456789012"  # moto's account id: every emulated resource ARN carries it
@@ -42,6 +50,16 @@ class SeedImage:
         }
 
 
+def _debian(serial: int, build: str) -> list[SeedImage]:
+    created = f"{build[:4]}-{build[4:6]}-{build[6:8]}T{build[9:11]}:{build[11:13]}:00.000Z"
+    return [
+        SeedImage(ami_id=f"ami-0d3b9e6a{serial:02d}{index}f1c7b4", os="debian13", architecture=architecture,
+                  owner=DEBIAN_OWNER, created=created, root_device_name="/dev/xvda",
+                  name=f"debian-13-{deb_arch}-{build}", description=f"Debian 13 ({build})")
+        for index, (architecture, deb_arch) in enumerate(DEB_ARCHITECTURES.items())
+    ]
+
+
 def _ubuntu(serial: int, version: str, codename: str, image_dir: str, build: str) -> list[SeedImage]:
     created = f"{build[:4]}-{build[4:6]}-{build[6:8]}T09:30:00.000Z"
     return [
@@ -49,7 +67,7 @@ def _ubuntu(serial: int, version: str, codename: str, image_dir: str, build: str
                   architecture=architecture, owner=CANONICAL_OWNER, created=created,
                   name=f"ubuntu/images/{image_dir}/ubuntu-{codename}-{version}-{deb_arch}-server-{build}",
                   description=f"Canonical, Ubuntu, {version}, {deb_arch} {codename} image")
-        for index, (architecture, deb_arch) in enumerate((("x86_64", "amd64"), ("arm64", "arm64")))
+        for index, (architecture, deb_arch) in enumerate(DEB_ARCHITECTURES.items())
     ]
 
 
@@ -76,6 +94,8 @@ def _rocky(serial: int, release: str, build: str) -> list[SeedImage]:
 
 # Two builds of the OSes clusterwiz boots, so "the current image" is really a choice of the newest.
 SEED_IMAGES: tuple[SeedImage, ...] = (
+    *_debian(1, "20260601-2219"),
+    *_debian(2, "20261012-2305"),
     *_ubuntu(1, "24.04", "noble", "hvm-ssd-gp3", "20260612"),
     *_ubuntu(2, "24.04", "noble", "hvm-ssd-gp3", "20261015"),
     *_ubuntu(3, "22.04", "jammy", "hvm-ssd", "20261001"),

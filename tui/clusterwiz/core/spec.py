@@ -27,6 +27,7 @@ from pydantic import (
 from clusterwiz.core.constraints import (
     AZ_PATTERN,
     BOOTABLE_OS,
+    DEFAULT_OS,
     EBS_IOPS_LIMITS,
     EBS_SIZE_LIMITS,
     EBS_THROUGHPUT_LIMITS,
@@ -327,7 +328,7 @@ class ClusterSpec(_Model):
     version: Literal[1] = Field(SPEC_VERSION, description="Spec format version")
     name: str = Field(description="Cluster name, unique in the registry")
     region: str = Field(description="AWS region")
-    os: Literal["ubuntu2404", "ubuntu2204", "al2023", "rocky9"] = Field("ubuntu2404")
+    os: Literal["debian13", "ubuntu2404", "ubuntu2204", "al2023", "rocky9"] = Field(DEFAULT_OS)
     ami_id: str | None = Field(None, description="Custom AMI of the chosen OS family")
     key_pair: str | None = Field(None, min_length=1, max_length=255, description="Existing EC2 key pair")
     ssh_key_file: str | None = Field(None, description="Local private key for `clusterwiz ssh`")

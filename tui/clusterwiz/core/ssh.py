@@ -27,7 +27,8 @@ from clusterwiz.core.registry import ClusterRecord
 if TYPE_CHECKING:
     from clusterwiz.core.lifecycle import Workspace
 
-SSH_USERS = {"ubuntu2404": "ubuntu", "ubuntu2204": "ubuntu", "rocky9": "rocky", "al2023": "ec2-user"}
+SSH_USERS = {"debian13": "admin", "ubuntu2404": "ubuntu", "ubuntu2204": "ubuntu", "rocky9": "rocky",
+             "al2023": "ec2-user"}
 KNOWN_HOSTS_FILE = "known_hosts"
 OVERRIDE_FILE = "ssh.json"
 SSH_PORT = 22

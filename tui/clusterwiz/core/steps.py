@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from clusterwiz.core.aws.pricing import load_snapshot
-from clusterwiz.core.constraints import BOOTABLE_OS, EBS_SIZE_LIMITS, NAME_PATTERN, SUPPORTED_OS, UNSUPPORTED_OS
+from clusterwiz.core.constraints import (
+    BOOTABLE_OS,
+    DEFAULT_OS,
+    EBS_SIZE_LIMITS,
+    NAME_PATTERN,
+    SUPPORTED_OS,
+    UNSUPPORTED_OS,
+)
 from clusterwiz.core.errors import AwsError, ClusterwizError
 
 if TYPE_CHECKING:
@@ -35,6 +42,7 @@ CUSTOM = "custom"
 CREATE = "create"
 KEY_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$"
 OS_TITLES = {
+    "debian13": "Debian 13",
     "ubuntu2404": "Ubuntu 24.04 LTS",
     "ubuntu2204": "Ubuntu 22.04 LTS",
     "al2023": "Amazon Linux 2023",
@@ -512,7 +520,7 @@ def _image_choices(context: Context, item: Item) -> list[Choice]:
 
 def _default_image(context: Context, item: Item) -> str:
     values = [c.value for c in _image_choices(context, item)]
-    return next((v for v in ("ubuntu2404/x86_64", *values) if v in values), CUSTOM)
+    return next((v for v in (f"{DEFAULT_OS}/x86_64", *values) if v in values), CUSTOM)
 
 
 def _check_ami(value: Any, context: Context, item: Item) -> str | None:
@@ -555,7 +563,7 @@ def _read_os(spec: ClusterSpec) -> Item:
 OPERATING_SYSTEM = Step(
     id="os",
     title="Operating system",
-    help=("Every node runs the same Linux. Ubuntu 24.04 is a safe choice. An AMI (Amazon Machine Image) is the "
+    help=("Every node runs the same Linux. Debian 13 is a safe choice. An AMI (Amazon Machine Image) is the "
           "disk image a machine starts from; x86_64 images run on Intel/AMD types, arm64 images on AWS Graviton "
           "types (names with a 'g', such as c7g), which are often cheaper. You can also give your own AMI."),
     fields=(

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 
 ARCHITECTURES = ("x86_64", "arm64")
+DEB_ARCHITECTURES = {"x86_64": "amd64", "arm64": "arm64"}  # as Debian and Ubuntu name them
+DEBIAN_OWNER = "136693071363"
 CANONICAL_OWNER = "099720109477"
 AMAZON_OWNER = "137112412989"
 ROCKY_OWNER = "792107900819"
@@ -24,7 +26,7 @@ class ImageSource:
 
 def _ubuntu(os_name: str, version: str, codename: str, volume: str, image_dir: str) -> list[ImageSource]:
     sources = []
-    for architecture, deb_arch in (("x86_64", "amd64"), ("arm64", "arm64")):
+    for architecture, deb_arch in DEB_ARCHITECTURES.items():
         sources.append(ImageSource(
             os=os_name, architecture=architecture,
             ssm_parameter=f"/aws/service/canonical/ubuntu/server/{version}/stable/current/{deb_arch}/hvm/"
@@ -36,6 +38,10 @@ def _ubuntu(os_name: str, version: str, codename: str, volume: str, image_dir: s
 
 
 IMAGE_SOURCES: tuple[ImageSource, ...] = (
+    *(ImageSource(os="debian13", architecture=architecture,
+                  ssm_parameter=f"/aws/service/debian/release/13/latest/{deb_arch}", owner=DEBIAN_OWNER,
+                  name_pattern=f"debian-13-{deb_arch}-*")
+      for architecture, deb_arch in DEB_ARCHITECTURES.items()),
     *_ubuntu("ubuntu2404", "24.04", "noble", "ebs-gp3", "hvm-ssd-gp3"),
     *_ubuntu("ubuntu2204", "22.04", "jammy", "ebs-gp2", "hvm-ssd"),
     *(ImageSource(os="al2023", architecture=architecture,
@@ -49,6 +55,7 @@ IMAGE_SOURCES: tuple[ImageSource, ...] = (
 )
 
 _OS_FAMILY_PATTERNS = (
+    ("debian13", re.compile(r"debian[- ]13\b|trixie", re.IGNORECASE)),
     ("ubuntu2404", re.compile(r"ubuntu.*(noble|24\.04)", re.IGNORECASE)),
     ("ubuntu2204", re.compile(r"ubuntu.*(jammy|22\.04)", re.IGNORECASE)),
     ("al2023", re.compile(r"^al2023-|amazon linux 2023", re.IGNORECASE)),

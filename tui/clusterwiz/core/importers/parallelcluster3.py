@@ -15,6 +15,7 @@ from clusterwiz.core.importers.source import SourceKey
 from clusterwiz.core.importers.spec_draft import (
     DEFAULT_COMPUTE_TYPE,
     DEFAULT_HEAD_TYPE,
+    FALLBACK_OS,
     ImportOptions,
     QueueSource,
     SpecDraft,
@@ -89,7 +90,7 @@ class ParallelCluster3Mapper:
         draft.set_region(self.key("Region"), None, TOOL)
         draft.set_os(self.key("Image.Os"), None, TOOL)
         if self.key("Image.Os") is None:
-            r.decision(None, "os", "the file names no Image.Os; using ubuntu2404", name="(Image.Os)")
+            r.decision(None, "os", f"the file names no Image.Os; using {FALLBACK_OS}", name="(Image.Os)")
         if self.key("Image.CustomAmi"):
             draft.set_ami(self.key("Image.CustomAmi"))  # type: ignore[arg-type]
         draft.data["head_node"]["instance_type"] = draft.instance_type(

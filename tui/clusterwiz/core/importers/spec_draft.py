@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from clusterwiz.core.constraints import (
+    BOOTABLE_OS,
     EBS_IOPS_LIMITS,
     EBS_THROUGHPUT_LIMITS,
     INSTANCE_TYPE_PATTERN,
@@ -33,7 +34,9 @@ from clusterwiz.core.spec import ClusterSpec, SharedVolume, describe_validation_
 
 DEFAULT_COMPUTE_TYPE = "c6i.xlarge"
 DEFAULT_HEAD_TYPE = "t3.medium"
-DEFAULT_OS = "ubuntu2404"
+# What an import uses when its source names no OS clusterwiz knows: Ubuntu, which StarCluster's images ran, so
+# the cluster stays nearest to the old one rather than taking the wizard's default for a new cluster.
+FALLBACK_OS = "ubuntu2404"
 MAX_VOLUMES = 5
 MAX_QUEUES = 10
 MIN_ROOT_GIB = 20
@@ -146,7 +149,7 @@ class SpecDraft:
         r = self.report_builder
         if key is None:
             if tool_default is None:
-                self.data["os"] = DEFAULT_OS
+                self.data["os"] = FALLBACK_OS
                 return
             os_name, why = OS_MAP[tool_default]
             self.data["os"] = os_name
@@ -155,10 +158,10 @@ class SpecDraft:
             return
         value = key.value.strip().lower()
         if value not in OS_MAP:
-            self.data["os"] = DEFAULT_OS
+            self.data["os"] = FALLBACK_OS
             self._os_changed = True
-            r.decision(key, "os", f"{key.value!r} is not an OS clusterwiz knows; using {DEFAULT_OS} — choose "
-                       "ubuntu2404 or rocky9")
+            r.decision(key, "os", f"{key.value!r} is not an OS clusterwiz knows; using {FALLBACK_OS} — choose "
+                       f"{' or '.join(BOOTABLE_OS)}")
             return
         os_name, why = OS_MAP[value]
         self.data["os"] = os_name
@@ -174,11 +177,11 @@ class SpecDraft:
         value = key.value.strip()
         problem = aws_id_problem("ami", value)
         if problem:
-            r.decision(key, "ami_id", f"{problem}; clusterwiz uses the current {self.data.get('os', DEFAULT_OS)} "
+            r.decision(key, "ami_id", f"{problem}; clusterwiz uses the current {self.data.get('os', FALLBACK_OS)} "
                        "image unless you set ami_id")
         elif not family_known:
             r.decision(key, "ami_id", f"{value} was built for an OS clusterwiz cannot tell and that cannot run "
-                       f"its Slurm node agent; clusterwiz uses the current {self.data.get('os', DEFAULT_OS)} "
+                       f"its Slurm node agent; clusterwiz uses the current {self.data.get('os', FALLBACK_OS)} "
                        "image — set ami_id only to an image of that OS")
         elif self._os_changed:
             r.decision(key, "ami_id", f"{value} was built on the old OS, which clusterwiz does not run; it "

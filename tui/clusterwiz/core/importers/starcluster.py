@@ -33,7 +33,7 @@ DROP_REASONS = {
     "enable_experimental": "a setting of the starcluster command itself",
     "refresh_interval": "a setting of the starcluster command itself",
     "web_browser": "a setting of the starcluster command itself",
-    "cluster_user": "nodes use the OS's default user (ubuntu, ec2-user or rocky)",
+    "cluster_user": "nodes use the OS's default user (admin, ubuntu or rocky)",
     "cluster_shell": "nodes keep the OS's default shell",
     "dns_prefix": "node names are set by clusterwiz",
     "disable_queue": "StarCluster's SGE queue is replaced by Slurm",
