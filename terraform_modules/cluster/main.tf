@@ -63,12 +63,14 @@ module "head_node" {
     vpc_cidr               = module.network.vpc_cidr
     scaledown_idle_minutes = var.scaledown_idle_minutes
     queues = [for q in var.queues : {
-      name           = q.name
-      instance_types = q.instance_types
-      capacity       = q.capacity
-      min_nodes      = q.min_nodes
-      max_nodes      = q.max_nodes
-      group_name     = local.queue_groups[q.name]
+      name            = q.name
+      instance_types  = q.instance_types
+      capacity        = q.capacity
+      min_nodes       = q.min_nodes
+      max_nodes       = q.max_nodes
+      group_name      = local.queue_groups[q.name]
+      node_cpus       = q.node_cpus
+      node_memory_mib = q.node_memory_mib
     }]
     shared_storage = module.storage.volumes
   }

@@ -91,6 +91,9 @@ variable "queues" {
     min_nodes      = optional(number, 0)
     initial_nodes  = optional(number, 0)
     max_nodes      = number
+    # The smallest instance type's vCPUs and memory: Slurm checks a job against them while the queue has no node.
+    node_cpus       = optional(number)
+    node_memory_mib = optional(number)
   }))
 
   validation {

@@ -38,12 +38,27 @@ def test_slurm_conf_has_a_partition_per_queue_filled_by_dynamic_nodes(head_param
     conf = head_files(head_params, LAYOUT, "ip-10-0-1-10", "10.0.1.10")[LAYOUT.slurm_conf].content
     lines = conf.splitlines()
     assert "SlurmctldHost=ip-10-0-1-10(10.0.1.10)" in lines
-    assert "MaxNodeCount=6" in lines  # 4 + 2: the sum of the queues' max_nodes
+    assert "MaxNodeCount=12" in lines  # 4 + 2 (the queues' max_nodes) dynamic nodes, and as many stand-ins
     assert "NodeSet=ns_compute Feature=compute" in lines
     assert "PartitionName=compute Nodes=ns_compute Default=YES MaxTime=INFINITE State=UP" in lines
     assert "NodeSet=ns_gpu_spot Feature=gpu-spot" in lines
     assert "PartitionName=gpu-spot Nodes=ns_gpu_spot MaxTime=INFINITE State=UP" in lines
     assert not any(line.startswith("AuthInfo") for line in lines)  # munge's default socket on nodes
+
+
+def test_each_queue_has_future_stand_ins_of_its_smallest_type(head_params: ClusterParams) -> None:
+    """Slurm 23.11+ refuses a job for a partition with no node ("Requested node configuration is not available",
+    seen on Debian 13's 24.11 in the twin tests), which is every queue scaled to zero. FUTURE nodes are in the
+    partition but never booted (slurm.conf(5), State=FUTURE), so the job waits as demand the scaler sees."""
+    params = parse_params(head_params_data(queues=[
+        {"name": "compute", "instance_types": ["c6i.xlarge"], "min_nodes": 0, "max_nodes": 4,
+         "group_name": "demo-compute", "node_cpus": 4, "node_memory_mib": 8192},
+        {"name": "new-type", "instance_types": ["z9.huge"], "min_nodes": 0, "max_nodes": 1,
+         "group_name": "demo-new-type"},
+    ]))
+    lines = head_files(params, LAYOUT, "h", "10.0.1.10")[LAYOUT.slurm_conf].content.splitlines()
+    assert "NodeName=compute-standin[1-4] State=FUTURE Feature=compute CPUs=4 RealMemory=7372" in lines
+    assert "NodeName=new-type-standin[1-1] State=FUTURE Feature=new-type" in lines
 
 
 def test_exports_share_home_agent_dir_and_each_volume_with_the_vpc_only(head_params: ClusterParams) -> None:

@@ -46,6 +46,20 @@ class RenderedCluster:
     files: dict[str, str]
 
 
+def queue_node_size(instance_types: list[str]) -> dict[str, int | None]:
+    """The smallest of a queue's instance types, in vCPUs and MiB (from the bundled specs; None if unknown).
+
+    While a queue has no node, Slurm judges a job against the queue's stand-in nodes, which are this size.
+    """
+    from clusterwiz.core.aws.instance_specs import bundled_instance_specs
+
+    rows = [bundled_instance_specs().row(name) for name in instance_types]
+    if not rows or any(row is None for row in rows):
+        return {"node_cpus": None, "node_memory_mib": None}
+    return {"node_cpus": min(row["vcpus"] for row in rows if row),
+            "node_memory_mib": min(row["memory_mib"] for row in rows if row)}
+
+
 def module_values(spec: ClusterSpec, resolved: ResolvedInputs) -> dict[str, Any]:
     """The inputs of modules/cluster (its variables.tf is the contract), from the spec and what was resolved."""
     network = spec.network
@@ -62,7 +76,7 @@ def module_values(spec: ClusterSpec, resolved: ResolvedInputs) -> dict[str, Any]
         },
         "ssh_cidr": resolved.ssh_cidr,
         "head_node": spec.head_node.model_dump(),
-        "queues": [queue.model_dump() for queue in spec.queues],
+        "queues": [{**queue.model_dump(), **queue_node_size(queue.instance_types)} for queue in spec.queues],
         "scaledown_idle_minutes": spec.scaledown_idle_minutes,
         "shared_storage": [volume.model_dump() for volume in spec.shared_storage],
         "tags": dict(spec.tags),

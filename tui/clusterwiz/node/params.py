@@ -23,6 +23,8 @@ class QueueParams:
     max_nodes: int
     instance_types: tuple[str, ...] = ()
     capacity: str = "ondemand"
+    node_cpus: int | None = None  # the queue's smallest instance type
+    node_memory_mib: int | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,8 @@ def parse_params(data: dict[str, Any]) -> ClusterParams:
             max_nodes=_require(entry, "max_nodes", int),
             instance_types=tuple(entry.get("instance_types", ())),
             capacity=entry.get("capacity", "ondemand"),
+            node_cpus=entry.get("node_cpus"),
+            node_memory_mib=entry.get("node_memory_mib"),
         ))
     if not queues:
         raise ParamsError("params.json has no queues; a cluster needs at least one")

@@ -10,7 +10,7 @@ import subprocess
 import time
 
 from .scaling import PendingJob, SlurmNode
-from .slurm_conf import instance_of
+from .slurm_conf import instance_of, is_stand_in
 
 _FIELD = re.compile(r"(\w+)=(\S*)")
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
@@ -53,7 +53,7 @@ def to_slurm_node(record: dict[str, str], queues: list[str], now: float) -> Slur
     features = record.get("ActiveFeatures", "").split(",")
     queue = next((name for name in queues if name in features), None)
     name = record["NodeName"]
-    if queue is None or not name.startswith(queue + "-"):
+    if queue is None or not name.startswith(queue + "-") or is_stand_in(queue, name):
         return None
     flags = record.get("State", "").split("+")
     return SlurmNode(name=name, queue=queue, instance_id=instance_of(name), state=flags[0],

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from .layout import Layout
-from .params import ClusterParams
+from .params import ClusterParams, QueueParams
 
 # Keeps job start latency under a second and cancels jobs whose dependency can never be met.
 SCHEDULER_PARAMETERS = "batch_sched_delay=0,sched_interval=2"
@@ -18,6 +20,25 @@ def node_name(queue: str, instance_id: str) -> str:
 
 def instance_of(name: str) -> str:
     return "i-" + name.rsplit("-", 1)[1]
+
+
+STAND_IN_SUFFIX = "-standin"
+# What slurmd -Z reports of an instance's memory is less than its type's: the kernel keeps some.
+USABLE_MEMORY_FRACTION = 0.9
+
+
+def stand_in_nodes(queue: QueueParams) -> str:
+    """FUTURE nodes of the queue's size, up to its max: never booted, they let Slurm accept a job while the queue
+    has no node yet (Slurm 23.11+ refuses jobs for an empty partition), and refuse one that could never fit."""
+    names = f"{queue.name}{STAND_IN_SUFFIX}[1-{queue.max_nodes}]"
+    size = f" CPUs={queue.node_cpus}" if queue.node_cpus else ""
+    if queue.node_memory_mib:
+        size += f" RealMemory={int(queue.node_memory_mib * USABLE_MEMORY_FRACTION)}"
+    return f"NodeName={names} State=FUTURE Feature={queue.name}{size}"
+
+
+def is_stand_in(queue: str, name: str) -> bool:
+    return re.fullmatch(re.escape(queue + STAND_IN_SUFFIX) + r"\d+", name) is not None
 
 
 def nodeset_name(queue: str) -> str:
@@ -56,8 +77,9 @@ def render_slurm_conf(params: ClusterParams, layout: Layout, controller_host: st
     lines = ["# Written by clusterwiz at boot from /opt/clusterwiz/params.json; rewritten on every bootstrap."]
     lines += controller_lines(params.cluster_name, layout, controller_host, controller_addr)
     lines += [
-        # Nodes come and go with the fleet: they register themselves (slurmd -Z) up to this many.
-        f"MaxNodeCount={sum(queue.max_nodes for queue in params.queues)}",
+        # Nodes come and go with the fleet: they register themselves (slurmd -Z) up to max_nodes per queue, beside
+        # as many stand-ins.
+        f"MaxNodeCount={2 * sum(queue.max_nodes for queue in params.queues)}",
         "TreeWidth=65533",
         "ReturnToService=2",
         # A node lost with its instance (spot interruption) is noticed within a minute; its jobs requeue.
@@ -67,6 +89,7 @@ def render_slurm_conf(params: ClusterParams, layout: Layout, controller_host: st
     for index, queue in enumerate(params.queues):
         nodeset = nodeset_name(queue.name)
         default = " Default=YES" if index == 0 else ""
+        lines.append(stand_in_nodes(queue))
         lines.append(f"NodeSet={nodeset} Feature={queue.name}")
         lines.append(f"PartitionName={queue.name} Nodes={nodeset}{default} MaxTime=INFINITE State=UP")
     return "\n".join(lines) + "\n"
