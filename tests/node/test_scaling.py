@@ -10,10 +10,13 @@ from hypothesis import strategies as st
 
 from clusterwiz.node.scaling import (
     NOT_CAPACITY_REASONS,
+    REGISTER_TIMEOUT_SECONDS,
     Action,
     ForgetNode,
     GroupState,
+    Member,
     PendingJob,
+    ReplaceNode,
     SetDesired,
     SlurmNode,
     TerminateNode,
@@ -25,9 +28,9 @@ IDLE_LIMIT = 600.0
 
 
 def group(queue: str = "compute", min_size: int = 0, max_size: int = 4, desired: int = 0,
-          instances: Sequence[str] = ()) -> GroupState:
+          instances: Sequence[str] = (), members: Sequence[Member] = ()) -> GroupState:
     return GroupState(queue=queue, name=f"demo-{queue}", min_size=min_size, max_size=max_size, desired=desired,
-                      instance_ids=tuple(instances))
+                      instance_ids=tuple(instances), members=tuple(members))
 
 
 def node(instance: str, state: str = "IDLE", idle: float = 0.0, queue: str = "compute") -> SlurmNode:
@@ -70,6 +73,24 @@ CASES = [
     pytest.param(group(desired=2, instances=["i-01", "i-03"]), [], [node("i-01", "ALLOCATED"),
                  node("i-02", "ALLOCATED")], [ForgetNode(node_name("compute", "i-02"))],
                  id="a node whose instance left the group is forgotten"),
+    pytest.param(group(desired=1, instances=["i-01"], members=[Member("i-01", 120, "failed:packages")]), jobs(1), [],
+                 [ReplaceNode("demo-compute", "i-01", "its bootstrap failed at step packages", decrement=True),
+                  SetDesired("demo-compute", 1)], id="a failed node is replaced while work waits"),
+    pytest.param(group(desired=1, instances=["i-01"], members=[Member("i-01", 120, "failed:slurmd")]), [], [],
+                 [ReplaceNode("demo-compute", "i-01", "its bootstrap failed at step slurmd", decrement=True)],
+                 id="a failed node with no work for it just goes"),
+    pytest.param(group(min_size=1, desired=1, instances=["i-01"], members=[Member("i-01", 60, "failed:mounts")]),
+                 [], [], [ReplaceNode("demo-compute", "i-01", "its bootstrap failed at step mounts", decrement=False)],
+                 id="at min the group launches the replacement"),
+    pytest.param(group(desired=1, instances=["i-01"],
+                       members=[Member("i-01", REGISTER_TIMEOUT_SECONDS + 1, "running:packages")]), jobs(1), [],
+                 [ReplaceNode("demo-compute", "i-01", "it did not join Slurm within 20 minutes of its launch",
+                              decrement=True), SetDesired("demo-compute", 1)], id="a node that never joined"),
+    pytest.param(group(desired=1, instances=["i-01"],
+                       members=[Member("i-01", REGISTER_TIMEOUT_SECONDS - 1, "running:packages")]), jobs(1), [], [],
+                 id="a node still booting is waited for"),
+    pytest.param(group(desired=1, instances=["i-01"], members=[Member("i-01", REGISTER_TIMEOUT_SECONDS * 2, "ready")]),
+                 [], [node("i-01", "IDLE", idle=5)], [], id="a registered node is never replaced"),
     pytest.param(group(min_size=2, desired=0), [], [], [SetDesired("demo-compute", 2)], id="desired below min"),
     pytest.param(group(max_size=2, desired=5), [], [], [SetDesired("demo-compute", 2)], id="desired above max"),
 ]
@@ -110,8 +131,11 @@ def cluster_states(draw: st.DrawFn) -> tuple[list[GroupState], list[PendingJob],
             if registered_node:
                 nodes.append(node(instance, draw(st.sampled_from(STATES)), draw(st.floats(0, 2000)), queue))
         if queue in managed:
-            groups.append(group(queue, min_size, max_size, desired,
-                                [i for i, member in zip(instances, in_group, strict=True) if member]))
+            in_service = [i for i, member in zip(instances, in_group, strict=True) if member]
+            described = [Member(i, draw(st.floats(0, 2 * REGISTER_TIMEOUT_SECONDS)),
+                                draw(st.sampled_from(("", "running:packages", "ready", "failed:packages"))))
+                         for i in in_service]
+            groups.append(group(queue, min_size, max_size, desired, in_service, described))
     pending = draw(st.lists(st.builds(PendingJob, st.sampled_from((*QUEUES, "other")), st.integers(1, 10),
                                       st.sampled_from(("Resources", "Priority", "PartitionConfig",
                                                        *sorted(NOT_CAPACITY_REASONS)))), max_size=12))
@@ -134,6 +158,9 @@ def test_invariants(state: tuple[list[GroupState], list[PendingJob], list[SlurmN
             elif isinstance(action, TerminateNode) and action.group == g.name:
                 desired -= 1
                 assert desired >= g.min_size
+            elif isinstance(action, ReplaceNode) and action.group == g.name:
+                desired -= action.decrement
+                assert desired >= min(g.min_size, g.desired), "a replacement never takes desired below min"
         if any(getattr(action, "group", None) == g.name for action in actions):
             assert g.min_size <= desired <= g.max_size, "desired always ends within [min, max]"
     for action in actions:
@@ -147,4 +174,11 @@ def test_invariants(state: tuple[list[GroupState], list[PendingJob], list[SlurmN
             assert instance_of(action.node) == action.instance_id
         if isinstance(action, ForgetNode):
             assert nodes_by_name[action.node].queue in managed_queues
+        if isinstance(action, ReplaceNode):
+            member = next(m for m in by_name[action.group].members if m.instance_id == action.instance_id)
+            assert member.readiness.startswith("failed:") or (
+                member.age_seconds > REGISTER_TIMEOUT_SECONDS
+                and not any(n.instance_id == member.instance_id for n in nodes)), "only nodes that will never work"
+            assert not any(isinstance(other, TerminateNode) and other.instance_id == action.instance_id
+                           for other in actions), "one termination per instance"
     assert len({a for a in actions if isinstance(a, SetDesired)}) <= len(groups), "one desired change per group"

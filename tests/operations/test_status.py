@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,8 +12,18 @@ import pytest
 from clusterwiz.core.aws.catalog import Catalog
 from clusterwiz.core.aws.session import AwsSession
 from clusterwiz.core.spec import ClusterSpec
-from clusterwiz.core.status import InstanceStatus, VolumeStatus, cluster_cost, cluster_status, head_address
+from clusterwiz.core.status import (
+    BOOTSTRAP_LOG_TAG,
+    BOOTSTRAP_TAG,
+    InstanceStatus,
+    VolumeStatus,
+    bootstrap_failure,
+    cluster_cost,
+    cluster_status,
+    head_address,
+)
 from clusterwiz.core.teardown import savings
+from clusterwiz.node.instance import LOG_TAIL_TAG, READINESS_TAG, TAG_VALUE_LIMIT, log_tail
 
 REGION = "eu-west-2"
 ZONE = "eu-west-2a"
@@ -94,3 +105,28 @@ def test_status_finds_the_nodes_by_tag_with_their_readiness_and_prices_them(moto
     assert savings(status).stop_all == pytest.approx(0.04942 + 2 * 0.10098)
     assert head_address(session, spec()) == by_id[head].public_ip
     assert status.to_json()["instances"][0]["launch_time"].startswith(str(by_id[head].launch_time.year))
+
+
+def test_a_failed_bootstrap_is_told_with_its_step_log_and_what_to_do() -> None:
+    base = instance("compute", 0.1, 1)
+    failed = dataclasses.replace(base, bootstrap="failed:packages", bootstrap_log="E: Unable to locate package slurmd")
+    note = bootstrap_failure(failed, "stat")
+    assert note is not None and note.startswith(
+        f"compute node {failed.instance_id} (queue compute) failed its bootstrap at step packages: E: Unable to "
+        "locate package slurmd. Likely cause: the node could not install its packages")
+    assert "The scaler on the head node replaces it" in note
+    head = dataclasses.replace(instance("head", 0.1, 1), bootstrap="failed:slurmd", bootstrap_log=None)
+    told = bootstrap_failure(head, "stat")
+    assert told is not None and "`clusterwiz ssh stat -- sinfo`" in told and "`clusterwiz destroy stat`" in told
+    assert bootstrap_failure(base, "stat") is None
+
+
+def test_the_log_tail_tag_is_the_one_the_node_agent_writes(tmp_path: Path) -> None:
+    log = tmp_path / "bootstrap.log"
+    log.write_text("2026-12-02T10:00:00Z clusterwiz-bootstrap[packages] step packages\n"
+                   + "".join(f"Err:{n} http://deb.debian.org/debian ./ InRelease\n" for n in range(200))
+                   + "2026-12-02T10:00:09Z clusterwiz-bootstrap[packages] FAILED at step packages (exit 100)\n")
+    tail = log_tail(str(log))
+    assert len(tail) < TAG_VALUE_LIMIT and tail.endswith("Err:199 http://deb.debian.org/debian ./ InRelease")
+    assert "clusterwiz-bootstrap[" not in tail
+    assert BOOTSTRAP_LOG_TAG == LOG_TAIL_TAG and BOOTSTRAP_TAG == READINESS_TAG

@@ -57,6 +57,7 @@ class TwinRecord:
     metadata: MetadataService
     role: str
     cluster: str
+    queue: str
     started_at: float = field(default_factory=time.monotonic)
 
 
@@ -240,12 +241,14 @@ class TwinHarness:
                         public_keys=self._public_keys(instance), hosts={gateway: names}, binds=binds)
         identity = InstanceIdentity(instance_id=instance_id, private_ip=private_ip, region=self.region,
                                     availability_zone=instance["Placement"]["AvailabilityZone"],
-                                    instance_type=instance["InstanceType"], role_name=self._role_name(instance, template))
+                                    instance_type=instance["InstanceType"],
+                                    role_name=self._role_name(instance, template))
         metadata = MetadataService(identity, namespace)
         previous = self.stopped.pop(instance_id, None)
         twin = previous.twin if previous else Twin(spec, self.image.root, self.workdir / instance_id, namespace)
         twin.spec, twin.namespace = spec, namespace
-        record = TwinRecord(twin=twin, namespace=namespace, metadata=metadata, role=role, cluster=tags[CLUSTER_TAG])
+        record = TwinRecord(twin=twin, namespace=namespace, metadata=metadata, role=role, cluster=tags[CLUSTER_TAG],
+                            queue=queue)
         self.twins[instance_id] = record
         twin.start()
         self._note(instance_id, "booted")
@@ -305,7 +308,8 @@ class TwinHarness:
         for instance_id, record in self.twins.items():
             log = record.twin.path("/var/log/clusterwiz-bootstrap.log")
             tail = "\n".join(log.read_text(errors="replace").splitlines()[-25:]) if log.exists() else "(no log)"
-            failed = record.twin.run("systemctl", "--failed", "--no-legend", check=False).stdout \
+            failed = record.twin.run("sh", "-c", "systemctl --failed --no-legend; systemctl list-jobs --after "
+                                                 "--no-pager | head -40", check=False).stdout \
                 if record.twin.leader() else "(not running)"
             parts.append(f"--- {record.role} {instance_id} ---\n{tail}\nfailed units:\n{failed}")
             if record.role == "head" and record.twin.leader():

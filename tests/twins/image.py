@@ -1,4 +1,5 @@
-"""The twins' machine image: a Debian 13 root as Debian's AMI boots it, plus a local mirror of what the bootstrap installs.
+"""The twins' machine image: a Debian 13 root as Debian's AMI boots it, and a local mirror of what the bootstrap
+installs.
 
 Built once per machine and kept under CACHE_DIR, in a folder named by a hash of everything that goes into it, so a
 change to this file or to the bootstrap's package lists builds a new one (`python -m tests.twins.image` builds it
@@ -55,8 +56,8 @@ def bootstrap_packages() -> list[str]:
     names: list[str] = []
     for line in BOOTSTRAP.read_text().splitlines():
         words = line.split()
-        if words[:2] == ["apt-get", "install"]:
-            names += [word for word in words[2:] if not word.startswith("-")]
+        if words[:1] == ["apt-get"] and "install" in words:
+            names += [word for word in words[words.index("install") + 1:] if not word.startswith("-")]
     if not names:
         raise RuntimeError(f"found no apt-get install line in {BOOTSTRAP}")
     return sorted(set(names))
@@ -136,6 +137,13 @@ def build(directory: Path, mirror_url: str) -> None:
     """, log)
 
 
+def _remove_older_images(keep: Path) -> None:
+    """Images of earlier contents are ~450 MB each and nothing uses them once a new one is built."""
+    for path in CACHE_DIR.iterdir():
+        if path.is_dir() and path != keep and (path / "ready").exists():
+            shutil.rmtree(path, ignore_errors=True)
+
+
 def ensure_image(mirror_url: str | None = None) -> TwinImage:
     """The cached image for what goes into it now, built first if missing (one builder at a time)."""
     directory = CACHE_DIR / image_key()
@@ -154,6 +162,7 @@ def ensure_image(mirror_url: str | None = None) -> TwinImage:
             except BaseException:
                 shutil.rmtree(building, ignore_errors=True)
                 raise
+            _remove_older_images(keep=directory)
     return TwinImage(directory)
 
 

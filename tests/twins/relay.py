@@ -8,6 +8,7 @@ The twins' /etc/hosts sends AWS's names and deb.debian.org to their subnet's rou
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 import threading
@@ -31,10 +32,8 @@ def _pump(source: socket.socket, target: socket.socket) -> None:
         pass
     finally:
         for end in (source, target):
-            try:
+            with contextlib.suppress(OSError):
                 end.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class _MirrorHandler(SimpleHTTPRequestHandler):

@@ -8,96 +8,42 @@ agent. What the twins cannot reproduce (EC2's own boot, the kernel's NFS transpo
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from pathlib import Path
 
-import boto3
 import pytest
-import yaml
 
-from clusterwiz.core.spec import ClusterSpec
 from tests.support.cli import clusterwiz, clusterwiz_json
-from tests.support.moto_server import TEST_REGION
+from tests.support.moto_server import reset_moto
+from tests.twins.cluster import (
+    READY_TIMEOUT_S,
+    TwinCluster,
+    apply_twin_cluster,
+    bootstrap_tags,
+    group_members,
+    slurm_node_state,
+)
 from tests.twins.harness import TwinHarness, wait_until
 
 pytestmark = [pytest.mark.terraform, pytest.mark.moto]
 
 NAME = "twin"
-ZONE = f"{TEST_REGION}a"
-READY_TIMEOUT_S = 180
 EXISTING_DATA = "results of an earlier run\n"
-
-
-def bootstrap_tags(cluster: str) -> dict[str, str]:
-    """instance id -> clusterwiz:bootstrap, for the cluster's running instances."""
-    ec2 = boto3.client("ec2", region_name=TEST_REGION)
-    reservations = ec2.describe_instances(Filters=[{"Name": "tag:clusterwiz:cluster", "Values": [cluster]},
-                                                   {"Name": "instance-state-name", "Values": ["running"]}])
-    tags = {}
-    for reservation in reservations["Reservations"]:
-        for instance in reservation["Instances"]:
-            values = {tag["Key"]: tag["Value"] for tag in instance.get("Tags", [])}
-            tags[instance["InstanceId"]] = values.get("clusterwiz:bootstrap", "")
-    return tags
-
-
-def existing_volume_with_data(twins: TwinHarness) -> str:
-    """A volume the user made earlier, formatted, holding a file: clusterwiz must attach it and keep the file."""
-    ec2 = boto3.client("ec2", region_name=TEST_REGION)
-    volume_id = ec2.create_volume(AvailabilityZone=ZONE, Size=1, VolumeType="gp3")["VolumeId"]
-    backing = twins.volume_file(volume_id, 1)
-    subprocess.run(["mkfs.ext4", "-q", "-F", "-L", "results", str(backing)], check=True)
-    source = backing.with_suffix(".txt")
-    source.write_text(EXISTING_DATA)
-    for request in (f"write {source} earlier.txt", "sif earlier.txt mode 0100644"):
-        subprocess.run(["debugfs", "-w", "-R", request, str(backing)], check=True, capture_output=True)
-    return volume_id
+# Its nodes boot where no package mirror answers, as in a subnet with no route to the internet.
+BROKEN_QUEUE = "offline"
 
 
 @pytest.fixture(scope="module")
 def cluster(twins: TwinHarness, moto_endpoint: str, terraform_cli_config: Path,
-            tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The cluster applied and both nodes' bootstraps finished; returns the paths and ids the tests use."""
-    from tests.support.moto_server import reset_moto
-
+            tmp_path_factory: pytest.TempPathFactory) -> TwinCluster:
+    """The cluster applied and both nodes' bootstraps finished."""
     reset_moto(moto_endpoint)
-    directory = tmp_path_factory.mktemp("twin-cluster")
-    key = directory / "id_ed25519"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
-    ec2 = boto3.client("ec2", region_name=TEST_REGION)
-    ec2.import_key_pair(KeyName="lab", PublicKeyMaterial=key.with_suffix(".pub").read_bytes())
-    # moto's own image stands in for Debian's AMI: the twin boots the Debian 13 image whatever the AMI id says.
-    ami_id = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-    existing = existing_volume_with_data(twins)
-    spec = ClusterSpec.model_validate({
-        "name": NAME, "region": TEST_REGION, "os": "debian13", "ami_id": ami_id, "key_pair": "lab",
-        "ssh_key_file": str(key),
-        "network": {"availability_zone": ZONE, "ssh_cidr": "203.0.113.7/32"},
-        "head_node": {"instance_type": "t3.medium"},
-        "queues": [{"name": "compute", "instance_types": ["c5.large"], "min_nodes": 1, "initial_nodes": 1,
-                    "max_nodes": 2},
-                   {"name": "burst", "instance_types": ["c5.large"], "min_nodes": 0, "initial_nodes": 0,
-                    "max_nodes": 1}],
-        "scaledown_idle_minutes": 10,
-        "shared_storage": [{"mount_dir": "/shared", "size_gib": 4}, {"mount_dir": "/data", "volume_id": existing}],
-    })
-    (directory / "cluster.yaml").write_text(spec.to_yaml())
-    home = directory / "home"
-    clusterwiz(home, "render", "--config", str(directory / "cluster.yaml"))
-    started = time.monotonic()
-    clusterwiz(home, "--json", "apply", NAME, "--yes")
-
-    def both_ready() -> bool:
-        twins.check()
-        tags = bootstrap_tags(NAME)
-        if any(value.startswith("failed:") for value in tags.values()):
-            raise AssertionError(f"a bootstrap failed: {tags}\n{twins.describe()}")
-        return len(tags) == 2 and all(value == "ready" for value in tags.values())
-
-    wait_until(both_ready, READY_TIMEOUT_S, "the head and compute nodes to tag themselves ready",
-               describe=twins.describe)
-    return {"home": home, "key": key, "existing": existing, "ready_after": time.monotonic() - started}
+    twins.without_mirror.add(BROKEN_QUEUE)
+    queues = [{"name": "compute", "instance_types": ["c5.large"], "min_nodes": 1, "initial_nodes": 1, "max_nodes": 2},
+              {"name": "burst", "instance_types": ["c5.large"], "min_nodes": 0, "initial_nodes": 0, "max_nodes": 1},
+              {"name": BROKEN_QUEUE, "instance_types": ["c5.large"], "min_nodes": 0, "initial_nodes": 0,
+               "max_nodes": 1}]
+    return apply_twin_cluster(twins, tmp_path_factory.mktemp("twin-cluster"), NAME, queues, EXISTING_DATA)
 
 
 def head_twin(twins: TwinHarness):
@@ -106,12 +52,12 @@ def head_twin(twins: TwinHarness):
     return record.twin
 
 
-def compute_twins(twins: TwinHarness) -> list:
-    return [record.twin for record in twins.twins.values() if record.cluster == NAME and record.role == "compute"]
+def compute_twins(twins: TwinHarness, queue: str = "compute") -> list:
+    return [record.twin for record in twins.twins.values() if record.cluster == NAME and record.queue == queue]
 
 
-def test_head_and_compute_boot_ready_and_status_says_so(cluster: dict, twins: TwinHarness) -> None:
-    status = clusterwiz_json(cluster["home"], "status", NAME)
+def test_head_and_compute_boot_ready_and_status_says_so(cluster: TwinCluster, twins: TwinHarness) -> None:
+    status = clusterwiz_json(cluster.home, "status", NAME)
     assert {(i["role"], i["bootstrap"]) for i in status["instances"]} == {("head", "ready"), ("compute", "ready")}
     head = head_twin(twins)
     # The package's own units run the daemons: the notify-type units got their READY.
@@ -122,20 +68,20 @@ def test_head_and_compute_boot_ready_and_status_says_so(cluster: dict, twins: Tw
     assert compute.run("systemctl", "show", "-p", "Type", "--value", "slurmd").stdout.strip() == "notify"
 
 
-def test_ssh_reaches_the_head_node_and_sinfo_lists_the_partition(cluster: dict) -> None:
+def test_ssh_reaches_the_head_node_and_sinfo_lists_the_partition(cluster: TwinCluster) -> None:
     # ssh(1) joins a remote command's words with spaces; the format is quoted for the head node's shell.
-    result = clusterwiz(cluster["home"], "ssh", NAME, "--", "sinfo", "-h", "-p", "compute", "-o", "'%P %D %t'")
+    result = clusterwiz(cluster.home, "ssh", NAME, "--", "sinfo", "-h", "-p", "compute", "-o", "'%P %D %t'")
     assert result.stdout.split() == ["compute*", "1", "idle"], result.stdout
 
 
-def test_a_pipeline_job_runs_on_the_compute_node_and_writes_to_home(cluster: dict, twins: TwinHarness,
+def test_a_pipeline_job_runs_on_the_compute_node_and_writes_to_home(cluster: TwinCluster, twins: TwinHarness,
                                                                    tmp_path: Path) -> None:
     script = tmp_path / "where.sh"
     script.write_text("#!/bin/bash\nhostname > \"$HOME/where-it-ran.txt\"\ncat /data/earlier.txt >> "
                       "\"$HOME/where-it-ran.txt\"\n")
     jobs = tmp_path / "pipeline.cfg"
     jobs.write_text(f"[order]\nsequential = where\n\n[job where]\nlocal_path = {script}\nhandler = where.sh\n")
-    clusterwiz(cluster["home"], "jobs", "run", str(jobs), "--cluster", NAME, timeout=300)
+    clusterwiz(cluster.home, "jobs", "run", str(jobs), "--cluster", NAME, timeout=300)
     (compute,) = compute_twins(twins)
     written = head_twin(twins).path("/home/admin/where-it-ran.txt")
     wait_until(written.exists, 60, "the job's output in the head node's /home", describe=twins.describe)
@@ -144,35 +90,24 @@ def test_a_pipeline_job_runs_on_the_compute_node_and_writes_to_home(cluster: dic
     assert lines[1:] == EXISTING_DATA.splitlines()
 
 
-def test_volumes_are_formatted_once_and_an_existing_one_keeps_its_data(cluster: dict, twins: TwinHarness) -> None:
+def test_volumes_are_formatted_once_and_an_existing_one_keeps_its_data(cluster: TwinCluster,
+                                                                       twins: TwinHarness) -> None:
     head = head_twin(twins)
     mounts = head.run("findmnt", "-n", "-o", "TARGET,FSTYPE,LABEL", "-l").stdout
     assert any(line.split()[:2] == ["/shared", "ext4"] for line in mounts.splitlines()), mounts
     assert head.run("cat", "/data/earlier.txt").stdout == EXISTING_DATA
     log = head.path("/var/log/clusterwiz-bootstrap.log").read_text()
     assert log.count("formatting blank volume") == 1
-    assert f"volume {cluster['existing']} already has a filesystem; keeping its data" in log
+    assert f"volume {cluster.existing_volume} already has a filesystem; keeping its data" in log
     (compute,) = compute_twins(twins)
     head.run("sh", "-c", "echo from-the-head > /shared/hello.txt")
     assert compute.run("cat", "/shared/hello.txt").stdout == "from-the-head\n"
     assert compute.run("cat", "/data/earlier.txt").stdout == EXISTING_DATA
 
 
-def slurm_node_state(head, node: str) -> str:
-    result = head.run("scontrol", "-o", "show", "node", node, check=False)
-    fields = dict(field.split("=", 1) for field in result.stdout.split() if "=" in field)
-    return fields.get("State", "") if result.returncode == 0 else ""
-
-
-def burst_members() -> list[str]:
-    autoscaling = boto3.client("autoscaling", region_name=TEST_REGION)
-    (group,) = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[f"{NAME}-burst"])["AutoScalingGroups"]
-    return [i["InstanceId"] for i in group["Instances"] if not i["LifecycleState"].startswith("Termin")]
-
-
-def test_scale_from_zero_runs_the_job_on_a_new_node_then_removes_it(cluster: dict, twins: TwinHarness) -> None:
+def test_scale_from_zero_runs_the_job_on_a_new_node_then_removes_it(cluster: TwinCluster, twins: TwinHarness) -> None:
     head = head_twin(twins)
-    assert burst_members() == []
+    assert group_members(NAME, "burst") == []
     # The scale-down time is shortened on the head node (the spec's minimum is a minute); the scaler is the
     # product's own, run by its own timer.
     config = head.path("/etc/clusterwiz/scaler.json")
@@ -187,12 +122,14 @@ def test_scale_from_zero_runs_the_job_on_a_new_node_then_removes_it(cluster: dic
 def scale_burst_from_zero(head, twins: TwinHarness) -> None:
     submitted = time.monotonic()
     job = head.run("su", "-", "admin", "-c", "sbatch --parsable -p burst --wrap 'hostname; sleep 2'").stdout.strip()
-    (instance,) = wait_until(burst_members, 120, "the scaler to raise the burst group", describe=twins.describe)
+    (instance,) = wait_until(lambda: group_members(NAME, "burst"), 120, "the scaler to raise the burst group",
+                             describe=twins.describe)
     launched = time.monotonic()
     node = f"burst-{instance[2:]}"
 
     def job_state() -> str:
-        fields = dict(f.split("=", 1) for f in head.run("scontrol", "-o", "show", "job", job).stdout.split() if "=" in f)
+        words = head.run("scontrol", "-o", "show", "job", job).stdout.split()
+        fields = dict(word.split("=", 1) for word in words if "=" in word)
         return fields["JobState"]
 
     wait_until(lambda: job_state() == "COMPLETED", READY_TIMEOUT_S, f"job {job} to complete on {node}",
@@ -203,7 +140,7 @@ def scale_burst_from_zero(head, twins: TwinHarness) -> None:
     wait_until(lambda: instance not in twins.twins, 180, f"{node} to idle out and its twin to halt",
                describe=twins.describe)
     removed = time.monotonic()
-    assert burst_members() == []
+    assert group_members(NAME, "burst") == []
     assert slurm_node_state(head, node) == ""  # deleted from Slurm, not left DOWN
     scaler_log = head.run("journalctl", "-u", "clusterwiz-scaler", "--no-pager").stdout
     assert "set desired capacity of twin-burst to 1" in scaler_log
@@ -212,7 +149,34 @@ def scale_burst_from_zero(head, twins: TwinHarness) -> None:
                          idle_to_terminated=removed - finished)
 
 
-def test_a_rebooted_compute_node_comes_back_and_a_second_bootstrap_changes_nothing(cluster: dict,
+def test_a_failed_bootstrap_is_shown_with_its_step_and_log_and_the_node_is_replaced(cluster: TwinCluster,
+                                                                                    twins: TwinHarness) -> None:
+    head = head_twin(twins)
+    job = head.run("su", "-", "admin", "-c", f"sbatch --parsable -p {BROKEN_QUEUE} --wrap hostname").stdout.strip()
+    (instance,) = wait_until(lambda: group_members(NAME, BROKEN_QUEUE), 120, "the scaler to raise the offline group",
+                             describe=twins.describe)
+    wait_until(lambda: bootstrap_tags(NAME).get(instance, "").startswith("failed:"), 180,
+               f"{instance} to tag its failed bootstrap", describe=twins.describe)
+    assert bootstrap_tags(NAME)[instance] == "failed:packages"
+    shown = clusterwiz(cluster.home, "status", NAME).stdout
+    flat = " ".join(shown.split())
+    assert f"compute node {instance} (queue {BROKEN_QUEUE}) failed its bootstrap at step packages:" in flat, shown
+    assert "deb.debian.org" in flat  # the log's own words: the mirror that could not be reached
+    assert "needs a route to the internet" in flat and "The scaler on the head node replaces it" in flat
+    status = clusterwiz_json(cluster.home, "status", NAME)
+    (failed,) = [i for i in status["instances"] if i["instance_id"] == instance]
+    assert "deb.debian.org" in failed["bootstrap_log"]
+    # The scaler replaces it instead of billing for it; once the job is cancelled, nothing is launched again.
+    wait_until(lambda: instance not in group_members(NAME, BROKEN_QUEUE), 120, f"the scaler to replace {instance}",
+               describe=twins.describe)
+    assert f"replaced {instance} of {NAME}-{BROKEN_QUEUE}: its bootstrap failed at step packages" in \
+        head.run("journalctl", "-u", "clusterwiz-scaler", "--no-pager").stdout
+    head.run("scancel", job)
+    wait_until(lambda: group_members(NAME, BROKEN_QUEUE) == [], 240, "the offline group to empty",
+               describe=twins.describe)
+
+
+def test_a_rebooted_compute_node_comes_back_and_a_second_bootstrap_changes_nothing(cluster: TwinCluster,
                                                                                   twins: TwinHarness) -> None:
     (compute,) = compute_twins(twins)
     head = head_twin(twins)

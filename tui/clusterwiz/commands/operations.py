@@ -84,6 +84,7 @@ def run_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _print_status(status: ClusterStatus, fleet_stopped: bool, saved: Savings) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     console = common.console()
@@ -111,8 +112,10 @@ def _print_status(status: ClusterStatus, fleet_stopped: bool, saved: Savings) ->
     cost = status.cost
     console.print(f"Cost now: [bold]{_usd(cost.per_hour)}/hour[/] (compute {_usd(cost.compute_per_hour)}, storage "
                   f"{_usd(cost.storage_per_hour)}); since creation about {_usd(cost.since_creation)}")
-    for note in [*cost.notes, *status.notes]:
+    for note in cost.notes:
         console.print(f"  [dim]{note}[/]")
+    for problem in status.notes:
+        console.print(f"[yellow]{escape(problem)}[/]", highlight=False)
     if cost.unpriced:
         console.print(f"  [yellow]no price known for {', '.join(cost.unpriced)}: left out of the totals[/]")
     if fleet_stopped:

@@ -19,6 +19,19 @@ CLUSTER_TAG = "clusterwiz:cluster"
 ROLE_TAG = "clusterwiz:role"
 QUEUE_TAG = "clusterwiz:queue"
 BOOTSTRAP_TAG = "clusterwiz:bootstrap"
+BOOTSTRAP_LOG_TAG = "clusterwiz:bootstrap-log"  # the failed bootstrap's last log lines (node/instance.py)
+BOOTSTRAP_LOG = "/var/log/clusterwiz-bootstrap.log"
+FAILED_PREFIX = "failed:"
+# What most often makes a step fail, and what to do about it.
+STEP_HINTS = {
+    "packages": "the node could not install its packages: its subnet needs a route to the internet (an internet "
+                "gateway for a public address, or a NAT gateway), and a package mirror must answer",
+    "mounts": "the node could not mount the head node's shares: check that the head node is ready and that the "
+              "cluster's security group lets the nodes reach it",
+    "volumes": "a shared volume did not appear or could not be mounted: it must be in the head node's zone and hold "
+               "a file system on the whole disk (or be blank)",
+    "slurmd": "slurmd did not start: the head node's slurmctld must be running (`clusterwiz ssh NAME -- sinfo`)",
+}
 # Terminated instances keep their tags for an hour but cost nothing; shutting-down ones are on their way out.
 GONE_INSTANCE_STATES = ("terminated", "shutting-down")
 # Instances in these states bill compute by the second.
@@ -46,10 +59,16 @@ class InstanceStatus:
     public_ip: str | None
     private_ip: str | None
     usd_per_hour: float | None  # on-demand price of the type; None when no price is known
+    bootstrap_log: str | None = None  # the last lines its bootstrap logged, when it failed
 
     @property
     def is_billed(self) -> bool:
         return self.state in BILLED_INSTANCE_STATES
+
+    @property
+    def failed_step(self) -> str | None:
+        return self.bootstrap.removeprefix(FAILED_PREFIX) if self.bootstrap and \
+            self.bootstrap.startswith(FAILED_PREFIX) else None
 
 
 @dataclass(frozen=True)
@@ -151,7 +170,7 @@ def _instance_status(raw: dict, prices: dict[str, float | None]) -> InstanceStat
         lifecycle="spot" if raw.get("InstanceLifecycle") == "spot" else "on-demand",
         launch_time=raw["LaunchTime"], bootstrap=tags.get(BOOTSTRAP_TAG),
         public_ip=raw.get("PublicIpAddress"), private_ip=raw.get("PrivateIpAddress"),
-        usd_per_hour=prices.get(raw["InstanceType"]),
+        usd_per_hour=prices.get(raw["InstanceType"]), bootstrap_log=tags.get(BOOTSTRAP_LOG_TAG),
     )
 
 
@@ -233,6 +252,24 @@ def cluster_cost(instances: list[InstanceStatus], volumes: list[VolumeStatus], n
                        unpriced=tuple(unpriced), notes=tuple(notes))
 
 
+def bootstrap_failure(instance: InstanceStatus, cluster: str) -> str | None:
+    """What a failed bootstrap says, in words: which node, which step, its log's last lines and what to do."""
+    step = instance.failed_step
+    if step is None:
+        return None
+    node = "the head node" if instance.role == "head" else f"compute node {instance.instance_id} (queue " \
+                                                            f"{instance.queue})"
+    said = f": {instance.bootstrap_log}" if instance.bootstrap_log else ""
+    hint = STEP_HINTS.get(step, "see the node's log").replace("NAME", cluster)
+    if instance.role == "head":
+        then = (f"See its whole log with `clusterwiz ssh {cluster} -- sudo tail -n 50 {BOOTSTRAP_LOG}`; once the "
+                f"cause is fixed, `clusterwiz destroy {cluster}` and apply again (the head node keeps billing until "
+                "then)")
+    else:
+        then = "The scaler on the head node replaces it, and stops doing so once no job waits for the queue"
+    return f"{node} failed its bootstrap at step {step}{said}. Likely cause: {hint}. {then}."
+
+
 def cluster_status(session: Any, catalog: Any, spec: ClusterSpec, now: datetime | None = None) -> ClusterStatus:
     """Look the cluster up in AWS (instances, groups, volumes at once) and price it with the catalog's prices."""
     region = spec.region
@@ -252,6 +289,7 @@ def cluster_status(session: Any, catalog: Any, spec: ClusterSpec, now: datetime 
                       for raw in volumes_found}.values(), key=lambda v: (v.existing, v.name or "", v.volume_id))
     moment = now or datetime.now(UTC)
     notes = [f"queue {g.queue}: its group {g.name} does not exist" for g in groups if not g.exists]
+    notes += [note for note in (bootstrap_failure(i, spec.name) for i in instances) if note]
     return ClusterStatus(name=spec.name, region=region, checked_at=moment, instances=instances, groups=groups,
                          volumes=volumes, cost=cluster_cost(instances, volumes, moment), notes=notes)
 

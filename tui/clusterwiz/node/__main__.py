@@ -36,10 +36,11 @@ def _metadata(args: argparse.Namespace) -> int:
 
 
 def _tag(args: argparse.Namespace) -> int:
-    from .instance import metadata, set_readiness
+    from .instance import log_tail, metadata, set_readiness
 
     region = metadata("placement/region")
-    return 0 if set_readiness(metadata("instance-id"), region, args.value) else 1
+    tail = log_tail(args.log_tail_of) if args.log_tail_of else None
+    return 0 if set_readiness(metadata("instance-id"), region, args.value, tail) else 1
 
 
 def _scale(args: argparse.Namespace) -> int:
@@ -71,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     meta.set_defaults(handler=_metadata)
     tag = commands.add_parser("tag", help="set this instance's clusterwiz:bootstrap tag")
     tag.add_argument("value")
+    tag.add_argument("--log-tail-of", metavar="LOG", help="also tag the last lines of this log")
     tag.set_defaults(handler=_tag)
     scale = commands.add_parser("scale", help="one pass of the elastic scaler")
     scale.add_argument("--config", required=True)

@@ -2,37 +2,60 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
-from .scaling import GroupState
+from .instance import READINESS_TAG
+from .scaling import GroupState, Member
 
 GONE_STATES = ("Terminating", "Terminating:Wait", "Terminating:Proceed", "Terminated")
 
 
 class Fleet:
-    def __init__(self, region: str, client: Any = None):
-        if client is None:
+    def __init__(self, region: str, client: Any = None, ec2: Any = None):
+        if client is None or ec2 is None:
             import boto3  # only the head node's scaler needs boto3
 
-            client = boto3.client("autoscaling", region_name=region)
+            client = client or boto3.client("autoscaling", region_name=region)
+            ec2 = ec2 or boto3.client("ec2", region_name=region)
         self.client = client
+        self.ec2 = ec2
+
+    def members(self, instance_ids: list[str]) -> dict[str, Member]:
+        """Each instance's age and readiness tag, as EC2 describes it."""
+        if not instance_ids:
+            return {}
+        now = datetime.now(timezone.utc)
+        found = {}
+        pages = self.ec2.get_paginator("describe_instances").paginate(InstanceIds=instance_ids)
+        for reservation in (reservation for page in pages for reservation in page["Reservations"]):
+            for instance in reservation["Instances"]:
+                tags = {tag["Key"]: tag["Value"] for tag in instance.get("Tags", ())}
+                found[instance["InstanceId"]] = Member(
+                    instance_id=instance["InstanceId"], readiness=tags.get(READINESS_TAG, ""),
+                    age_seconds=(now - instance["LaunchTime"]).total_seconds())
+        return found
 
     def groups(self, group_queues: dict[str, str]) -> list[GroupState]:
         """The state of each group named in group_queues (group name -> queue name)."""
         response = self.client.describe_auto_scaling_groups(AutoScalingGroupNames=sorted(group_queues))
+        groups = response["AutoScalingGroups"]
+        in_service = {group["AutoScalingGroupName"]: tuple(sorted(
+            instance["InstanceId"] for instance in group.get("Instances", ())
+            if instance.get("LifecycleState") not in GONE_STATES)) for group in groups}
+        described = self.members([instance for members in in_service.values() for instance in members])
         states = []
-        for group in response["AutoScalingGroups"]:
+        for group in groups:
             name = group["AutoScalingGroupName"]
-            members = tuple(sorted(instance["InstanceId"] for instance in group.get("Instances", ())
-                                   if instance.get("LifecycleState") not in GONE_STATES))
             states.append(GroupState(queue=group_queues[name], name=name, min_size=group["MinSize"],
                                      max_size=group["MaxSize"], desired=group["DesiredCapacity"],
-                                     instance_ids=members))
+                                     instance_ids=in_service[name],
+                                     members=tuple(described[i] for i in in_service[name] if i in described)))
         return sorted(states, key=lambda state: state.name)
 
     def set_desired(self, group: str, desired: int) -> None:
         self.client.set_desired_capacity(AutoScalingGroupName=group, DesiredCapacity=desired, HonorCooldown=False)
 
-    def terminate(self, instance_id: str) -> None:
+    def terminate(self, instance_id: str, decrement: bool = True) -> None:
         self.client.terminate_instance_in_auto_scaling_group(InstanceId=instance_id,
-                                                             ShouldDecrementDesiredCapacity=True)
+                                                             ShouldDecrementDesiredCapacity=decrement)

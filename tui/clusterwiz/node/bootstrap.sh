@@ -32,7 +32,7 @@ on_error() {
     local status=$?
     trap - ERR
     log "FAILED at step $STEP (exit $status); see $LOG"
-    tag "failed:$STEP"
+    agent tag "failed:$STEP" --log-tail-of "$LOG" || log "readiness tag failed:$STEP not set (see above)"
     exit "$status"
 }
 trap on_error ERR
@@ -60,21 +60,24 @@ install_packages() {
     fi
     if [ "$family" = apt ]; then
         export DEBIAN_FRONTEND=noninteractive
-        apt-get update -q
+        # A fresh Ubuntu image's unattended-upgrades holds the dpkg lock for minutes at first boot: wait for it.
+        # Mirror hiccups are retried; an index that still cannot be fetched is an error, not a warning.
+        local apt_options=(-q -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3)
+        apt-get "${apt_options[@]}" --error-on=any update
         if [ "$ROLE" = head ]; then
-            apt-get install -y -q --no-install-recommends slurmctld slurm-client munge nfs-kernel-server python3-boto3
+            apt-get "${apt_options[@]}" install -y --no-install-recommends slurmctld slurm-client munge nfs-kernel-server python3-boto3
         else
-            apt-get install -y -q --no-install-recommends slurmd slurm-client munge nfs-common python3-boto3
+            apt-get "${apt_options[@]}" install -y --no-install-recommends slurmd slurm-client munge nfs-common python3-boto3
         fi
     else
         # EPEL's own instructions for EL9: its packages need CodeReady Builder enabled first.
-        dnf install -y -q dnf-plugins-core
+        dnf install -y -q --setopt=retries=5 dnf-plugins-core
         dnf config-manager --set-enabled crb
-        dnf install -y -q epel-release
+        dnf install -y -q --setopt=retries=5 epel-release
         if [ "$ROLE" = head ]; then
-            dnf install -y -q slurm slurm-slurmctld munge nfs-utils python3-boto3
+            dnf install -y -q --setopt=retries=5 slurm slurm-slurmctld munge nfs-utils python3-boto3
         else
-            dnf install -y -q slurm slurm-slurmd munge nfs-utils python3-boto3
+            dnf install -y -q --setopt=retries=5 slurm slurm-slurmd munge nfs-utils python3-boto3
         fi
     fi
 }

@@ -10,7 +10,7 @@ from typing import Callable
 
 from . import slurm_cli
 from .autoscaling import Fleet
-from .scaling import Action, ForgetNode, SetDesired, TerminateNode, decide
+from .scaling import Action, ForgetNode, ReplaceNode, SetDesired, TerminateNode, decide
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,9 @@ def apply_action(action: Action, fleet: Fleet, log: Callable[[str], None]) -> No
         fleet.terminate(action.instance_id)
         slurm_cli.delete_node(action.node)
         log(f"terminated idle {action.node} ({action.instance_id}) through {action.group}")
+    elif isinstance(action, ReplaceNode):
+        fleet.terminate(action.instance_id, decrement=action.decrement)
+        log(f"replaced {action.instance_id} of {action.group}: {action.reason}")
     elif isinstance(action, ForgetNode):
         slurm_cli.set_node_state(action.node, "DOWN", "clusterwiz-instance-gone")
         log(f"marked {action.node} down: its instance left the fleet, so its jobs requeue")

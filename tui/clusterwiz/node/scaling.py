@@ -1,9 +1,10 @@
 """The scaler's decision: Slurm's queue and nodes plus the fleet's groups -> capacity actions. Pure.
 
-Per queue: raise the group's desired capacity to what running and pending work needs (up to max);
-terminate nodes idle longer than the scale-down time (down to min, never one that pending work
-needs); forget Slurm nodes whose instance has left the group (a spot interruption), so their jobs
-requeue at once. A queue's actions only ever name that queue's group and instances.
+Per queue: replace members whose bootstrap failed or that never joined Slurm (they bill and run nothing);
+raise the group's desired capacity to what running and pending work needs (up to max); terminate nodes
+idle longer than the scale-down time (down to min, never one that pending work needs); forget Slurm nodes
+whose instance has left the group (a spot interruption), so their jobs requeue at once. A queue's actions
+only ever name that queue's group and instances.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ NOT_CAPACITY_REASONS = frozenset({
     "QOSNotAllowed", "PartitionTimeLimit",
 })
 BUSY_STATES = frozenset({"ALLOCATED", "MIXED", "COMPLETING"})
+# A new node boots, installs and joins in minutes on EC2; one still not in Slurm after this never will.
+REGISTER_TIMEOUT_SECONDS = 20 * 60
+FAILED_PREFIX = "failed:"
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,15 @@ class SlurmNode:
 
 
 @dataclass(frozen=True)
+class Member:
+    """An instance of a group as EC2 describes it."""
+
+    instance_id: str
+    age_seconds: float  # since its launch
+    readiness: str = ""  # its clusterwiz:bootstrap tag: running:<step> | ready | failed:<step>
+
+
+@dataclass(frozen=True)
 class GroupState:
     queue: str
     name: str
@@ -50,6 +63,7 @@ class GroupState:
     max_size: int
     desired: int
     instance_ids: tuple[str, ...] = ()
+    members: tuple[Member, ...] = ()  # what EC2 says of each of instance_ids (none known: nothing replaced)
 
 
 @dataclass(frozen=True)
@@ -74,7 +88,27 @@ class ForgetNode:
     node: str
 
 
-Action = Union[SetDesired, TerminateNode, ForgetNode]
+@dataclass(frozen=True)
+class ReplaceNode:
+    """Terminate a member that will never run a job; lower desired by one unless that would go below min (then the
+    group launches the replacement itself). Pending work raises desired again, as for any other demand."""
+
+    group: str
+    instance_id: str
+    reason: str
+    decrement: bool
+
+
+Action = Union[SetDesired, TerminateNode, ForgetNode, ReplaceNode]
+
+
+def replacement_reason(member: Member, registered: bool) -> str | None:
+    """Why the member should be replaced, or None while it may still become a working node."""
+    if member.readiness.startswith(FAILED_PREFIX):
+        return f"its bootstrap failed at step {member.readiness.removeprefix(FAILED_PREFIX)}"
+    if not registered and member.age_seconds > REGISTER_TIMEOUT_SECONDS:
+        return f"it did not join Slurm within {REGISTER_TIMEOUT_SECONDS // 60} minutes of its launch"
+    return None
 
 
 def demand(jobs: Iterable[PendingJob], partition: str, max_size: int) -> int:
@@ -88,12 +122,23 @@ def decide_queue(group: GroupState, jobs: Sequence[PendingJob], nodes: Sequence[
     members = set(group.instance_ids)
     queue_nodes = [node for node in nodes if node.queue == group.queue]
     actions: list[Action] = [ForgetNode(node.name) for node in queue_nodes if node.instance_id not in members]
-    live = [node for node in queue_nodes if node.instance_id in members]
+    registered = {node.instance_id for node in queue_nodes}
+    current = group.desired
+    replaced = set()
+    for member in group.members:
+        reason = replacement_reason(member, member.instance_id in registered)
+        if member.instance_id in members and reason is not None:
+            decrement = current - 1 >= group.min_size
+            actions.append(ReplaceNode(group.name, member.instance_id, reason, decrement))
+            if decrement:
+                current -= 1
+            replaced.add(member.instance_id)
+    live = [node for node in queue_nodes if node.instance_id in members - replaced]
     needed = sum(1 for node in live if node.busy) + demand(jobs, group.queue, group.max_size)
-    desired = min(max(group.desired, group.min_size), group.max_size)
+    desired = min(max(current, group.min_size), group.max_size)
     if needed > desired:
         desired = min(needed, group.max_size)
-    if desired != group.desired:
+    if desired != current:
         actions.append(SetDesired(group.name, desired))
     floor = max(group.min_size, needed)
     idle = sorted((node for node in live if node.state == "IDLE" and node.idle_seconds >= idle_limit_seconds),
