@@ -55,7 +55,7 @@ resource "aws_launch_template" "queue" {
     http_endpoint               = "enabled"
     http_tokens                 = "required"
     http_put_response_hop_limit = 1
-    instance_metadata_tags      = "enabled"
+    instance_metadata_tags      = "disabled"
   }
 
   block_device_mappings {
