@@ -54,10 +54,9 @@ def queue_node_size(instance_types: list[str]) -> dict[str, int | None]:
     from clusterwiz.core.aws.instance_specs import bundled_instance_specs
 
     rows = [bundled_instance_specs().row(name) for name in instance_types]
-    if not rows or any(row is None for row in rows):
+    if not rows or None in rows:
         return {"node_cpus": None, "node_memory_mib": None}
-    return {"node_cpus": min(row["vcpus"] for row in rows if row),
-            "node_memory_mib": min(row["memory_mib"] for row in rows if row)}
+    return {"node_cpus": min(row["vcpus"] for row in rows), "node_memory_mib": min(row["memory_mib"] for row in rows)}
 
 
 def module_values(spec: ClusterSpec, resolved: ResolvedInputs) -> dict[str, Any]:

@@ -30,7 +30,7 @@ STEP_HINTS = {
               "cluster's security group lets the nodes reach it",
     "volumes": "a shared volume did not appear or could not be mounted: it must be in the head node's zone and hold "
                "a file system on the whole disk (or be blank)",
-    "slurmd": "slurmd did not start: the head node's slurmctld must be running (`clusterwiz ssh NAME -- sinfo`)",
+    "slurmd": "slurmd did not start: the head node's slurmctld must be running (`clusterwiz ssh {cluster} -- sinfo`)",
 }
 # Terminated instances keep their tags for an hour but cost nothing; shutting-down ones are on their way out.
 GONE_INSTANCE_STATES = ("terminated", "shutting-down")
@@ -260,7 +260,7 @@ def bootstrap_failure(instance: InstanceStatus, cluster: str) -> str | None:
     node = "the head node" if instance.role == "head" else f"compute node {instance.instance_id} (queue " \
                                                             f"{instance.queue})"
     said = f": {instance.bootstrap_log}" if instance.bootstrap_log else ""
-    hint = STEP_HINTS.get(step, "see the node's log").replace("NAME", cluster)
+    hint = STEP_HINTS.get(step, "see the node's log").format(cluster=cluster)
     if instance.role == "head":
         then = (f"See its whole log with `clusterwiz ssh {cluster} -- sudo tail -n 50 {BOOTSTRAP_LOG}`; once the "
                 f"cause is fixed, `clusterwiz destroy {cluster}` and apply again (the head node keeps billing until "

@@ -26,13 +26,13 @@ fi
 
 log() { printf '%s clusterwiz-bootstrap[%s] %s\n' "$(date -u +%FT%TZ)" "$STEP" "$*"; }
 agent() { PYTHONPATH=$AGENT_DIR python3 -m clusterwiz_node "$@"; }
-tag() { agent tag "$1" || log "readiness tag $1 not set (see above)"; }
+tag() { agent tag "$@" || log "readiness tag $1 not set (see above)"; }
 step() { STEP=$1; log "step $1"; tag "running:$1"; }
 on_error() {
     local status=$?
     trap - ERR
     log "FAILED at step $STEP (exit $status); see $LOG"
-    agent tag "failed:$STEP" --log-tail-of "$LOG" || log "readiness tag failed:$STEP not set (see above)"
+    tag "failed:$STEP" --log-tail-of "$LOG"
     exit "$status"
 }
 trap on_error ERR
@@ -71,13 +71,14 @@ install_packages() {
         fi
     else
         # EPEL's own instructions for EL9: its packages need CodeReady Builder enabled first.
-        dnf install -y -q --setopt=retries=5 dnf-plugins-core
+        local dnf_options=(-y -q --setopt=retries=5)
+        dnf install "${dnf_options[@]}" dnf-plugins-core
         dnf config-manager --set-enabled crb
-        dnf install -y -q --setopt=retries=5 epel-release
+        dnf install "${dnf_options[@]}" epel-release
         if [ "$ROLE" = head ]; then
-            dnf install -y -q --setopt=retries=5 slurm slurm-slurmctld munge nfs-utils python3-boto3
+            dnf install "${dnf_options[@]}" slurm slurm-slurmctld munge nfs-utils python3-boto3
         else
-            dnf install -y -q --setopt=retries=5 slurm slurm-slurmd munge nfs-utils python3-boto3
+            dnf install "${dnf_options[@]}" slurm slurm-slurmd munge nfs-utils python3-boto3
         fi
     fi
 }
