@@ -13,7 +13,8 @@ import yaml
 
 from clusterwiz.core.aws.inventory import tagged_resources
 from clusterwiz.core.events import Event, ResourceStarted
-from clusterwiz.core.lifecycle import Workspace, apply_plan, render_cluster, terraform_session
+from clusterwiz.core.jobs.head import connect
+from clusterwiz.core.lifecycle import Workspace, apply_plan, cluster_outputs, render_cluster, terraform_session
 from clusterwiz.core.settings import Settings
 from clusterwiz.core.spec import ClusterSpec
 from clusterwiz.core.teardown import (
@@ -44,7 +45,10 @@ def prepare_account() -> tuple[str, str]:
 def write_spec(path: Path, name: str, ami_id: str, existing_volume: str | None = None) -> Path:
     """The foundation issue's full cluster under another name, with this account's AMI and volume."""
     data = yaml.safe_load(FULL_CLUSTER_YAML)
-    data.update(name=name, ami_id=ami_id, key_pair="lab")
+    key_file = path.parent / "lab.pem"
+    key_file.write_text("the private key of the key pair 'lab'\n")
+    key_file.chmod(0o600)
+    data.update(name=name, ami_id=ami_id, key_pair="lab", ssh_key_file=str(key_file))
     if existing_volume:
         data["shared_storage"][1]["volume_id"] = existing_volume
     else:
@@ -111,6 +115,11 @@ def test_status_stop_start_and_destroy_with_snapshots(moto, terraform_cli_config
     assert started["started_head_instances"] and started["restored_sizes"]["compute"]["desired"] == 1
     after_start = clusterwiz_json(home, "status", "ops")
     assert states(after_start, "head") == ["running"] and group_sizes("ops")["compute"] == (0, 1, 4)
+    # Without an Elastic IP the head node came back at a new address; the outputs still hold the old one.
+    live_address = next(i["public_ip"] for i in after_start["instances"] if i["role"] == "head")
+    workspace = Workspace.open(Settings.from_options(home=str(home)))
+    assert cluster_outputs(workspace, "ops")["head_node_public_ip"] != live_address
+    assert connect(workspace, "ops").target.host == live_address
 
     # An apply while the fleet is stopped keeps it stopped, even of a spec rendered again: it must not restart the
     # billing. (Last: moto launches nothing from the launch template versions such an apply makes.)
@@ -122,7 +131,6 @@ def test_status_stop_start_and_destroy_with_snapshots(moto, terraform_cli_config
 
     destroy_lines = clusterwiz(home, "--json", "destroy", "ops", "--snapshot", "--yes").stdout.splitlines()
     destroyed = json.loads(destroy_lines[-1])
-    workspace = Workspace.open(Settings.from_options(home=str(home)))
     assert find_leftovers(workspace.session, REGION, "ops") == []
     assert destroyed["leftovers"] == [] and clusterwiz_json(home, "list") == []
     kept = cluster_snapshots(workspace.session, REGION, "ops")

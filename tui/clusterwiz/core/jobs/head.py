@@ -59,13 +59,8 @@ class HeadNode:
 
 
 def connect(workspace: Workspace, cluster: str) -> HeadNode:
-    """The cluster's head node: its SSH override when it has one, else its public address from the outputs."""
-    from clusterwiz.core.lifecycle import cluster_outputs
-    from clusterwiz.core.ssh import load_ssh_override, ssh_target
+    """The cluster's head node as `clusterwiz ssh` reaches it: its SSH override when it has one, else its live
+    address (a head node without an Elastic IP gets a new one at every start, which Terraform's outputs miss)."""
+    from clusterwiz.core.ssh import cluster_ssh_target
 
-    record = workspace.registry.get(cluster)
-    address = None
-    if load_ssh_override(record).host is None:
-        outputs = cluster_outputs(workspace, cluster)
-        address = outputs.get("head_node_public_ip") or outputs.get("head_node_public_dns") or None
-    return HeadNode(ssh_target(record, address))
+    return HeadNode(cluster_ssh_target(workspace, cluster))
