@@ -8,8 +8,12 @@ locals {
   }) }
 }
 
-# The launch template maps the root volume by its device name, which differs between AMIs.
+# The launch template maps the root volume by its device name, which differs between AMIs. Filtered lookups
+# hide deprecated images (public AMIs deprecate two years after creation): without include_deprecated every
+# plan of an older cluster, its destroy too, would fail while it bills.
 data "aws_ami" "node" {
+  include_deprecated = true
+
   filter {
     name   = "image-id"
     values = [var.ami_id]

@@ -11,8 +11,12 @@ from clusterwiz.core.assets import terraform_modules_dir
 from clusterwiz.core.spec import ClusterSpec
 
 
+def module_main(module: str) -> dict:
+    return hcl2.loads(Path(terraform_modules_dir(), module, "main.tf").read_text())
+
+
 def metadata_options(module: str, resource_type: str) -> list[dict]:
-    document = hcl2.loads(Path(terraform_modules_dir(), module, "main.tf").read_text())
+    document = module_main(module)
     found = []
     for block in document["resource"]:
         for body in block.get(f'"{resource_type}"', {}).values():  # python-hcl2 keeps the quotes
@@ -38,3 +42,13 @@ def test_the_spec_accepts_tag_keys_with_spaces_and_slashes() -> None:
                                        "queues": [{"name": "compute", "instance_types": ["c5.large"],
                                                    "max_nodes": 1}]})
     assert spec.tags == {"Cost Center": "42", "team/x": "hpc"}
+
+
+@pytest.mark.parametrize("module", ["cluster", "compute_fleet", "head_node", "iam", "network", "security", "storage"])
+def test_image_lookups_find_deprecated_images(module: str) -> None:
+    """DescribeImages leaves deprecated AMIs out of filtered results unless IncludeDeprecated is set (EC2 User
+    Guide, "Deprecate an AMI": public AMIs deprecate two years after creation by default), and the AWS provider's
+    aws_ami sends it only with include_deprecated. A lookup without it makes every plan of an older cluster fail,
+    destroy included. moto does not deprecate images, so the rule is checked on what the modules send."""
+    lookups = [body for block in module_main(module).get("data", []) for body in block.get('"aws_ami"', {}).values()]
+    assert all(lookup.get("include_deprecated") is True for lookup in lookups)
