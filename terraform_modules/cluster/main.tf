@@ -60,7 +60,7 @@ module "head_node" {
 
   bootstrap = {
     region                 = data.aws_region.current.name
-    vpc_cidr               = module.network.vpc_cidr
+    nodes_cidr             = module.network.subnet_cidr
     scaledown_idle_minutes = var.scaledown_idle_minutes
     queues = [for q in var.queues : {
       name            = q.name

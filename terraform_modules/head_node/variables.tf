@@ -87,10 +87,10 @@ variable "root_volume_gib" {
 }
 
 variable "bootstrap" {
-  description = "The head node's params.json besides cluster_name and role: region, os, vpc_cidr, scaledown_idle_minutes, queues (with their group_name) and shared_storage (mount_dir, volume_id, device_name)."
+  description = "The head node's params.json besides cluster_name and role: region, os, nodes_cidr, scaledown_idle_minutes, queues (with their group_name) and shared_storage (mount_dir, volume_id, device_name)."
   type = object({
     region                 = string
-    vpc_cidr               = string
+    nodes_cidr             = string
     scaledown_idle_minutes = number
     queues = list(object({
       name           = string
@@ -113,8 +113,8 @@ variable "bootstrap" {
   }
 
   validation {
-    condition     = can(cidrnetmask(var.bootstrap.vpc_cidr))
-    error_message = "bootstrap.vpc_cidr must be an IPv4 CIDR block; NFS exports are limited to it."
+    condition     = can(cidrnetmask(var.bootstrap.nodes_cidr))
+    error_message = "bootstrap.nodes_cidr must be an IPv4 CIDR block (the nodes' subnet); NFS exports are limited to it."
   }
 }
 

@@ -3,9 +3,9 @@ output "vpc_id" {
   value       = local.create_vpc ? aws_vpc.this[0].id : data.aws_vpc.existing[0].id
 }
 
-output "vpc_cidr" {
-  description = "Address range of the VPC; NFS exports are limited to it."
-  value       = local.create_vpc ? aws_vpc.this[0].cidr_block : data.aws_vpc.existing[0].cidr_block
+output "subnet_cidr" {
+  description = "Address range of the subnet every node is in (for an existing VPC it may be a secondary range); NFS exports are limited to it."
+  value       = local.create_vpc ? aws_subnet.public[0].cidr_block : data.aws_subnet.existing[0].cidr_block
 }
 
 output "subnet_id" {

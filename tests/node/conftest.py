@@ -15,7 +15,7 @@ def head_params_data(**overrides: Any) -> dict[str, Any]:
     """params.json of a two-queue cluster with two shared volumes, as the head node's Terraform writes it."""
     data: dict[str, Any] = {
         "cluster_name": "demo", "region": "eu-west-2", "os": "ubuntu2404", "role": "head",
-        "vpc_cidr": "10.0.0.0/16", "scaledown_idle_minutes": 10,
+        "nodes_cidr": "10.0.0.0/17", "scaledown_idle_minutes": 10,
         "queues": [
             {"name": "compute", "instance_types": ["c6i.xlarge"], "capacity": "ondemand", "min_nodes": 0,
              "max_nodes": 4, "group_name": "demo-compute"},

@@ -61,12 +61,12 @@ def test_each_queue_has_future_stand_ins_of_its_smallest_type(head_params: Clust
     assert "NodeName=new-type-standin[1-1] State=FUTURE Feature=new-type" in lines
 
 
-def test_exports_share_home_agent_dir_and_each_volume_with_the_vpc_only(head_params: ClusterParams) -> None:
+def test_exports_share_home_agent_dir_and_each_volume_with_the_nodes_subnet_only(head_params: ClusterParams) -> None:
     exports = head_files(head_params, LAYOUT, "h", "10.0.1.10")["/etc/exports.d/clusterwiz.exports"].content
     entries = [line.split() for line in exports.splitlines() if not line.startswith("#")]
     assert [entry[0] for entry in entries] == ["/home", "/shared", "/data/my-project", "/opt/clusterwiz"]
-    assert all(entry[1].startswith("10.0.0.0/16(") for entry in entries)
-    assert entries[-1][1] == "10.0.0.0/16(ro,sync,no_subtree_check,no_root_squash)"
+    assert all(entry[1].startswith("10.0.0.0/17(") for entry in entries)
+    assert entries[-1][1] == "10.0.0.0/17(ro,sync,no_subtree_check,no_root_squash)"
 
 
 def test_exports_follow_the_exports_grammar(head_params: ClusterParams) -> None:
@@ -79,7 +79,7 @@ def test_exports_follow_the_exports_grammar(head_params: ClusterParams) -> None:
         path, client = line.split(" ")
         assert os.path.isabs(path)
         host, options = client.rstrip(")").split("(")
-        assert host == "10.0.0.0/16"
+        assert host == "10.0.0.0/17"
         assert set(options.split(",")) <= known
 
 

@@ -80,8 +80,8 @@ run "full_cluster_composes" {
   }
 
   assert {
-    condition     = module.head_node.params.region == "eu-west-2" && module.head_node.params.vpc_cidr == "10.0.0.0/16"
-    error_message = "The head node's params carry region and VPC range."
+    condition     = module.head_node.params.region == "eu-west-2" && module.head_node.params.nodes_cidr == "10.0.0.0/17"
+    error_message = "The head node's params carry region and the nodes' subnet range."
   }
 
   assert {

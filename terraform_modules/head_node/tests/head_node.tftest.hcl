@@ -14,7 +14,7 @@ variables {
   tags                  = { team = "hpc" }
   bootstrap = {
     region                 = "eu-west-2"
-    vpc_cidr               = "10.0.0.0/16"
+    nodes_cidr             = "10.0.0.0/17"
     scaledown_idle_minutes = 10
     queues = [{
       name       = "compute", instance_types = ["c6i.xlarge"], capacity = "ondemand", min_nodes = 0, max_nodes = 4,
@@ -57,7 +57,7 @@ run "user_data_carries_params_and_agent" {
   }
 
   assert {
-    condition     = output.params.queues[0].group_name == "demo-compute" && output.params.shared_storage[0].device_name == "/dev/sdf" && output.params.vpc_cidr == "10.0.0.0/16"
+    condition     = output.params.queues[0].group_name == "demo-compute" && output.params.shared_storage[0].device_name == "/dev/sdf" && output.params.nodes_cidr == "10.0.0.0/17"
     error_message = "params.json carries queues and shared storage."
   }
 

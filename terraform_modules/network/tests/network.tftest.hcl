@@ -41,7 +41,7 @@ run "new_vpc_creates_a_public_network" {
 
 run "new_vpc_outputs" {
   assert {
-    condition     = output.created_vpc && output.vpc_cidr == "10.0.0.0/16" && output.subnet_id == aws_subnet.public[0].id
+    condition     = output.created_vpc && output.subnet_cidr == "10.0.0.0/17" && output.subnet_id == aws_subnet.public[0].id
     error_message = "Outputs must describe the new network."
   }
 }
@@ -57,7 +57,7 @@ run "existing_network_is_only_read" {
 
   override_data {
     target = data.aws_subnet.existing[0]
-    values = { vpc_id = "vpc-0a1b2c3d4e5f67890", availability_zone = "eu-west-2b", id = "subnet-0a1b2c3d4e5f67890" }
+    values = { vpc_id = "vpc-0a1b2c3d4e5f67890", availability_zone = "eu-west-2b", id = "subnet-0a1b2c3d4e5f67890", cidr_block = "100.64.0.0/24" }
   }
 
   override_data {
@@ -71,8 +71,8 @@ run "existing_network_is_only_read" {
   }
 
   assert {
-    condition     = output.vpc_cidr == "172.31.0.0/16" && output.availability_zone == "eu-west-2b" && !output.created_vpc
-    error_message = "Outputs come from the existing network."
+    condition     = output.subnet_cidr == "100.64.0.0/24" && output.availability_zone == "eu-west-2b" && !output.created_vpc
+    error_message = "Outputs come from the existing network; the nodes' range is the subnet's, here in a secondary range of the VPC."
   }
 }
 

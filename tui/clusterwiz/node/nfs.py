@@ -21,8 +21,8 @@ def shared_dirs(head: ClusterParams) -> list[str]:
 
 def render_exports(head: ClusterParams, agent_root: str) -> str:
     lines = ["# Written by clusterwiz: what the head node shares with the cluster's VPC."]
-    lines += [f"{directory} {head.vpc_cidr}({SHARED_OPTIONS})" for directory in shared_dirs(head)]
-    lines.append(f"{agent_root} {head.vpc_cidr}({AGENT_OPTIONS})")
+    lines += [f"{directory} {head.nodes_cidr}({SHARED_OPTIONS})" for directory in shared_dirs(head)]
+    lines.append(f"{agent_root} {head.nodes_cidr}({AGENT_OPTIONS})")
     return "\n".join(lines) + "\n"
 
 

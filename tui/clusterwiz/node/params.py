@@ -40,7 +40,7 @@ class ClusterParams:
     region: str
     os: str
     role: str
-    vpc_cidr: str = ""
+    nodes_cidr: str = ""
     scaledown_idle_minutes: int = 10
     queues: tuple[QueueParams, ...] = ()
     shared_storage: tuple[VolumeParams, ...] = ()
@@ -97,7 +97,7 @@ def parse_params(data: dict[str, Any]) -> ClusterParams:
                      device_name=_require(entry, "device_name", str))
         for entry in data.get("shared_storage") or ()
     )
-    return ClusterParams(vpc_cidr=_require(data, "vpc_cidr", str),
+    return ClusterParams(nodes_cidr=_require(data, "nodes_cidr", str),
                          scaledown_idle_minutes=_require(data, "scaledown_idle_minutes", int),
                          queues=tuple(queues), shared_storage=volumes, **common)
 
