@@ -99,6 +99,9 @@ variable "bootstrap" {
       min_nodes      = number
       max_nodes      = number
       group_name     = string
+      # The smallest instance type's vCPUs and memory: its stand-in nodes' size and the scaler's node size.
+      node_cpus       = optional(number)
+      node_memory_mib = optional(number)
     }))
     shared_storage = list(object({
       mount_dir   = string

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import subprocess
@@ -14,6 +13,7 @@ from clusterwiz.node.generate import SCALER_CONFIG, compute_files, head_files, w
 from clusterwiz.node.layout import Layout
 from clusterwiz.node.nfs import mount_unit_name
 from clusterwiz.node.params import ClusterParams, ParamsError, parse_params
+from clusterwiz.node.scaler import load_scaler_config
 from clusterwiz.node.slurm_conf import instance_of, node_name
 from tests.node.conftest import compute_params_data, head_params_data
 
@@ -83,11 +83,15 @@ def test_exports_follow_the_exports_grammar(head_params: ClusterParams) -> None:
         assert set(options.split(",")) <= known
 
 
-def test_scaler_config_maps_each_queue_to_its_group(head_params: ClusterParams) -> None:
-    config = json.loads(head_files(head_params, LAYOUT, "h", "10.0.1.10")[SCALER_CONFIG].content)
-    assert config["queues"] == [{"group_name": "demo-compute", "name": "compute"},
-                                {"group_name": "demo-gpu-spot", "name": "gpu-spot"}]
-    assert config["scaledown_idle_minutes"] == 10
+def test_scaler_config_maps_each_queue_to_its_group_and_node_size(tmp_path: Path) -> None:
+    data = head_params_data()
+    data["queues"][0].update(node_cpus=4, node_memory_mib=8192)
+    path = tmp_path / "scaler.json"
+    path.write_text(head_files(parse_params(data), LAYOUT, "h", "10.0.1.10")[SCALER_CONFIG].content)
+    config = load_scaler_config(str(path))
+    assert config.group_queues == {"demo-compute": "compute", "demo-gpu-spot": "gpu-spot"}
+    assert config.node_cpus == {"compute": 4}, "a queue of unknown size is left to Slurm's node count"
+    assert config.idle_limit_seconds == 600
 
 
 def test_compute_tree_mounts_home_and_volumes_and_joins_its_queue(head_params: ClusterParams,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import boto3
@@ -49,16 +50,16 @@ def cluster(moto: str, slurm: LocalSlurm, tmp_path: Path) -> tuple[LocalSlurm, S
     """Slurm with the generated config, the fleet's groups in moto, and one scaler pass as a function."""
     params = parse_params(head_params_data(queues=[
         {"name": "compute", "instance_types": ["c6i.xlarge"], "capacity": "ondemand", "min_nodes": 0,
-         "max_nodes": 2, "group_name": "demo-compute"},
+         "max_nodes": 2, "group_name": "demo-compute", "node_cpus": 4, "node_memory_mib": 8192},
         {"name": "gpu", "instance_types": ["g5.xlarge"], "capacity": "spot", "min_nodes": 0, "max_nodes": 1,
-         "group_name": "demo-gpu"},
+         "group_name": "demo-gpu", "node_cpus": 4, "node_memory_mib": 16384},
     ]))
     tree = head_files(params, slurm.layout, "localhost", "127.0.0.1")
     slurm.start_controller(tree[slurm.layout.slurm_conf].content)
     config_path = tmp_path / "scaler.json"
     config_path.write_text(next(file.content for path, file in tree.items() if path.endswith("scaler.json")))
     config = load_scaler_config(str(config_path))
-    config = ScalerConfig(config.cluster_name, config.region, IDLE_SECONDS, config.group_queues)
+    config = replace(config, idle_limit_seconds=IDLE_SECONDS)
     make_groups(params)
     os.environ["SLURM_CONF"] = str(slurm.conf_path)
     fleet = Fleet(config.region)
@@ -93,6 +94,13 @@ def test_scaler_grows_the_right_group_then_removes_the_idle_node(cluster) -> Non
     assert group("demo-compute")["DesiredCapacity"] == 1
     assert slurm.node_state(name) == ""
     assert group("demo-gpu")["DesiredCapacity"] == 0
+
+
+def test_a_job_grows_every_queue_it_names_by_the_nodes_its_cpus_need(cluster) -> None:
+    slurm, _, scale = cluster
+    slurm.submit("-p", "compute,gpu", "-n", "8", "--wrap", "true")
+    # Two 4-vCPU nodes in compute; in gpu, named too, a job wider than the queue counts as its max of one.
+    assert scale() == [SetDesired("demo-compute", 2), SetDesired("demo-gpu", 1)]
 
 
 def test_a_node_lost_to_a_spot_interruption_has_its_job_requeued(cluster) -> None:

@@ -21,10 +21,12 @@ from clusterwiz.node.scaling import (
     SlurmNode,
     TerminateNode,
     decide,
+    nodes_needed,
 )
 from clusterwiz.node.slurm_conf import instance_of, node_name
 
 IDLE_LIMIT = 600.0
+NODE_CPUS = {"compute": 2, "gpu": 4, "mem": 8}  # vCPUs of each queue's smallest instance type
 
 
 def group(queue: str = "compute", min_size: int = 0, max_size: int = 4, desired: int = 0,
@@ -39,7 +41,12 @@ def node(instance: str, state: str = "IDLE", idle: float = 0.0, queue: str = "co
 
 
 def jobs(*sizes: int, partition: str = "compute", reason: str = "Resources") -> list[PendingJob]:
-    return [PendingJob(partition=partition, nodes=size, reason=reason) for size in sizes]
+    return [PendingJob(partitions=(partition,), nodes=size, reason=reason) for size in sizes]
+
+
+def job(*partitions: str, nodes: int = 1, cpus: int = 1, min_cpus_per_node: int = 1) -> PendingJob:
+    return PendingJob(partitions=partitions or ("compute",), nodes=nodes, cpus=cpus,
+                      min_cpus_per_node=min_cpus_per_node)
 
 
 CASES = [
@@ -47,6 +54,14 @@ CASES = [
     pytest.param(group(), jobs(1, 2), [], [SetDesired("demo-compute", 3)], id="pending jobs raise desired"),
     pytest.param(group(max_size=2), jobs(1, 1, 1), [], [SetDesired("demo-compute", 2)], id="never above max"),
     pytest.param(group(max_size=3), jobs(8), [], [SetDesired("demo-compute", 3)], id="one huge job counts as max"),
+    pytest.param(group(max_size=40), [job(cpus=64)], [], [SetDesired("demo-compute", 32)],
+                 id="sbatch -n 64 on 2-vCPU nodes needs 32 nodes"),
+    pytest.param(group(max_size=4), [job(cpus=64)], [], [SetDesired("demo-compute", 4)],
+                 id="a job's CPUs count up to max"),
+    pytest.param(group(desired=1, instances=["i-01"]), [job(cpus=8)], [node("i-01", "IDLE", idle=700)],
+                 [SetDesired("demo-compute", 4)], id="an idle node too small for the job is not enough"),
+    pytest.param(group(max_size=8), [job(nodes=3, cpus=3)], [], [SetDesired("demo-compute", 3)],
+                 id="sbatch -N 3 stays 3"),
     pytest.param(group(desired=2, instances=["i-01", "i-02"]), jobs(1), [node("i-01", "ALLOCATED"),
                  node("i-02", "IDLE", idle=5)], [], id="an idle node absorbs a pending job"),
     pytest.param(group(desired=2, instances=["i-01", "i-02"]), jobs(2), [node("i-01", "ALLOCATED"),
@@ -99,13 +114,35 @@ CASES = [
 @pytest.mark.parametrize(("state", "pending", "nodes", "expected"), CASES)
 def test_decision(state: GroupState, pending: list[PendingJob], nodes: list[SlurmNode],
                   expected: list[Action]) -> None:
-    assert decide([state], pending, nodes, IDLE_LIMIT) == expected
+    assert decide([state], pending, nodes, IDLE_LIMIT, NODE_CPUS) == expected
+
+
+@pytest.mark.parametrize(("pending", "node_cpus", "needed"), [
+    pytest.param(job(cpus=64), 2, 32, id="sbatch -n 64"),
+    pytest.param(job(cpus=5), 2, 3, id="a part-filled node is a node"),
+    pytest.param(job(nodes=3, cpus=3), 2, 3, id="sbatch -N 3"),
+    pytest.param(job(nodes=4, cpus=4), 8, 4, id="more nodes than the CPUs need"),
+    pytest.param(job(cpus=12, min_cpus_per_node=3), 4, 4, id="sbatch -n 4 -c 3: one task per 4-vCPU node"),
+    pytest.param(job(cpus=8, min_cpus_per_node=2), 4, 2, id="sbatch -n 4 -c 2: two tasks per 4-vCPU node"),
+    pytest.param(job(cpus=8), None, 1, id="size unknown: the node count Slurm gives"),
+    pytest.param(job(cpus=8, min_cpus_per_node=8), 4, 1, id="a job no node of the type fits: its own count"),
+])
+def test_nodes_a_job_needs_on_the_queues_smallest_type(pending: PendingJob, node_cpus: int | None,
+                                                       needed: int) -> None:
+    assert nodes_needed(pending, node_cpus) == needed
+
+
+def test_a_job_for_several_queues_is_demand_on_each() -> None:
+    """sbatch -p compute,gpu: Slurm runs it in whichever has room first, so either group may have to provide it."""
+    groups = [group("compute"), group("gpu", max_size=1), group("mem")]
+    actions = decide(groups, [job("compute", "gpu", cpus=8)], [], IDLE_LIMIT, NODE_CPUS)
+    assert actions == [SetDesired("demo-compute", 4), SetDesired("demo-gpu", 1)]
 
 
 def test_each_queue_is_decided_on_its_own() -> None:
     groups = [group("compute", desired=1, instances=["i-01"]), group("gpu", max_size=1)]
     nodes = [node("i-01", "IDLE", idle=700), node("i-09", "IDLE", idle=700, queue="gpu")]
-    actions = decide(groups, jobs(3, partition="gpu"), nodes, IDLE_LIMIT)
+    actions = decide(groups, jobs(3, partition="gpu"), nodes, IDLE_LIMIT, NODE_CPUS)
     assert actions == [TerminateNode("demo-compute", "i-01", node_name("compute", "i-01")),
                        ForgetNode(node_name("gpu", "i-09")), SetDesired("demo-gpu", 1)]
 
@@ -136,7 +173,9 @@ def cluster_states(draw: st.DrawFn) -> tuple[list[GroupState], list[PendingJob],
                                 draw(st.sampled_from(("", "running:packages", "ready", "failed:packages"))))
                          for i in in_service]
             groups.append(group(queue, min_size, max_size, desired, in_service, described))
-    pending = draw(st.lists(st.builds(PendingJob, st.sampled_from((*QUEUES, "other")), st.integers(1, 10),
+    partitions = st.lists(st.sampled_from((*QUEUES, "other")), min_size=1, max_size=3, unique=True).map(tuple)
+    pending = draw(st.lists(st.builds(PendingJob, partitions, st.integers(1, 10), st.integers(1, 64),
+                                      st.integers(1, 8),
                                       st.sampled_from(("Resources", "Priority", "PartitionConfig",
                                                        *sorted(NOT_CAPACITY_REASONS)))), max_size=12))
     return groups, pending, nodes
@@ -146,7 +185,7 @@ def cluster_states(draw: st.DrawFn) -> tuple[list[GroupState], list[PendingJob],
 @given(cluster_states())
 def test_invariants(state: tuple[list[GroupState], list[PendingJob], list[SlurmNode]]) -> None:
     groups, pending, nodes = state
-    actions = decide(groups, pending, nodes, IDLE_LIMIT)
+    actions = decide(groups, pending, nodes, IDLE_LIMIT, NODE_CPUS)
     by_name = {g.name: g for g in groups}
     managed_queues = {g.queue for g in groups}
     nodes_by_name = {n.name: n for n in nodes}

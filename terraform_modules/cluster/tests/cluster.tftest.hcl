@@ -49,7 +49,7 @@ variables {
   node_agent_archive = "H4sIAAAAAAAAA+3BAQ0AAADCoPdPbQ8HFAAAAAAAAAAAAN4GQZ6/fAAoAAA="
   tags               = { team = "hpc" }
   queues = [
-    { name = "compute", instance_types = ["c6i.xlarge"], max_nodes = 4 },
+    { name = "compute", instance_types = ["c6i.xlarge"], max_nodes = 4, node_cpus = 4, node_memory_mib = 8192 },
     { name = "spot", instance_types = ["c6i.2xlarge", "c5.2xlarge"], capacity = "spot", max_nodes = 8 },
   ]
   shared_storage = [
@@ -77,6 +77,11 @@ run "full_cluster_composes" {
   assert {
     condition     = jsonencode(module.head_node.params.shared_storage) == jsonencode(module.storage.volumes) && [for q in module.head_node.params.queues : q.group_name] == ["demo-compute", "demo-spot"]
     error_message = "The head node's params list the shared volumes and the groups it scales."
+  }
+
+  assert {
+    condition     = jsonencode([for q in module.head_node.params.queues : [q.node_cpus, q.node_memory_mib]]) == jsonencode([[4, 8192], [null, null]])
+    error_message = "The head node's params carry each queue's node size (for its stand-in nodes and the scaler), null where unknown."
   }
 
   assert {

@@ -33,7 +33,8 @@ def scaler_config(head: ClusterParams, layout: Layout) -> str:
         "region": head.region,
         "scaledown_idle_minutes": head.scaledown_idle_minutes,
         "slurm_conf": layout.slurm_conf,
-        "queues": [{"name": queue.name, "group_name": queue.group_name} for queue in head.queues],
+        "queues": [{"name": queue.name, "group_name": queue.group_name, "node_cpus": queue.node_cpus}
+                   for queue in head.queues],
     }
     return json.dumps(config, indent=2, sort_keys=True) + "\n"
 

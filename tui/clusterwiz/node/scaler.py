@@ -19,6 +19,7 @@ class ScalerConfig:
     region: str
     idle_limit_seconds: float
     group_queues: dict[str, str]  # group name -> queue name
+    node_cpus: dict[str, int]  # queue name -> vCPUs of its smallest instance type, where the render knew them
 
 
 def load_scaler_config(path: str) -> ScalerConfig:
@@ -26,7 +27,8 @@ def load_scaler_config(path: str) -> ScalerConfig:
         data = json.load(handle)
     return ScalerConfig(cluster_name=data["cluster_name"], region=data["region"],
                         idle_limit_seconds=60.0 * data["scaledown_idle_minutes"],
-                        group_queues={queue["group_name"]: queue["name"] for queue in data["queues"]})
+                        group_queues={queue["group_name"]: queue["name"] for queue in data["queues"]},
+                        node_cpus={queue["name"]: queue["node_cpus"] for queue in data["queues"] if queue["node_cpus"]})
 
 
 def apply_action(action: Action, fleet: Fleet, log: Callable[[str], None]) -> None:
@@ -62,7 +64,7 @@ def scale_once(config: ScalerConfig, fleet: Fleet, log: Callable[[str], None] = 
     queues = sorted(config.group_queues.values())
     jobs = slurm_cli.pending_jobs()
     nodes = slurm_cli.cluster_nodes(queues, time.time() if now is None else now)
-    actions = decide(groups, jobs, nodes, config.idle_limit_seconds)
+    actions = decide(groups, jobs, nodes, config.idle_limit_seconds, config.node_cpus)
     for action in actions:
         apply_action(action, fleet, log)
     return actions

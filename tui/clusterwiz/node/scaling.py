@@ -1,16 +1,18 @@
 """The scaler's decision: Slurm's queue and nodes plus the fleet's groups -> capacity actions. Pure.
 
 Per queue: replace members whose bootstrap failed or that never joined Slurm (they bill and run nothing);
-raise the group's desired capacity to what running and pending work needs (up to max); terminate nodes
-idle longer than the scale-down time (down to min, never one that pending work needs); forget Slurm nodes
-whose instance has left the group (a spot interruption), so their jobs requeue at once. A queue's actions
-only ever name that queue's group and instances.
+raise the group's desired capacity to what running and pending work needs (up to max), a pending job needing
+as many nodes of the queue's smallest type as its CPUs fill, on every queue it names; terminate nodes idle
+longer than the scale-down time (down to min, never one that pending work needs); forget Slurm nodes whose
+instance has left the group (a spot interruption), so their jobs requeue at once. A queue's actions only ever
+name that queue's group and instances.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from math import ceil
 from typing import Union
 
 # Pending for one of these, a job would not start even on a free node: it is no demand for capacity.
@@ -27,8 +29,10 @@ FAILED_PREFIX = "failed:"
 
 @dataclass(frozen=True)
 class PendingJob:
-    partition: str
-    nodes: int
+    partitions: tuple[str, ...]  # Slurm runs it in whichever of them can first
+    nodes: int  # squeue's: the fewest it asked for (sbatch -N), or Slurm's guess, not what its CPUs fill
+    cpus: int = 1  # in all
+    min_cpus_per_node: int = 1  # what one of its tasks takes (sbatch -c), or more (--ntasks-per-node, --mincpus)
     reason: str = "Resources"
 
 
@@ -111,14 +115,28 @@ def replacement_reason(member: Member, registered: bool) -> str | None:
     return None
 
 
-def demand(jobs: Iterable[PendingJob], partition: str, max_size: int) -> int:
-    """Nodes pending jobs of a partition ask for; a job asking for more than max counts as max."""
-    return sum(min(job.nodes, max_size) for job in jobs
-               if job.partition == partition and job.reason not in NOT_CAPACITY_REASONS)
+def nodes_needed(job: PendingJob, node_cpus: int | None) -> int:
+    """Nodes of node_cpus vCPUs (None: unknown) the job needs: the nodes it asked for, or more if its CPUs fill more.
+
+    A node gives the job whole multiples of its CPUs per node: a 4-vCPU node holds one task of 3 CPUs, not 4/3.
+    Memory counts for nothing: under CR_Core Slurm packs tasks by CPUs alone, and refuses at submission a job
+    asking more memory per node than the queue's nodes have.
+    """
+    if node_cpus is None or job.min_cpus_per_node > node_cpus:
+        # Unknown size, or a job Slurm refuses for nodes of this size: only Slurm's own count is known.
+        return job.nodes
+    usable = node_cpus - node_cpus % job.min_cpus_per_node
+    return max(job.nodes, ceil(job.cpus / usable))
+
+
+def demand(jobs: Iterable[PendingJob], partition: str, max_size: int, node_cpus: int | None) -> int:
+    """Nodes pending jobs of a partition need; a job needing more than max counts as max."""
+    return sum(min(nodes_needed(job, node_cpus), max_size) for job in jobs
+               if partition in job.partitions and job.reason not in NOT_CAPACITY_REASONS)
 
 
 def decide_queue(group: GroupState, jobs: Sequence[PendingJob], nodes: Sequence[SlurmNode],
-                 idle_limit_seconds: float) -> list[Action]:
+                 idle_limit_seconds: float, node_cpus: int | None) -> list[Action]:
     members = set(group.instance_ids)
     queue_nodes = [node for node in nodes if node.queue == group.queue]
     actions: list[Action] = [ForgetNode(node.name) for node in queue_nodes if node.instance_id not in members]
@@ -134,7 +152,7 @@ def decide_queue(group: GroupState, jobs: Sequence[PendingJob], nodes: Sequence[
                 current -= 1
             replaced.add(member.instance_id)
     live = [node for node in queue_nodes if node.instance_id in members - replaced]
-    needed = sum(1 for node in live if node.busy) + demand(jobs, group.queue, group.max_size)
+    needed = sum(1 for node in live if node.busy) + demand(jobs, group.queue, group.max_size, node_cpus)
     desired = min(max(current, group.min_size), group.max_size)
     if needed > desired:
         desired = min(needed, group.max_size)
@@ -152,10 +170,13 @@ def decide_queue(group: GroupState, jobs: Sequence[PendingJob], nodes: Sequence[
 
 
 def decide(groups: Sequence[GroupState], jobs: Sequence[PendingJob], nodes: Sequence[SlurmNode],
-           idle_limit_seconds: float) -> list[Action]:
-    """Every action for every queue the scaler manages; nodes of other queues are left alone."""
+           idle_limit_seconds: float, node_cpus: Mapping[str, int]) -> list[Action]:
+    """Every action for every queue the scaler manages; nodes of other queues are left alone.
+
+    node_cpus: the vCPUs of each queue's smallest instance type (a queue missing from it: size unknown).
+    """
     actions: list[Action] = []
     for group in groups:
-        actions.extend(decide_queue(group, jobs, nodes, idle_limit_seconds))
+        actions.extend(decide_queue(group, jobs, nodes, idle_limit_seconds, node_cpus.get(group.queue)))
     return actions
 

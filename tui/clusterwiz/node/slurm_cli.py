@@ -1,6 +1,6 @@
 """Slurm's command-line tools as the scaler sees them: pending jobs, dynamic nodes, drain and delete.
 
-Parses `squeue -o` and `scontrol -o` text, which reads the same in Slurm 22.05 and 23.x.
+Parses `squeue -O` and `scontrol -o` text, which reads the same in Slurm 22.05 through 24.11.
 """
 
 from __future__ import annotations
@@ -14,6 +14,10 @@ from .slurm_conf import instance_of, is_stand_in
 
 _FIELD = re.compile(r"(\w+)=(\S*)")
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
+# A size of 0 prints a field whole, followed by its suffix "|". Partition lists every partition a pending job
+# names. NumNodes is the fewest nodes it asked for, or a guess from the nodes Slurm last tried, so its CPUs are
+# read too: NumCPUs in all, MinCPUs per node (a whole number under --noconvert).
+PENDING_FORMAT = "Partition:|,NumNodes:|,NumCPUs:|,MinCPUs:|,Reason:"
 
 
 def run_slurm(*arguments: str) -> str:
@@ -22,17 +26,20 @@ def run_slurm(*arguments: str) -> str:
 
 
 def parse_pending(text: str) -> list[PendingJob]:
-    """Lines of `squeue -h -t PENDING -o %P|%D|%r`."""
+    """Lines of `squeue -O PENDING_FORMAT`."""
     jobs = []
     for line in text.splitlines():
         if line.strip():
-            partition, nodes, reason = line.strip().split("|", 2)
-            jobs.append(PendingJob(partition=partition, nodes=int(nodes), reason=reason))
+            partitions, nodes, cpus, min_cpus_per_node, reason = line.strip().split("|", 4)
+            # At least 1: nodes_needed divides a node's CPUs by it.
+            jobs.append(PendingJob(partitions=tuple(partitions.split(",")), nodes=int(nodes), cpus=int(cpus),
+                                   min_cpus_per_node=max(1, int(min_cpus_per_node)), reason=reason))
     return jobs
 
 
 def pending_jobs() -> list[PendingJob]:
-    return parse_pending(run_slurm("squeue", "-h", "-t", "PENDING", "-o", "%P|%D|%r"))
+    # -r: one line per task of a job array, each of which needs nodes of its own.
+    return parse_pending(run_slurm("squeue", "-h", "-r", "--noconvert", "-t", "PENDING", "-O", PENDING_FORMAT))
 
 
 def parse_node_records(text: str) -> list[dict[str, str]]:
