@@ -22,8 +22,9 @@ class Account:
 
     default_vpc: str = ""
     hpc_vpc: str = ""
+    hpc_gateway: str = ""  # the hpc VPC's internet gateway: its main route table sends 0.0.0.0/0 there
     no_dns_vpc: str = ""
-    subnet_a: str = ""  # hpc VPC, eu-west-2a, public IPs on launch
+    subnet_a: str = ""  # hpc VPC, eu-west-2a, public IPs on launch (the hpc subnets route to the internet gateway)
     subnet_b: str = ""  # hpc VPC, eu-west-2b
     tiny_subnet: str = ""  # hpc VPC, eu-west-2c, a /28: 11 free addresses
     no_dns_subnet: str = ""
@@ -129,7 +130,19 @@ def build_account(region: str = REGION) -> Account:
     account.own_arm_image = add_image("ami-0f1e2d3c4b5a60009", "lab-graviton-build-2026-11", ACCOUNT, "arm64",
                                       "2026-11-02T09:00:00", public=False)
     add_debian_images(account)
+    account.hpc_gateway = _internet_gateway(ec2, hpc)
     return account
+
+
+def _internet_gateway(ec2, vpc_id: str) -> str:
+    """An internet gateway and the main table's default route to it, as a public VPC has. Made last: the wizard's
+    snapshot tests show the ids of what was made before, drawn from moto's seeded generator."""
+    gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc_id)
+    main = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]},
+                                              {"Name": "association.main", "Values": ["true"]}])["RouteTables"][0]
+    ec2.create_route(RouteTableId=main["RouteTableId"], DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway)
+    return gateway
 
 
 def _subnet(ec2, vpc_id: str, cidr: str, zone: str, name: str) -> str:

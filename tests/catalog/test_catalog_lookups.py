@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from clusterwiz.core.aws.catalog import Catalog
+from clusterwiz.core.aws.quotas import UNKNOWN_QUOTAS
 from clusterwiz.core.aws.session import AwsSession
 from tests.catalog.account import ACCOUNT, REGION, Account
 
@@ -92,7 +93,7 @@ def test_key_pairs_volumes_and_snapshots(catalog: Catalog, account: Account) -> 
 
 def test_emulator_has_no_quota_or_pricing_api(catalog: Catalog, account: Account) -> None:
     quotas = catalog.vcpu_quotas(REGION)
-    assert quotas.on_demand_standard is None and quotas.spot is None
+    assert quotas == UNKNOWN_QUOTAS
     price = catalog.price_per_hour(REGION, "c6i.xlarge")
     assert price.source == "snapshot" and price.is_estimate and price.usd and price.usd > 0.17
 

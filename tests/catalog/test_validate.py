@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.awsrequest import AWSResponse
 
 from clusterwiz.core.aws.catalog import Catalog
 from clusterwiz.core.validate import Finding, has_blocking, private_key_type, validate
@@ -168,6 +169,80 @@ def test_existing_network_checks(catalog: Catalog, account: Account) -> None:
     too_small = findings_for(catalog, account, network=existing_network(account, account.tiny_subnet),
                              queues=[{"name": "compute", "instance_types": ["c6i.xlarge"], "max_nodes": 20}])
     assert_fires(too_small, "SUBNET_TOO_SMALL", "network.subnet_id", "11 free", "21")
+
+
+def routed_subnet(account: Account, cidr: str, **default_route: str) -> tuple[str, str]:
+    """A subnet of the hpc VPC with a route table of its own; `default_route`: the 0.0.0.0/0 route's target
+    (GatewayId=..., NatGatewayId=...), none if empty."""
+    ec2 = boto3.client("ec2", region_name=REGION)
+    subnet = ec2.create_subnet(VpcId=account.hpc_vpc, CidrBlock=cidr,
+                               AvailabilityZone=f"{REGION}a")["Subnet"]["SubnetId"]
+    table = ec2.create_route_table(VpcId=account.hpc_vpc)["RouteTable"]["RouteTableId"]
+    ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
+    if default_route:
+        ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", **default_route)
+    return subnet, table
+
+
+def test_existing_subnet_must_route_to_an_internet_gateway(catalog: Catalog, account: Account) -> None:
+    ec2 = boto3.client("ec2", region_name=REGION)
+    address = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=account.subnet_a, AllocationId=address)["NatGateway"]["NatGatewayId"]
+    # Made before the first check: the catalog keeps the subnets it has seen for its lifetime (one wizard run).
+    private, table = routed_subnet(account, "10.20.4.0/24")
+    behind_nat, _ = routed_subnet(account, "10.20.5.0/24", NatGatewayId=nat)
+    # A table of its own with the route, like the hpc VPC's main table that serves subnet_a (good specs above).
+    public, _ = routed_subnet(account, "10.20.6.0/24", GatewayId=account.hpc_gateway)
+
+    finding = assert_fires(findings_for(catalog, account, network=existing_network(account, private)),
+                           "SUBNET_NO_INTERNET", "network.subnet_id", private, table, "package",
+                           account.subnet_a, account.subnet_b, public, "remove vpc_id and subnet_id")
+    assert finding.level == "error" and private not in finding.fix and behind_nat not in finding.fix
+    finding = assert_fires(findings_for(catalog, account, network=existing_network(account, behind_nat)),
+                           "SUBNET_BEHIND_NAT", "network.subnet_id", behind_nat, nat, "SSH", account.subnet_a)
+    assert finding.level == "error"
+    assert codes(findings_for(catalog, account, network=existing_network(account, public))) == ALWAYS
+
+
+def refuse_dry_runs(catalog: Catalog, with_public_ipv4_only: bool) -> list[bool]:
+    """Answer the catalog's RunInstances dry runs as an account whose policy refuses them; return, per dry run,
+    whether it asked for a public IPv4 address.
+
+    Stands in for: a service control policy denying ec2:RunInstances where ec2:AssociatePublicIpAddress is true
+    (with_public_ipv4_only), or one denying every launch. moto enforces no policy, and answers every dry run
+    DryRunOperation, which stays moto's answer to the launches this policy allows. A hook on the client's
+    before-call event answers as botocore's Stubber does, for RunInstances alone: every other call reaches moto.
+    """
+    asked: list[bool] = []
+
+    def answer(params: dict, **_: Any) -> tuple[AWSResponse, dict] | None:
+        public = params["body"].get("NetworkInterface.1.AssociatePublicIpAddress") == "true"
+        asked.append(public)
+        if with_public_ipv4_only and not public:
+            return None
+        return AWSResponse("https://ec2.amazonaws.com/", 403, {}, None), {
+            "Error": {"Code": "UnauthorizedOperation", "Message": "You are not authorized to perform this "
+                      "operation. Encoded authorization failure message: AbC123"},
+            "ResponseMetadata": {"HTTPStatusCode": 403}}
+
+    catalog.session.client("ec2", REGION).meta.events.register("before-call.ec2.RunInstances", answer)
+    return asked
+
+
+def test_policy_refusing_public_ipv4_on_launch_is_a_finding(catalog: Catalog, account: Account) -> None:
+    asked = refuse_dry_runs(catalog, with_public_ipv4_only=True)
+    findings = findings_for(catalog, account)
+    finding = assert_fires(findings, "PUBLIC_IPV4_REFUSED", "network", "public IPv4", "ec2:AssociatePublicIpAddress",
+                           "administrator")
+    assert finding.level == "error" and "LAUNCH_REFUSED" not in codes(findings)
+    assert asked == [True, False], "the launch without a public address is asked to tell the two apart"
+
+
+def test_policy_refusing_every_launch_is_told_apart(catalog: Catalog, account: Account) -> None:
+    refuse_dry_runs(catalog, with_public_ipv4_only=False)
+    findings = findings_for(catalog, account, network=existing_network(account))
+    assert_fires(findings, "LAUNCH_REFUSED", "head_node.instance_type", "ec2:RunInstances", "t3.medium")
+    assert "PUBLIC_IPV4_REFUSED" not in codes(findings)
 
 
 def test_existing_volume_checks(catalog: Catalog, account: Account) -> None:

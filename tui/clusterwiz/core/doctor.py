@@ -7,10 +7,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from botocore import exceptions as boto_errors
-
 from clusterwiz.core.aws.catalog import Catalog
-from clusterwiz.core.aws.errors import ACCESS_DENIED_CODES, error_code
+from clusterwiz.core.aws.permissions import ask
 from clusterwiz.core.errors import ClusterwizError
 
 PROBE_CIDR = "10.255.0.0/16"
@@ -86,16 +84,11 @@ def probe_permissions(catalog: Catalog, region: str) -> list[DoctorCheck]:
             ImageId=image, InstanceType="t3.micro", MinCount=1, MaxCount=1, DryRun=True)))
     denied, unchecked = [], []
     for permission, call in probes:
-        try:
-            call()
-        except boto_errors.ClientError as error:
-            code = error_code(error)
-            if code in ACCESS_DENIED_CODES:
-                denied.append(permission)
-            elif code != "DryRunOperation":
-                unchecked.append(f"{permission} ({code})")
-        except boto_errors.BotoCoreError as error:
-            unchecked.append(f"{permission} ({type(error).__name__})")
+        answer = ask(call)
+        if answer.allowed is False:
+            denied.append(permission)
+        elif answer.allowed is None:
+            unchecked.append(f"{permission} ({answer.code})")
     names = ", ".join(permission for permission, _ in probes)
     if denied:
         return [DoctorCheck("permissions", False, f"your identity may not {', '.join(denied)}",

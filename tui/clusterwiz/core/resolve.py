@@ -53,12 +53,18 @@ def resolve(spec: ClusterSpec, catalog: Catalog,
                           ssh_cidr=_ssh_cidr(spec, catalog, public_cidr))
 
 
-def _ami(spec: ClusterSpec, catalog: Catalog, architecture: str) -> str:
+def image_for(spec: ClusterSpec, catalog: Catalog, architecture: str) -> str | None:
+    """The AMI the nodes boot: the spec's ami_id, else the current image of its OS for the architecture."""
     if spec.ami_id:
         return spec.ami_id
-    for image in catalog.os_images(spec.region):
-        if image.os == spec.os and image.architecture == architecture:
-            return image.ami_id
+    return next((image.ami_id for image in catalog.os_images(spec.region)
+                 if image.os == spec.os and image.architecture == architecture), None)
+
+
+def _ami(spec: ClusterSpec, catalog: Catalog, architecture: str) -> str:
+    ami = image_for(spec, catalog, architecture)
+    if ami is not None:
+        return ami
     raise ClusterwizError(f"no current {spec.os} image for {architecture} was found in {spec.region}; choose "
                           "another os, a head node type of the other architecture, or set ami_id")
 

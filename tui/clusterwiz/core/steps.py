@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from clusterwiz.core.aws.pricing import load_snapshot
+from clusterwiz.core.aws.quotas import quota_for
 from clusterwiz.core.constraints import (
     BOOTABLE_OS,
     DEFAULT_OS,
@@ -630,16 +631,16 @@ def _check_queue_types(value: Any, context: Context, item: Item) -> str | None:
 
 
 def _quota_for(context: Context, item: Item) -> tuple[int | None, int]:
-    """(the vCPU quota that bounds this queue, vCPUs of the queue at max size)."""
-    quotas = context.catalog.vcpu_quotas(context.region)
+    """(the vCPU quota that bounds this queue's largest type, bought as the queue buys it; vCPUs of the queue at
+    max size)."""
     infos = {i.name: i for i in context.catalog.instance_types(context.region)}
-    types = [t for t in item.get("instance_types") or [] if t in infos]
-    vcpus = max((infos[t].vcpus for t in types), default=0) * int(item.get("max_nodes") or 0)
-    if item.get("capacity") == "spot":
-        return quotas.spot, vcpus
-    family = types[0][0] if types else ""
-    limit = {"g": quotas.on_demand_g, "p": quotas.on_demand_p}.get(family, quotas.on_demand_standard)
-    return limit, vcpus
+    known = [infos[t] for t in item.get("instance_types") or [] if t in infos]
+    if not known:
+        return None, 0
+    largest = max(known, key=lambda info: info.vcpus)
+    quota = quota_for(largest.name, item.get("capacity") or "ondemand")
+    limit = context.catalog.vcpu_quotas(context.region).limit(quota.code) if quota else None
+    return limit, largest.vcpus * int(item.get("max_nodes") or 0)
 
 
 def _describe_max(value: Any, context: Context, item: Item) -> str:

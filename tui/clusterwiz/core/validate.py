@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Literal
 
 from clusterwiz.core.aws.catalog import Catalog
-from clusterwiz.core.aws.quotas import ON_DEMAND_G, ON_DEMAND_P, ON_DEMAND_STANDARD, SPOT_STANDARD, quota_family
+from clusterwiz.core.aws.quotas import VcpuQuota, quota_for
 from clusterwiz.core.aws.records import InstanceTypeInfo, Subnet, VcpuQuotas
-from clusterwiz.core.resolve import common_zones
+from clusterwiz.core.resolve import common_zones, image_for
 from clusterwiz.core.spec import ClusterSpec, SharedVolume
 
 Level = Literal["error", "warning", "info"]
@@ -78,9 +78,10 @@ def validate(spec: ClusterSpec, catalog: Catalog, registry_names: Iterable[str] 
         catalog.prefetch("image", region=region, ami_id=spec.ami_id)
     else:
         catalog.prefetch("os_images", region=region)
+    # Subnets serve the network checks and choose where the launch is dry-run, for a new VPC too.
+    catalog.prefetch("_raw_vpcs", "_all_subnets", region=region)
     if spec.network.vpc_id:
-        catalog.prefetch("vpc", region=region, vpc_id=spec.network.vpc_id)
-        catalog.prefetch("_all_subnets", region=region)
+        catalog.prefetch("vpc", "route_tables", region=region, vpc_id=spec.network.vpc_id)
     if any(volume.volume_id for volume in spec.shared_storage):
         catalog.prefetch("volumes", region=region)
     for volume in spec.shared_storage:
@@ -176,8 +177,7 @@ def _check_image(ctx: _Context) -> Iterator[Finding]:
     head = ctx.types.get(spec.head_node.instance_type)
     architecture = head.architecture if head else None
     if not spec.ami_id:
-        if architecture and not any(i.os == spec.os and i.architecture == architecture
-                                    for i in ctx.catalog.os_images(ctx.region)):
+        if architecture and image_for(spec, ctx.catalog, architecture) is None:
             yield Finding("error", "OS_IMAGE_MISSING", "os", f"no current {spec.os} image for {architecture} "
                           f"was found in {ctx.region}", "choose another os, or set ami_id to an image you trust")
         return
@@ -303,6 +303,78 @@ def _check_network(ctx: _Context) -> Iterator[Finding]:
         yield Finding("error", "SUBNET_TOO_SMALL", "network.subnet_id", f"{subnet.subnet_id} has {subnet.free_ips} "
                       f"free addresses but the cluster needs {needed} at full size", "choose a larger subnet, "
                       "or lower the queues' max_nodes")
+    yield from _check_subnet_route(ctx, subnet)
+
+
+def _check_subnet_route(ctx: _Context, subnet: Subnet) -> Iterator[Finding]:
+    # Every node has a public IPv4 address and the cluster has no NAT (the modules set associate_public_ip_address,
+    # so the subnet's MapPublicIpOnLaunch plays no part): only a default route to an internet gateway lets nodes
+    # reach package mirrors at boot and lets SSH from the user's machine reach the head node and answer.
+    table = ctx.catalog.route_table_of(ctx.region, subnet)
+    if table is not None and table.public:
+        return
+    public = [s.subnet_id for s in ctx.catalog.subnets(ctx.region, subnet.vpc_id)
+              if (routes := ctx.catalog.route_table_of(ctx.region, s)) is not None and routes.public]
+    choose = (f"set subnet_id to a public subnet of {subnet.vpc_id} ({', '.join(public)})" if public else
+              f"{subnet.vpc_id} has no public subnet (one whose route table sends 0.0.0.0/0 to an internet gateway): "
+              "choose another VPC")
+    fix = f"{choose}, or remove vpc_id and subnet_id to let clusterwiz create a network with one"
+    if table is None:
+        routed_by, target = "no route table", None
+    else:
+        routed_by = f"route table {table.route_table_id}" + (", the VPC's main table" if table.main else "")
+        target = table.default_route
+    if target and target.startswith("nat-"):
+        yield Finding("error", "SUBNET_BEHIND_NAT", "network.subnet_id", f"{subnet.subnet_id} reaches the internet "
+                      f"only through NAT gateway {target} ({routed_by}): nodes can install packages, but the head "
+                      "node's answers to your SSH on its public address leave through the NAT and never reach you",
+                      fix)
+        return
+    leads = (f"its 0.0.0.0/0 route leads to {target}, not to an internet gateway" if target
+             else "it has no 0.0.0.0/0 route to an internet gateway")
+    yield Finding("error", "SUBNET_NO_INTERNET", "network.subnet_id", f"{subnet.subnet_id} has no way to the "
+                  f"internet ({routed_by}: {leads}): every node fails at its package install, and nobody can SSH to "
+                  "the head node", fix)
+
+
+def _check_launch_permission(ctx: _Context) -> Iterator[Finding]:
+    """Every node is launched with a public IPv4 address (there is no NAT): an account whose policy refuses that
+    hears it now, from a RunInstances dry run, not from a failed apply."""
+    head = ctx.types.get(ctx.spec.head_node.instance_type)
+    if head is None:
+        return
+    image = image_for(ctx.spec, ctx.catalog, head.architecture)
+    subnet = _dry_run_subnet(ctx, head)
+    if image is None or subnet is None:
+        return
+    with_address = ctx.catalog.launch_permission(ctx.region, image, head.name, subnet, public_ipv4=True)
+    if with_address.allowed is not False:
+        # Allowed, or an answer that is no refusal (a missing image, say), which the other checks report.
+        return
+    without_address = ctx.catalog.launch_permission(ctx.region, image, head.name, subnet, public_ipv4=False)
+    if without_address.allowed is False:
+        yield Finding("error", "LAUNCH_REFUSED", "head_node.instance_type", f"AWS refuses to launch {head.name} "
+                      f"in {ctx.region} ({with_address.code} on a RunInstances dry run, with or without a public "
+                      "address)", "ask your AWS administrator to allow ec2:RunInstances for this instance type and "
+                      "image (an IAM or service control policy denies it; `aws sts decode-authorization-message` "
+                      "reads AWS's reason from a failed launch), or use a profile that has it")
+        return
+    yield Finding("error", "PUBLIC_IPV4_REFUSED", "network", f"your account's policy refuses to launch instances "
+                  f"with a public IPv4 address in {ctx.region} ({with_address.code} on a RunInstances dry run with "
+                  "one; allowed without), but every node of a clusterwiz cluster needs one: it has no NAT gateway",
+                  "ask your AWS administrator to allow ec2:AssociatePublicIpAddress on ec2:RunInstances (a service "
+                  "control policy or IAM condition denies it), or use an account or region where it is allowed")
+
+
+def _dry_run_subnet(ctx: _Context, head: InstanceTypeInfo) -> str | None:
+    """The spec's subnet; for a new VPC, one that exists in a zone offering the head node's type (a policy on
+    public addresses is the account's, whichever subnet asks)."""
+    if ctx.spec.network.subnet_id:
+        return ctx.subnet.subnet_id if ctx.subnet else None
+    zones = {ctx.zone} if ctx.zone else ctx.catalog.offerings(ctx.region).get(head.name, frozenset())
+    candidates = [subnet for vpc in ctx.catalog.vpc_summaries(ctx.region)
+                  for subnet in ctx.catalog.subnets(ctx.region, vpc.vpc_id) if subnet.availability_zone in zones]
+    return candidates[0].subnet_id if candidates else None
 
 
 # -- storage ------------------------------------------------------------------------------------------------
@@ -382,25 +454,26 @@ def _check_new_volume(ctx: _Context, prefix: str, volume: SharedVolume) -> Itera
 
 # -- quotas -------------------------------------------------------------------------------------------------
 
-def vcpus_at_max(spec: ClusterSpec, types: dict[str, InstanceTypeInfo]) -> dict[str, int]:
-    """vCPUs running at full size per quota: 'standard', 'g', 'p' (on-demand) and 'spot'."""
-    need: dict[str, int] = {}
+def vcpus_at_max(spec: ClusterSpec, types: dict[str, InstanceTypeInfo]) -> dict[VcpuQuota, dict[str, int]]:
+    """vCPUs running at full size per quota, by the instance families it counts: the head node on demand, and per
+    queue its max_nodes of its largest type of each quota (on-demand or spot as the queue buys them)."""
+    need: dict[VcpuQuota, dict[str, int]] = {}
 
-    def add(quota: str | None, vcpus: int) -> None:
-        if quota is not None:
-            need[quota] = need.get(quota, 0) + vcpus
+    def add(quota: VcpuQuota, info: InstanceTypeInfo, nodes: int) -> None:
+        families = need.setdefault(quota, {})
+        families[info.family] = families.get(info.family, 0) + nodes * info.vcpus
 
     head = types.get(spec.head_node.instance_type)
-    if head:
-        add(quota_family(head.name), head.vcpus)
+    if head and (head_quota := quota_for(head.name, "ondemand")):
+        add(head_quota, head, 1)
     for queue in spec.queues:
-        known = [types[name] for name in queue.instance_types if name in types]
-        if not known:
-            continue
-        largest = max(known, key=lambda t: t.vcpus)
-        family = quota_family(largest.name)
-        quota = ("spot" if family == "standard" else None) if queue.capacity == "spot" else family
-        add(quota, queue.max_nodes * largest.vcpus)
+        largest: dict[VcpuQuota, InstanceTypeInfo] = {}
+        for info in (types[name] for name in queue.instance_types if name in types):
+            quota = quota_for(info.name, queue.capacity)
+            if quota is not None and (quota not in largest or info.vcpus > largest[quota].vcpus):
+                largest[quota] = info
+        for quota, info in largest.items():
+            add(quota, info, queue.max_nodes)
     return need
 
 
@@ -413,25 +486,23 @@ def _check_quotas(ctx: _Context) -> Iterator[Finding]:
     return quota_findings(vcpus_at_max(ctx.spec, ctx.types), ctx.catalog.vcpu_quotas(ctx.region), ctx.region)
 
 
-def quota_findings(need: dict[str, int], quotas: VcpuQuotas, region: str) -> Iterator[Finding]:
+def quota_findings(need: dict[VcpuQuota, dict[str, int]], quotas: VcpuQuotas, region: str) -> Iterator[Finding]:
     """QUOTA_EXCEEDED per quota the cluster outgrows at full size; QUOTA_UNKNOWN for quotas nobody could read."""
-    limits = {"standard": (quotas.on_demand_standard, ON_DEMAND_STANDARD,
-                           "on-demand standard (A, C, D, H, I, M, R, T, Z)"),
-              "g": (quotas.on_demand_g, ON_DEMAND_G, "on-demand G and VT"),
-              "p": (quotas.on_demand_p, ON_DEMAND_P, "on-demand P"),
-              "spot": (quotas.spot, SPOT_STANDARD, "spot standard")}
     unknown = []
-    for quota, vcpus in sorted(need.items()):
-        limit, code, label = limits[quota]
+    for quota, families in sorted(need.items(), key=lambda item: item[0].code):
+        limit = quotas.limit(quota.code)
+        vcpus = sum(families.values())
         if limit is None:
-            unknown.append(label)
+            unknown.append(f"{quota.name} ({quota.code})")
         elif vcpus > limit:
-            yield Finding("error", "QUOTA_EXCEEDED", "queues", f"at full size the cluster runs {vcpus} {label} "
-                          f"vCPUs, but your account's limit in {region} is {limit}", "lower the queues' "
-                          f"max_nodes, or ask for more in the Service Quotas console (EC2 quota {code})")
+            counted = ", ".join(f"{family}: {family_vcpus}" for family, family_vcpus in families.items())
+            yield Finding("error", "QUOTA_EXCEEDED", "queues", f"at full size the cluster runs {vcpus} vCPUs that "
+                          f"count against {quota.name} ({counted}), but your account's limit in {region} is "
+                          f"{limit}", f"lower the queues' max_nodes, or ask for more in the Service Quotas console "
+                          f"(EC2 quota {quota.code})")
     if unknown:
-        yield Finding("warning", "QUOTA_UNKNOWN", "queues", f"your vCPU quota for {', '.join(unknown)} in "
-                      f"{region} could not be read", "check it in the Service Quotas console (allow "
+        yield Finding("warning", "QUOTA_UNKNOWN", "queues", f"your vCPU quota {'; '.join(unknown)} in {region} "
+                      "could not be read", "check it in the Service Quotas console (allow "
                       "servicequotas:ListServiceQuotas to let clusterwiz check it)")
 
 
@@ -452,5 +523,5 @@ def _check_name(ctx: _Context, registry_names: set[str]) -> Iterator[Finding]:
 
 CHECKS: tuple[Callable[[_Context], Iterator[Finding]], ...] = (
     _check_types, _check_zones, _check_architecture, _check_image, _check_key_pair, _check_network,
-    _check_storage, _check_quotas,
+    _check_launch_permission, _check_storage, _check_quotas,
 )

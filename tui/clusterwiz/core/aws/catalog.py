@@ -23,6 +23,7 @@ from clusterwiz.core.aws.cache import DAY_S, DiskCache, Memo
 from clusterwiz.core.aws.errors import aws_errors, error_code
 from clusterwiz.core.aws.instance_specs import InstanceSpecs, bundled_instance_specs, instance_type_rows
 from clusterwiz.core.aws.inventory import name_holders
+from clusterwiz.core.aws.permissions import PermissionAnswer, ask
 from clusterwiz.core.aws.pool import DaemonPool
 from clusterwiz.core.aws.pricing import (
     instance_price_filters,
@@ -40,6 +41,7 @@ from clusterwiz.core.aws.records import (
     OsImage,
     Price,
     Region,
+    RouteTable,
     Snapshot,
     Subnet,
     TaggedResource,
@@ -58,6 +60,9 @@ PRICES_TTL_S = 7 * DAY_S
 ENABLED_OPT_IN = ("opt-in-not-required", "opted-in")
 TAG_KEY = "clusterwiz:cluster"
 DESCRIBE_TYPES_BATCH = 100  # the most InstanceTypes one DescribeInstanceTypes call takes
+# The fields of a route that name where it leads, as DescribeRouteTables gives them.
+ROUTE_TARGETS = ("GatewayId", "NatGatewayId", "TransitGatewayId", "NetworkInterfaceId", "InstanceId",
+                 "VpcPeeringConnectionId", "LocalGatewayId", "CarrierGatewayId", "CoreNetworkArn")
 MISSING_CODES = {"InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable",
                  "InvalidSnapshot.NotFound", "InvalidSnapshotID.Malformed"}
 
@@ -209,6 +214,39 @@ class Catalog:
 
     def subnet(self, region: str, subnet_id: str) -> Subnet | None:
         return next((s for s in self._all_subnets(region) if s.subnet_id == subnet_id), None)
+
+    def route_tables(self, region: str, vpc_id: str) -> list[RouteTable]:
+        def lookup() -> list[RouteTable]:
+            found = self._pages("ec2", region, "describe_route_tables", "RouteTables", "ec2:DescribeRouteTables",
+                                Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
+            tables = []
+            for table in found:
+                associations = table.get("Associations", [])
+                tables.append(RouteTable(
+                    route_table_id=table["RouteTableId"], main=any(a.get("Main") for a in associations),
+                    subnet_ids=tuple(a["SubnetId"] for a in associations if "SubnetId" in a),
+                    default_route=_default_route(table.get("Routes", []))))
+            return tables
+        return self._memo.get(("route-tables", region, vpc_id), lookup)
+
+    def route_table_of(self, region: str, subnet: Subnet) -> RouteTable | None:
+        """The table that routes the subnet's traffic: the one associated with it, else its VPC's main table."""
+        tables = self.route_tables(region, subnet.vpc_id)
+        return (next((t for t in tables if subnet.subnet_id in t.subnet_ids), None)
+                or next((t for t in tables if t.main), None))
+
+    def launch_permission(self, region: str, image_id: str, instance_type: str, subnet_id: str,
+                          public_ipv4: bool) -> PermissionAnswer:
+        """Would RunInstances launch this instance, with or without a public IPv4 address? A DryRun: the answer
+        includes the service control policies and IAM conditions on ec2:AssociatePublicIpAddress."""
+        def lookup() -> PermissionAnswer:
+            self._raise_if_closed()
+            ec2 = self.session.client("ec2", region)
+            return ask(lambda: ec2.run_instances(
+                ImageId=image_id, InstanceType=instance_type, MinCount=1, MaxCount=1, DryRun=True,
+                NetworkInterfaces=[{"DeviceIndex": 0, "SubnetId": subnet_id,
+                                    "AssociatePublicIpAddress": public_ipv4}]))
+        return self._memo.get(("launch", region, image_id, instance_type, subnet_id, public_ipv4), lookup)
 
     # -- images -------------------------------------------------------------------------------------------
 
@@ -472,6 +510,15 @@ class Catalog:
 
 def _today() -> str:
     return date.today().isoformat()
+
+
+def _default_route(routes: list[dict]) -> str | None:
+    """What the table's active 0.0.0.0/0 route leads to; a blackhole (its target deleted) leads nowhere."""
+    route = next((r for r in routes if r.get("DestinationCidrBlock") == "0.0.0.0/0" and r.get("State") == "active"),
+                 None)
+    if route is None:
+        return None
+    return next((route[key] for key in ROUTE_TARGETS if route.get(key)), None)
 
 
 def _is_missing(error: AwsError) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -143,12 +144,26 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class VcpuQuotas:
-    """Running-instance vCPU limits per quota family; None where Service Quotas did not answer."""
+    """Running-instance vCPU limits by Service Quotas code (quotas.py says which code counts which family)."""
 
-    on_demand_standard: int | None
-    on_demand_g: int | None
-    on_demand_p: int | None
-    spot: int | None
+    limits: Mapping[str, int]
+
+    def limit(self, code: str) -> int | None:
+        """None where Service Quotas did not answer for that code."""
+        return self.limits.get(code)
+
+
+@dataclass(frozen=True)
+class RouteTable:
+    route_table_id: str
+    main: bool  # the VPC's main table: it serves every subnet no table is associated with
+    subnet_ids: tuple[str, ...]  # the subnets associated with it explicitly
+    default_route: str | None  # what an active 0.0.0.0/0 route leads to (igw-..., nat-..., tgw-...); None: none
+
+    @property
+    def public(self) -> bool:
+        """True when the default route leads to an internet gateway: public addresses reach and are reached."""
+        return (self.default_route or "").startswith("igw-")
 
 
 @dataclass(frozen=True)
