@@ -28,7 +28,7 @@ from tests.support.moto_server import UNSET_VARIABLES, aws_environment, running_
 
 from clusterwiz.core.aws.catalog import Catalog
 from clusterwiz.core.aws.session import AwsSession
-from clusterwiz.core.cost import HEAD_ROOT_VOLUME_TYPE
+from clusterwiz.core.cost import ROOT_VOLUME_TYPE
 from clusterwiz.core.review import build_review
 from clusterwiz.core.spec import ClusterSpec
 from clusterwiz.screens.wizard import REFRESH_DELAY_S
@@ -81,7 +81,7 @@ class Walk:
     def calls_moto_cannot_answer(self) -> str:
         """What a real account is also asked, which moto does not implement (the catalog skips it there): the
         review's prices, one Pricing call per priced item, and the vCPU quotas."""
-        volume_types = {HEAD_ROOT_VOLUME_TYPE} | {v.volume_type for v in self.spec.shared_storage if not v.volume_id}
+        volume_types = {ROOT_VOLUME_TYPE} | {v.volume_type for v in self.spec.shared_storage if not v.volume_id}
         priced = len(set(self.spec.instance_types)) + len(volume_types)
         return (f"on a real account also: Pricing GetProducts {priced} (one per instance and volume type priced), "
                 "Service Quotas ListServiceQuotas 1 or more pages; moto implements neither")

@@ -218,5 +218,8 @@ def test_cost_from_pricing_api_prices_is_not_an_estimate(aws_catalog: Catalog) -
                            "MaxResults": 10})
         cost = estimate(spec, aws_catalog)
     assert not cost.is_estimate and cost.as_of != load_snapshot().as_of
-    assert (cost.per_hour_now, cost.per_hour_at_max) == (pytest.approx(2 * 0.0472), pytest.approx(4 * 0.0472))
+    stays = 140 * 0.0928 / 730  # the head's root volume and /shared
+    node = 0.0472 + 0.005 + 40 * 0.0928 / 730  # type, public IPv4 address, root volume
+    assert cost.per_hour_now == pytest.approx(0.0472 + 0.005 + stays + node, abs=1e-4)
+    assert cost.per_hour_at_max == pytest.approx(0.0472 + 0.005 + stays + 3 * node, abs=1e-4)
     assert cost.storage_per_month == pytest.approx(140 * 0.0928, abs=0.01)

@@ -97,8 +97,14 @@ def test_cost_estimate_from_the_snapshot(catalog: Catalog, account: Account) -> 
                      shared_storage=[{"mount_dir": "/shared", "size_gib": 100, "volume_type": "gp3"}])
     cost = estimate(spec, catalog)
     head, small, large = 0.0416 * factor, 0.17 * factor, 0.34 * factor
-    assert cost.per_hour_now == pytest.approx(head + 2 * small, abs=1e-3)
-    assert cost.per_hour_at_max == pytest.approx(head + 4 * large, abs=1e-3)
+    # Every node holds a public IPv4 address ($0.005/h since 2024-02-01, AWS News Blog "New – AWS Public IPv4
+    # Address Charge + Public IP Insights"); each compute node a 40 GiB gp3 root volume; the head's root and
+    # /shared (140 GiB) bill whether anything runs or not.
+    address, node_root, stays = 0.005, 40 * 0.08 * factor / 730, 140 * 0.08 * factor / 730
+    assert cost.per_hour_now == pytest.approx(head + address + stays + 2 * (small + address + node_root), abs=1e-4)
+    assert cost.per_hour_at_max == pytest.approx(head + address + stays + 4 * (large + address + node_root),
+                                                 abs=1e-4)
+    assert cost.per_hour_stopped == pytest.approx(stays, abs=1e-4)
     assert cost.storage_per_month == pytest.approx(140 * 0.08 * factor, abs=0.01)
     assert cost.is_estimate and cost.as_of == snapshot.as_of and cost.unpriced == ()
 

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from clusterwiz.core.aws.inventory import tagged_resources
+from clusterwiz.core.cost import PUBLIC_IPV4_USD_PER_HOUR
 from clusterwiz.core.events import Event, ResourceStarted
 from clusterwiz.core.jobs.head import connect
 from clusterwiz.core.lifecycle import Workspace, apply_plan, cluster_outputs, render_cluster, terraform_session
@@ -85,16 +86,25 @@ def test_status_stop_start_and_destroy_with_snapshots(moto, terraform_cli_config
     assert volumes[existing]["existing"] and volumes[existing]["attached_to"]
     shared = next(v for v in status["volumes"] if v["name"] == "ops:/shared")
     assert (shared["size_gib"], shared["existing"], bool(shared["attached_to"])) == (20, False, True)
-    # t3.medium + c5.large from the bundled price snapshot (moto has no Pricing API); storage on top.
-    assert status["cost"]["compute_per_hour"] == pytest.approx(0.04942 + 0.10098)
-    assert status["cost"]["per_hour"] > status["cost"]["compute_per_hour"]
-    assert status["savings"]["stop_fleet"] == pytest.approx(0.10098)
-    assert status["savings"]["stop_all"] == pytest.approx(0.04942 + 0.10098)
+    # t3.medium + c5.large from the bundled price snapshot (moto has no Pricing API), each public IPv4 address, and
+    # storage on top. moto gives the head node its address but not a group's instances the one their launch
+    # template asks for (AWS does). The node's root volume goes with it when the fleet stops.
+    cost = status["cost"]
+    addresses = {i["role"]: PUBLIC_IPV4_USD_PER_HOUR if i["public_ip"] else 0.0 for i in status["instances"]}
+    assert cost["compute_per_hour"] == pytest.approx(0.04942 + 0.10098)
+    assert addresses["head"] and cost["public_ipv4_per_hour"] == pytest.approx(sum(addresses.values()))
+    assert cost["per_hour"] > cost["compute_per_hour"] + cost["public_ipv4_per_hour"]
+    node_root = sum(v["usd_per_month"] / 730 for v in status["volumes"] if v["attached_to"] == compute["instance_id"])
+    fleet = 0.10098 + addresses["compute"] + node_root
+    assert status["savings"]["stop_fleet"] == pytest.approx(fleet)
+    assert status["savings"]["stop_all"] == pytest.approx(fleet + 0.04942 + PUBLIC_IPV4_USD_PER_HOUR)
+    left_when_stopped = status["savings"]["left_when_stopped"]
+    assert left_when_stopped == pytest.approx(cost["per_hour"] - status["savings"]["stop_all"])
     text = clusterwiz(home, "status", "ops").stdout
-    assert "Cost now" in text and "c5.large" in text and "stop the fleet" in text.lower()
+    assert f"public IPv4 ${cost['public_ipv4_per_hour']:.3f}" in text and "stop the fleet" in text.lower()
 
     stopped = clusterwiz_json(home, "stop", "ops")
-    assert stopped["saves_per_hour"] == pytest.approx(0.10098)
+    assert stopped["saves_per_hour"] == pytest.approx(fleet)
     assert group_sizes("ops") == {"compute": (0, 0, 0), "spot": (0, 0, 0)}
     after_stop = clusterwiz_json(home, "status", "ops")
     assert states(after_stop, "head") == ["running"] and states(after_stop, "compute") == []
@@ -110,6 +120,9 @@ def test_status_stop_start_and_destroy_with_snapshots(moto, terraform_cli_config
     after_stop_all = clusterwiz_json(home, "status", "ops")
     assert states(after_stop_all, "head") == ["stopped"] and states(after_stop_all, "compute") == []
     assert after_stop_all["cost"]["compute_per_hour"] == 0 and after_stop_all["cost"]["storage_per_hour"] > 0
+    # Stopped, the head node gave its address back: only the volumes bill, as status said before the stop.
+    assert after_stop_all["cost"]["public_ipv4_per_hour"] == 0
+    assert after_stop_all["cost"]["per_hour"] == pytest.approx(left_when_stopped)
 
     started = clusterwiz_json(home, "start", "ops")
     assert started["started_head_instances"] and started["restored_sizes"]["compute"]["desired"] == 1

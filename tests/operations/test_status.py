@@ -11,10 +11,12 @@ import pytest
 
 from clusterwiz.core.aws.catalog import Catalog
 from clusterwiz.core.aws.session import AwsSession
+from clusterwiz.core.cost import COMPUTE_ROOT_VOLUME_GIB, PUBLIC_IPV4_USD_PER_HOUR, estimate
 from clusterwiz.core.spec import ClusterSpec
 from clusterwiz.core.status import (
     BOOTSTRAP_LOG_TAG,
     BOOTSTRAP_TAG,
+    ClusterStatus,
     InstanceStatus,
     VolumeStatus,
     bootstrap_failure,
@@ -38,18 +40,24 @@ def spec(**extra) -> ClusterSpec:
         **extra})
 
 
-def instance(role: str, usd: float | None, hours: float, state: str = "running", lifecycle: str = "on-demand"
-             ) -> InstanceStatus:
+def instance(role: str, usd: float | None, hours: float, state: str = "running", lifecycle: str = "on-demand",
+             public_ip: str | None = None, instance_type: str = "c5.large") -> InstanceStatus:
     return InstanceStatus(instance_id=f"i-{role}{hours}", role=role, queue=None if role == "head" else "compute",
-                          instance_type="c5.large", state=state, availability_zone=ZONE, lifecycle=lifecycle,
-                          launch_time=NOW - timedelta(hours=hours), bootstrap="ready", public_ip=None,
+                          instance_type=instance_type, state=state, availability_zone=ZONE, lifecycle=lifecycle,
+                          launch_time=NOW - timedelta(hours=hours), bootstrap="ready", public_ip=public_ip,
                           private_ip=None, usd_per_hour=usd)
 
 
-def volume(usd_per_month: float | None, hours: float, existing: bool = False) -> VolumeStatus:
-    return VolumeStatus(volume_id=f"vol-{hours}", name=None, size_gib=100, volume_type="gp3", state="in-use",
-                        attached_to="i-head", created=NOW - timedelta(hours=hours), existing=existing,
-                        usd_per_month=usd_per_month)
+def volume(usd_per_month: float | None, hours: float, existing: bool = False, attached_to: str = "i-head",
+           size_gib: int = 100) -> VolumeStatus:
+    return VolumeStatus(volume_id=f"vol-{attached_to}-{hours}", name=None, size_gib=size_gib, volume_type="gp3",
+                        state="in-use", attached_to=attached_to, created=NOW - timedelta(hours=hours),
+                        existing=existing, usd_per_month=usd_per_month)
+
+
+def live(instances: list[InstanceStatus], volumes: list[VolumeStatus]) -> ClusterStatus:
+    return ClusterStatus(name="stat", region=REGION, checked_at=NOW, instances=instances, groups=[], volumes=volumes,
+                         cost=cluster_cost(instances, volumes, NOW))
 
 
 def test_cost_counts_running_instances_and_own_volumes_since_they_exist():
@@ -60,11 +68,71 @@ def test_cost_counts_running_instances_and_own_volumes_since_they_exist():
     cost = cluster_cost(instances, volumes, NOW)
 
     assert cost.compute_per_hour == pytest.approx(0.15)
+    assert cost.public_ipv4_per_hour == 0  # none of them has a public address
     assert cost.storage_per_hour == pytest.approx(0.1)  # 73 $/month over 730 h; the user's own volume is not ours
     assert cost.per_hour == pytest.approx(0.25)
     assert cost.since_creation == pytest.approx(0.05 * 10 + 0.10 * 2 + 0.1 * 10)
     assert cost.unpriced == ("c5.large",)
     assert any("spot" in note for note in cost.notes)
+
+
+def test_each_public_ipv4_address_bills_while_it_is_held():
+    """AWS bills every public IPv4 address $0.005/h since 2024-02-01 (AWS News Blog, "New – AWS Public IPv4 Address
+    Charge + Public IP Insights"); a stopped instance shows an address only when it is an Elastic IP, still billed."""
+    head = instance("head", 0.05, 10, public_ip="198.51.100.1")
+    node = instance("compute", 0.10, 2, public_ip="198.51.100.2")
+    stopped = instance("compute", 0.10, 5, state="stopped")
+    elastic = instance("compute", 0.10, 3, state="stopped", public_ip="198.51.100.3")
+
+    cost = cluster_cost([head, node, stopped, elastic], [volume(73.0, 10)], NOW)
+
+    assert cost.compute_per_hour == pytest.approx(0.15)
+    assert cost.public_ipv4_per_hour == pytest.approx(3 * 0.005)
+    assert cost.per_hour == pytest.approx(0.15 + 0.015 + 0.1)
+    assert cost.since_creation == pytest.approx(0.055 * 10 + 0.105 * 2 + 0.1 * 10)
+    assert (head.per_hour, stopped.per_hour, elastic.per_hour) == (pytest.approx(0.055), 0, pytest.approx(0.005))
+    assert "public IPv4 $0.015" in cost.describe() and cost.describe().startswith("$0.265/hour now")
+
+
+def test_what_each_teardown_action_saves_counts_addresses_and_the_nodes_root_volumes():
+    head = instance("head", 0.05, 10, public_ip="198.51.100.1")
+    nodes = [instance("compute", 0.10, hours, public_ip=f"198.51.100.{hours}") for hours in (2, 3)]
+    node_roots = [volume(7.3, node_hours, attached_to=node.instance_id, size_gib=40)
+                  for node_hours, node in zip((2, 3), nodes, strict=True)]
+    head_volumes = [volume(73.0, 10), volume(3.65, 10, size_gib=40), volume(50.0, 10, existing=True)]
+
+    saved = savings(live([head, *nodes], [*node_roots, *head_volumes]))
+
+    assert saved.stop_fleet == pytest.approx(2 * (0.10 + 0.005 + 0.01))  # type, address, root volume
+    assert saved.stop_all == pytest.approx(saved.stop_fleet + 0.05 + 0.005)
+    assert saved.left_when_stopped == pytest.approx(0.1 + 0.005)  # the head's root and shared volumes stay
+    assert saved.destroy == pytest.approx(saved.stop_all + saved.left_when_stopped)
+
+
+def test_a_cluster_as_the_modules_create_it_costs_its_estimate_running_and_stopped(moto, tmp_path: Path):
+    """One rule: the review's, plan's and home screen's $/h (the estimate) is what the dashboard, `clusterwiz
+    status` and the teardown menu show (the live cost) for the cluster as created, and stopped with --all."""
+    cluster = spec(head_node={"instance_type": "t3.medium", "root_volume_gib": 40},
+                   queues=[{"name": "compute", "instance_types": ["c5.large"], "initial_nodes": 2, "max_nodes": 4}],
+                   shared_storage=[{"mount_dir": "/shared", "size_gib": 100}])
+    catalog = Catalog(AwsSession(region=REGION), cache_dir=tmp_path / "cache")
+    head_usd, node_usd = (catalog.price_per_hour(REGION, name).usd for name in ("t3.medium", "c5.large"))
+    gp3 = catalog.ebs_price_per_gb_month(REGION, "gp3").usd
+    expected = estimate(cluster, catalog)
+
+    head = instance("head", head_usd, 1, public_ip="198.51.100.1", instance_type="t3.medium")
+    nodes = [instance("compute", node_usd, hours, public_ip=f"198.51.100.{hours + 1}") for hours in (1, 2)]
+    head_volumes = [volume(40 * gp3, 1, size_gib=40), volume(100 * gp3, 1)]
+    node_roots = [volume(COMPUTE_ROOT_VOLUME_GIB * gp3, 1, attached_to=node.instance_id,
+                         size_gib=COMPUTE_ROOT_VOLUME_GIB) for node in nodes]
+    running = live([head, *nodes], [*head_volumes, *node_roots])
+    stopped = live([dataclasses.replace(head, state="stopped", public_ip=None)], head_volumes)
+
+    assert running.cost.per_hour == pytest.approx(expected.per_hour_now, abs=1e-4)
+    assert running.cost.public_ipv4_per_hour == pytest.approx(3 * PUBLIC_IPV4_USD_PER_HOUR)
+    assert savings(running).left_when_stopped == pytest.approx(expected.per_hour_stopped, abs=1e-4)
+    assert stopped.cost.per_hour == pytest.approx(expected.per_hour_stopped, abs=1e-4)
+    assert expected.per_hour_stopped == pytest.approx(expected.storage_per_month / 730, abs=1e-4)
 
 
 def test_status_finds_the_nodes_by_tag_with_their_readiness_and_prices_them(moto, tmp_path: Path):
@@ -102,7 +170,9 @@ def test_status_finds_the_nodes_by_tag_with_their_readiness_and_prices_them(moto
     assert [(g.queue, g.exists) for g in status.groups] == [("compute", False), ("gpu", False)]
     assert status.notes == ["queue compute: its group stat-compute does not exist",
                             "queue gpu: its group stat-gpu does not exist"]
-    assert savings(status).stop_all == pytest.approx(0.04942 + 2 * 0.10098)
+    # moto's default subnet gives every instance a public IPv4 address, as the modules ask for.
+    assert all(i.public_ip for i in status.instances)
+    assert savings(status).stop_all == pytest.approx(0.04942 + 2 * 0.10098 + 3 * PUBLIC_IPV4_USD_PER_HOUR)
     assert head_address(session, spec()) == by_id[head].public_ip
     assert status.to_json()["instances"][0]["launch_time"].startswith(str(by_id[head].launch_time.year))
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import boto3
 
-from clusterwiz.core.status import group_name
+from clusterwiz.core.status import cluster_status, group_name
+from clusterwiz.core.teardown import savings
 from clusterwiz.modals.destroy import DestroyModal
+from clusterwiz.screens.dashboard import DashboardScreen
 from clusterwiz.screens.navigation import live_workspace
 from clusterwiz.screens.run import RunScreen, run_screen_name
 from clusterwiz.screens.teardown import TeardownMenuScreen, teardown_app
+from tests.support.cli import clusterwiz
 from tests.tui.driving import settle, synchronous
 from tests.tui_run.record_streams import REGION, ZONE
 from tests.tui_run.replay import ReplayedTerraform
@@ -30,6 +33,19 @@ def fleet_of(cluster: str, queues: dict[str, int]) -> None:
             AutoScalingGroupName=name, LaunchTemplate={"LaunchTemplateName": name}, MinSize=0, MaxSize=4,
             DesiredCapacity=nodes, VPCZoneIdentifier=subnet["SubnetId"],
             Tags=[{"Key": k, "Value": v, "PropagateAtLaunch": True} for k, v in tags.items()])
+
+
+def head_of(cluster: str) -> str:
+    """The cluster's head node in moto, as the head_node module makes it: a public address, a tagged root volume."""
+    ec2 = boto3.client("ec2", region_name=REGION)
+    ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    subnet = ec2.describe_subnets(Filters=[{"Name": "availability-zone", "Values": [ZONE]}])["Subnets"][0]
+    tags = [{"Key": "clusterwiz:cluster", "Value": cluster}, {"Key": "clusterwiz:role", "Value": "head"}]
+    return ec2.run_instances(
+        ImageId=ami, InstanceType="t3.medium", MinCount=1, MaxCount=1,
+        NetworkInterfaces=[{"DeviceIndex": 0, "SubnetId": subnet["SubnetId"], "AssociatePublicIpAddress": True}],
+        TagSpecifications=[{"ResourceType": kind, "Tags": tags} for kind in ("instance", "volume")],
+    )["Instances"][0]["InstanceId"]
 
 
 def sizes(cluster: str) -> dict[str, tuple[int, int, int]]:
@@ -75,3 +91,30 @@ async def test_the_menu_prices_each_cluster_stops_a_fleet_and_destroys_by_name(s
         result = text_of(run, "#run-result")
         assert "AWS still has these resources" in result and "autoscaling-group demo-compute" in result
         assert registry.exists("demo")
+
+
+@synchronous
+async def test_the_menu_the_dashboard_and_status_show_one_cost_with_addresses_and_volumes(
+        moto, settings, catalog, registry) -> None:
+    registry.set_status("demo", "applied")
+    head_of("demo")
+    fleet_of("demo", {"compute": 2, "gpu": 0})
+    status = cluster_status(catalog.session, catalog, registry.get("demo").spec)
+    cost, saved = status.cost, savings(status)
+    assert cost.public_ipv4_per_hour >= 0.005 and cost.storage_per_hour > 0  # the head's address and root volume
+    assert cost.per_hour == round(cost.compute_per_hour + cost.public_ipv4_per_hour + cost.storage_per_hour, 6)
+
+    app = teardown_app(settings, catalog_factory=lambda _: catalog, registry=registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        row = [str(cell) for cell in app.screen.query_one("#teardown-clusters").get_row("demo")]
+        assert row[3:] == [f"{value:.3f}" for value in (cost.per_hour, saved.stop_fleet, saved.stop_all, saved.destroy)]
+        await pilot.press("enter")
+        await settle(pilot)
+        dashboard = app.screen
+        assert isinstance(dashboard, DashboardScreen)
+        assert text_of(dashboard, "#dash-cost").startswith(cost.describe())
+        assert f"only volumes bill (${saved.left_when_stopped:.3f}/h)" in text_of(dashboard, "#stop-all-saves")
+
+    printed = clusterwiz(settings.home, "--endpoint-url", moto, "status", "demo").stdout
+    assert f"Cost: {cost.describe()}" in printed

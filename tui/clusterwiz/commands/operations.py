@@ -65,7 +65,8 @@ def _live_status(workspace: Workspace, name: str) -> ClusterStatus:
 
 
 def _savings_json(savings: Savings) -> dict[str, float]:
-    return {"stop_fleet": savings.stop_fleet, "stop_all": savings.stop_all, "destroy": savings.destroy}
+    return {"stop_fleet": savings.stop_fleet, "stop_all": savings.stop_all, "destroy": savings.destroy,
+            "left_when_stopped": savings.left_when_stopped}
 
 
 def run_status(args: argparse.Namespace, settings: Settings) -> int:
@@ -94,7 +95,7 @@ def _print_status(status: ClusterStatus, fleet_stopped: bool, saved: Savings) ->
     for i in status.instances:
         instances.add_row(i.instance_id, i.role, i.queue or "", i.instance_type, i.state, i.availability_zone,
                           i.lifecycle, f"{i.launch_time:%Y-%m-%d %H:%M}", i.bootstrap or "", i.public_ip or "",
-                          "?" if i.usd_per_hour is None else _usd(i.usd_per_hour))
+                          "?" if i.usd_per_hour is None else _usd(i.per_hour))
     console.print(instances if status.instances else "No instances are running or stopped.")
     groups = Table("queue", "group", "min", "desired", "max", "in service", title="Queues")
     for g in status.groups:
@@ -110,8 +111,7 @@ def _print_status(status: ClusterStatus, fleet_stopped: bool, saved: Savings) ->
                         "?" if v.usd_per_month is None else _usd(v.usd_per_month))
     console.print(volumes if status.volumes else "No volumes.")
     cost = status.cost
-    console.print(f"Cost now: [bold]{_usd(cost.per_hour)}/hour[/] (compute {_usd(cost.compute_per_hour)}, storage "
-                  f"{_usd(cost.storage_per_hour)}); since creation about {_usd(cost.since_creation)}")
+    console.print(f"Cost: [bold]{cost.describe()}[/]")
     for note in cost.notes:
         console.print(f"  [dim]{note}[/]")
     for problem in status.notes:
@@ -121,7 +121,8 @@ def _print_status(status: ClusterStatus, fleet_stopped: bool, saved: Savings) ->
     if fleet_stopped:
         console.print(f"The compute fleet is stopped; `clusterwiz start {status.name}` brings it back.")
     console.print(f"Stop the fleet: saves {_usd(saved.stop_fleet)}/h (`clusterwiz stop {status.name}`); stop all: "
-                  f"{_usd(saved.stop_all)}/h (`--all`); destroy: {_usd(saved.destroy)}/h "
+                  f"{_usd(saved.stop_all)}/h (`--all`, the volumes still bill {_usd(saved.left_when_stopped)}/h); "
+                  f"destroy: {_usd(saved.destroy)}/h "
                   f"(`clusterwiz destroy {status.name}`)")
 
 
@@ -178,7 +179,8 @@ def run_stop(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     what = "the compute fleet and the head node" if args.all else "the compute fleet (the head node keeps running)"
     common.console().print(f"Stopped {what} of [bold]{args.name}[/]: saves about {_usd(per_hour)}/hour. Volumes stay "
-                     f"and bill for storage. `clusterwiz start {args.name}` brings it back.")
+                     f"and bill for storage ({_usd(saved.left_when_stopped)}/hour). `clusterwiz start {args.name}` "
+                     "brings it back.")
     return 0
 
 

@@ -106,8 +106,9 @@ def _print_findings(name: str, findings: list[Finding], cost: CostEstimate | Non
                       "(or --force).")
     if cost:
         label = f"estimate, prices of {cost.as_of}" if cost.is_estimate else f"AWS prices of {cost.as_of}"
-        console.print(f"\nCost ({label}): ${cost.per_hour_now:.2f}/hour at create, "
-                      f"${cost.per_hour_at_max:.2f}/hour at full size, ${cost.storage_per_month:.2f}/month storage")
+        console.print(f"\nCost ({label}, public IPv4 and volumes included): ${cost.per_hour_now:.2f}/hour at create, "
+                      f"${cost.per_hour_at_max:.2f}/hour at full size, ${cost.per_hour_stopped:.2f}/hour stopped, "
+                      f"${cost.storage_per_month:.2f}/month storage")
         for note in (*cost.notes, *(f"no price known for {item}" for item in cost.unpriced)):
             console.print(f"  - {escape(note)}")
 

@@ -1,26 +1,48 @@
-"""What a cluster costs: $/hour at create and at full size, and storage $/month, from catalog prices."""
+"""What a cluster costs, by one rule for the estimate before it exists and for its live status after.
+
+An instance bills its on-demand price while it runs and its public IPv4 address while it holds one; a volume bills
+its GiB-month price by the hour whether its instance runs or not. Every node clusterwiz launches (head and compute)
+gets one auto-assigned public IPv4 address and a gp3 root volume (modules head_node and compute_fleet).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from clusterwiz.core.aws.catalog import Catalog
 from clusterwiz.core.aws.pricing import load_snapshot
-from clusterwiz.core.aws.records import Price
 from clusterwiz.core.spec import ClusterSpec, SharedVolume
 
-HEAD_ROOT_VOLUME_TYPE = "gp3"
+if TYPE_CHECKING:
+    from clusterwiz.core.aws.catalog import Catalog
+    from clusterwiz.core.aws.records import Price
+
+HOURS_PER_MONTH = 730  # AWS prices EBS per GiB-month of 730 hours
+# Since 2024-02-01 AWS bills every public IPv4 address, in use or idle, at $0.005 an hour, the same in every
+# commercial region: AWS News Blog, "New – AWS Public IPv4 Address Charge + Public IP Insights" (2023-07-28), and
+# the Public IPv4 Address tab of aws.amazon.com/vpc/pricing. EC2 releases an auto-assigned address when its
+# instance stops; an Elastic IP stays, and bills, until it is released.
+PUBLIC_IPV4_USD_PER_HOUR = 0.005
+ROOT_VOLUME_TYPE = "gp3"  # the head node's and every compute node's root volume
+COMPUTE_ROOT_VOLUME_GIB = 40  # compute_fleet's root_volume_gib default; the cluster module passes no other
 
 
 @dataclass(frozen=True)
 class CostEstimate:
+    # Each $/h counts the running nodes' public IPv4 addresses and root volumes, and the shared volumes.
     per_hour_now: float  # head node + the nodes started at create
     per_hour_at_max: float  # head node + every queue at max_nodes, on its dearest type
-    storage_per_month: float  # head root volume + new shared volumes (existing ones are billed already)
+    per_hour_stopped: float  # everything stopped (`clusterwiz stop --all`): the volumes that stay still bill
+    storage_per_month: float  # the volumes that stay: head root + new shared ones (existing ones are billed already)
     is_estimate: bool  # some price came from the bundled snapshot, not the Pricing API
     as_of: str  # date of the oldest price used
     unpriced: tuple[str, ...] = ()  # items left out of the totals: no price known for them
     notes: tuple[str, ...] = ()
+
+
+def volume_per_hour(usd_per_month: float | None) -> float:
+    """A volume's bill per hour (0 when its price is unknown)."""
+    return (usd_per_month or 0.0) / HOURS_PER_MONTH
 
 
 def estimate(spec: ClusterSpec, catalog: Catalog) -> CostEstimate:
@@ -28,18 +50,11 @@ def estimate(spec: ClusterSpec, catalog: Catalog) -> CostEstimate:
     prices = catalog.prices(region, spec.instance_types)
     used: list[Price] = list(prices.values())
     unpriced = [name for name, price in prices.items() if price.usd is None]
-
-    def hourly(instance_type: str) -> float:
-        return prices[instance_type].usd or 0.0
-
-    head = hourly(spec.head_node.instance_type)
-    now = head + sum(queue.initial_nodes * hourly(queue.instance_types[0]) for queue in spec.queues)
-    at_max = head + sum(queue.max_nodes * max(hourly(t) for t in queue.instance_types) for queue in spec.queues)
     notes = []
     if any(queue.capacity == "spot" for queue in spec.queues):
         notes.append("spot queues are priced at the on-demand rate, an upper bound: spot usually costs less")
 
-    root_price = catalog.ebs_price_per_gb_month(region, HEAD_ROOT_VOLUME_TYPE)
+    root_price = catalog.ebs_price_per_gb_month(region, ROOT_VOLUME_TYPE)
     used.append(root_price)
     storage = spec.head_node.root_volume_gib * (root_price.usd or 0.0)
     performance = 0.0
@@ -54,9 +69,19 @@ def estimate(spec: ClusterSpec, catalog: Catalog) -> CostEstimate:
             continue
         storage += _size_gib(volume, catalog, region) * price.usd
         performance += _performance_per_month(volume, region)
+    stays = volume_per_hour(storage + performance)
 
+    def running(instance_type: str) -> float:
+        return (prices[instance_type].usd or 0.0) + PUBLIC_IPV4_USD_PER_HOUR
+
+    def node(instance_type: str) -> float:
+        return running(instance_type) + volume_per_hour(COMPUTE_ROOT_VOLUME_GIB * (root_price.usd or 0.0))
+
+    head = running(spec.head_node.instance_type) + stays
+    now = head + sum(queue.initial_nodes * node(queue.instance_types[0]) for queue in spec.queues)
+    at_max = head + sum(queue.max_nodes * max(node(t) for t in queue.instance_types) for queue in spec.queues)
     return CostEstimate(
-        per_hour_now=round(now, 4), per_hour_at_max=round(at_max, 4),
+        per_hour_now=round(now, 4), per_hour_at_max=round(at_max, 4), per_hour_stopped=round(stays, 4),
         storage_per_month=round(storage + performance, 2),
         is_estimate=performance > 0 or any(price.is_estimate for price in used),
         as_of=min(price.as_of for price in used),

@@ -1,8 +1,8 @@
 """Render a cluster's self-contained Terraform working directory from its spec.
 
 The directory holds the root module (from wizard_templates/), the spec's values as terraform.tfvars
-(through core.hcl, the one encoder), the node agent archive, and a private copy of the bundled modules,
-so an upgrade of clusterwiz never changes a running cluster.
+(through core.hcl, the one encoder), the node agent archive, a private copy of the bundled modules,
+and the provider lock file (core.provider), so an upgrade of clusterwiz never changes a running cluster.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from clusterwiz import __version__
 from clusterwiz.core import hcl
 from clusterwiz.core.assets import terraform_modules_dir, wizard_templates_dir
 from clusterwiz.core.files import atomic_write_bytes, atomic_write_text
+from clusterwiz.core.provider import AWS_PROVIDER_CONSTRAINT, lock_provider
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -109,13 +110,15 @@ def render_files(spec: ClusterSpec, resolved: ResolvedInputs) -> dict[str, str]:
         "fleet_stopped_file": FLEET_STOPPED_FILE,
         "outputs": OUTPUTS,
         "values": hcl.attributes({"region": spec.region, **values}).rstrip("\n"),
+        "aws_provider_constraint": hcl.quote(AWS_PROVIDER_CONSTRAINT),
     }
     environment = _environment()
     return {name: environment.get_template(f"{name}.j2").render(context) for name in TEMPLATES}
 
 
 def render_workdir(spec: ClusterSpec, resolved: ResolvedInputs, workdir: Path) -> RenderedCluster:
-    """Write the working directory; Terraform's own files there (.terraform, state) are left alone."""
+    """Write the working directory; Terraform's own files there (.terraform, state, the lock file once written)
+    are left alone."""
     from clusterwiz.core.node_agent import build_node_agent_archive
 
     files = render_files(spec, resolved)
@@ -124,6 +127,7 @@ def render_workdir(spec: ClusterSpec, resolved: ResolvedInputs, workdir: Path) -
     atomic_write_bytes(workdir / NODE_AGENT_FILE, build_node_agent_archive())
     for name, text in files.items():
         atomic_write_text(workdir / name, text)
+    lock_provider(workdir)
     return RenderedCluster(workdir=workdir, files=files)
 
 

@@ -68,7 +68,8 @@ def describe_spec(spec: ClusterSpec, creates_key: bool = False) -> list[str]:
 def describe_cost(cost: Any) -> str:
     estimate = "Estimated cost" if cost.is_estimate else "Cost"
     return (f"{estimate}: ${cost.per_hour_now:.2f}/h now, ${cost.per_hour_at_max:.2f}/h at maximum size, "
-            f"storage ${cost.storage_per_month:.2f}/month (prices as of {cost.as_of}).")
+            f"${cost.per_hour_stopped:.2f}/h stopped, storage ${cost.storage_per_month:.2f}/month (public IPv4 and "
+            f"volumes included; prices as of {cost.as_of}).")
 
 
 def build_review(spec: ClusterSpec, catalog: Catalog, registry_names: frozenset[str] | tuple[str, ...] = (),

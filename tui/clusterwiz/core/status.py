@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from clusterwiz.core.aws.errors import aws_errors
+from clusterwiz.core.cost import PUBLIC_IPV4_USD_PER_HOUR, volume_per_hour
 from clusterwiz.core.spec import ClusterSpec
 
 CLUSTER_TAG = "clusterwiz:cluster"
@@ -36,7 +37,6 @@ STEP_HINTS = {
 GONE_INSTANCE_STATES = ("terminated", "shutting-down")
 # Instances in these states bill compute by the second.
 BILLED_INSTANCE_STATES = frozenset({"pending", "running"})
-HOURS_PER_MONTH = 730  # AWS prices EBS per GiB-month of 730 hours
 PRICE_DIGITS = 6  # prices have 5 decimals ($0.10098/h); rounding only trims float noise
 
 
@@ -64,6 +64,13 @@ class InstanceStatus:
     @property
     def is_billed(self) -> bool:
         return self.state in BILLED_INSTANCE_STATES
+
+    @property
+    def per_hour(self) -> float:
+        """What it bills now: its type while it runs, its public IPv4 address while it holds one (EC2 shows a
+        stopped instance's address only when it is an Elastic IP, which bills on)."""
+        return (((self.usd_per_hour or 0.0) if self.is_billed else 0.0)
+                + (PUBLIC_IPV4_USD_PER_HOUR if self.public_ip else 0.0))
 
     @property
     def failed_step(self) -> str | None:
@@ -98,10 +105,15 @@ class VolumeStatus:
     def attached(self) -> bool:
         return self.attached_to is not None
 
+    @property
+    def per_hour(self) -> float:
+        return volume_per_hour(self.usd_per_month)
+
 
 @dataclass(frozen=True)
 class ClusterCost:
     compute_per_hour: float  # instances running now
+    public_ipv4_per_hour: float  # the instances' public IPv4 addresses
     storage_per_hour: float  # volumes clusterwiz made (existing volumes are billed to the user anyway)
     since_creation: float
     unpriced: tuple[str, ...] = ()
@@ -109,7 +121,13 @@ class ClusterCost:
 
     @property
     def per_hour(self) -> float:
-        return round(self.compute_per_hour + self.storage_per_hour, PRICE_DIGITS)
+        return round(self.compute_per_hour + self.public_ipv4_per_hour + self.storage_per_hour, PRICE_DIGITS)
+
+    def describe(self) -> str:
+        """The $/hour now and its parts, as the dashboard and `clusterwiz status` both show it."""
+        return (f"${self.per_hour:.3f}/hour now (compute ${self.compute_per_hour:.3f}, public IPv4 "
+                f"${self.public_ipv4_per_hour:.3f}, storage ${self.storage_per_hour:.3f}) · "
+                f"${self.since_creation:.2f} since creation")
 
 
 @dataclass(frozen=True)
@@ -234,13 +252,15 @@ def _hours_between(start: datetime, end: datetime) -> float:
 
 
 def cluster_cost(instances: list[InstanceStatus], volumes: list[VolumeStatus], now: datetime) -> ClusterCost:
-    """$/hour of what runs now, and an estimate of the spend since creation from what exists now."""
+    """$/hour of what bills now (running instances, public IPv4 addresses, volumes), and an estimate of the spend
+    since creation from what exists now."""
     billed = [i for i in instances if i.is_billed]
     compute = sum(i.usd_per_hour or 0.0 for i in billed)
+    addresses = sum(PUBLIC_IPV4_USD_PER_HOUR for i in instances if i.public_ip)
     own_volumes = [v for v in volumes if not v.existing]
-    storage = sum((v.usd_per_month or 0.0) / HOURS_PER_MONTH for v in own_volumes)
-    since = sum((i.usd_per_hour or 0.0) * _hours_between(i.launch_time, now) for i in billed)
-    since += sum((v.usd_per_month or 0.0) / HOURS_PER_MONTH * _hours_between(v.created, now) for v in own_volumes)
+    storage = sum(v.per_hour for v in own_volumes)
+    since = sum(i.per_hour * _hours_between(i.launch_time, now) for i in billed)
+    since += sum(v.per_hour * _hours_between(v.created, now) for v in own_volumes)
     unpriced = sorted({i.instance_type for i in billed if i.usd_per_hour is None}
                       | {f"{v.volume_type} volume" for v in own_volumes if v.usd_per_month is None})
     notes = ["since creation counts the instances and volumes that exist now, from their launch; nodes "
@@ -248,6 +268,7 @@ def cluster_cost(instances: list[InstanceStatus], volumes: list[VolumeStatus], n
     if any(i.lifecycle == "spot" for i in billed):
         notes.append("spot nodes are priced at the on-demand rate, an upper bound: spot usually costs less")
     return ClusterCost(compute_per_hour=round(compute, PRICE_DIGITS),
+                       public_ipv4_per_hour=round(addresses, PRICE_DIGITS),
                        storage_per_hour=round(storage, PRICE_DIGITS), since_creation=round(since, PRICE_DIGITS),
                        unpriced=tuple(unpriced), notes=tuple(notes))
 

@@ -65,16 +65,24 @@ class GroupSize:
 class Savings:
     """$/hour each teardown action would stop paying, from the cluster's live status."""
 
-    stop_fleet: float  # compute nodes running now
-    stop_all: float  # the fleet and the head node; volumes still bill for storage
+    stop_fleet: float  # compute nodes running now, their public IPv4 addresses and root volumes
+    stop_all: float  # the fleet, the head node and its public IPv4 address
     destroy: float  # everything clusterwiz created (snapshots, if kept, bill a little for storage)
+
+    @property
+    def left_when_stopped(self) -> float:
+        """What still bills with everything stopped: the head node's and the shared volumes."""
+        return round(self.destroy - self.stop_all, PRICE_DIGITS)
 
 
 def savings(status: ClusterStatus) -> Savings:
-    fleet = sum(i.usd_per_hour or 0.0 for i in status.compute if i.is_billed)
-    head = status.head
-    head_cost = (head.usd_per_hour or 0.0) if head and head.is_billed else 0.0
-    return Savings(stop_fleet=round(fleet, PRICE_DIGITS), stop_all=round(fleet + head_cost, PRICE_DIGITS),
+    nodes = {i.instance_id for i in status.compute}
+    # Nodes leave with their root volumes (deleted on termination); the shared volumes are the head node's.
+    node_volumes = sum(v.per_hour for v in status.volumes if not v.existing and v.attached_to in nodes)
+    fleet = sum(i.per_hour for i in status.compute) + node_volumes
+    # The head node's auto-assigned address goes when it stops (the modules make no Elastic IP); its volumes stay.
+    head = status.head.per_hour if status.head else 0.0
+    return Savings(stop_fleet=round(fleet, PRICE_DIGITS), stop_all=round(fleet + head, PRICE_DIGITS),
                    destroy=status.cost.per_hour)
 
 

@@ -222,11 +222,7 @@ class DashboardScreen(Screen[None]):
                          + (f" ({dns})" if dns and head.state == "running" else ""))
         lines.append(f"ssh: {snapshot.target.shell_command()}" if snapshot.target else f"ssh: {snapshot.ssh_error}")
         address.update(Text("\n".join(lines)))
-        cost = status.cost
-        cost_lines = [f"${cost.per_hour:.3f}/hour now (compute ${cost.compute_per_hour:.3f}, storage "
-                      f"${cost.storage_per_hour:.3f}) · ${cost.since_creation:.2f} since creation",
-                      *status.notes]
-        self.query_one("#dash-cost", Static).update(Text("\n".join(cost_lines)))
+        self.query_one("#dash-cost", Static).update(Text("\n".join([status.cost.describe(), *status.notes])))
         self._fill_tables(status)
         self._show_ssh(snapshot)
         self._show_savings(snapshot)
@@ -264,7 +260,8 @@ class DashboardScreen(Screen[None]):
         self.query_one("#stop-fleet-saves", Static).update(
             f"every queue to 0 nodes; head node and volumes stay: saves ${saved.stop_fleet:.3f}/h")
         self.query_one("#stop-all-saves", Static).update(
-            f"fleet to 0 and head node stopped; only volumes bill: saves ${saved.stop_all:.3f}/h")
+            f"fleet to 0 and head node stopped; only volumes bill (${saved.left_when_stopped:.3f}/h): saves "
+            f"${saved.stop_all:.3f}/h")
         self.query_one("#start-saves", Static).update("head node first, then each queue back to its sizes")
         self.query_one("#destroy-saves", Static).update(
             f"remove everything clusterwiz created (type the name to confirm): saves ${saved.destroy:.3f}/h")
