@@ -153,6 +153,15 @@ def seed_account(ec2: Any, region: str = SANDBOX_REGION) -> SeededAccount:
     ec2.create_route(route_table, "0.0.0.0/0", gateway_id=gateway)
     ec2.associate_route_table(route_table, subnet_id=public)
 
+    # AWS gives every default VPC an internet gateway routed from its main table; moto's has none, and pre-flight
+    # would refuse its subnets as having no way to the internet.
+    default_vpc = ec2.get_default_vpc().id
+    default_gateway = ec2.create_internet_gateway().id
+    ec2.attach_internet_gateway(default_gateway, default_vpc)
+    main_table = next(table.id for table in ec2.describe_route_tables(filters={"vpc-id": [default_vpc]})
+                      if table.main_association_id)
+    ec2.create_route(main_table, "0.0.0.0/0", gateway_id=default_gateway)
+
     ec2.create_key_pair(KEY_PAIR_NAME, "ed25519", tags={})  # its private key is discarded: nodes are emulated
 
     volumes = {name: ec2.create_volume(size=size, zone_name=zone, encrypted=True, volume_type="gp3").id
@@ -162,5 +171,5 @@ def seed_account(ec2: Any, region: str = SANDBOX_REGION) -> SeededAccount:
              **{volume: name for name, volume in volumes.items()}}
     for resource, name in names.items():
         ec2.create_tags([resource], {"Name": name})
-    return SeededAccount(default_vpc=ec2.get_default_vpc().id, research_vpc=vpc, public_subnet=public,
+    return SeededAccount(default_vpc=default_vpc, research_vpc=vpc, public_subnet=public,
                          private_subnet=private, key_pair=KEY_PAIR_NAME, volumes=volumes)
