@@ -30,6 +30,8 @@ Outcome = Literal["running", "done", "failed", "interrupted"]
 IDLE_ACTIONS = ("noop", "read")
 WORKING_WORDS = {"create": "creating", "update": "updating", "delete": "destroying", "replace": "replacing"}
 CREATING_ACTIONS = ("create", "update", "replace")
+# Every status a row can show, for a column as wide as the widest of them from the start.
+STATUSES = ("waiting", *WORKING_WORDS.values(), "working", "done", "failed", "stopped")
 
 
 @dataclass
@@ -37,7 +39,7 @@ class ResourceRow:
     address: str
     name: ResourceName
     action: str
-    status: str = "waiting"  # waiting, creating/updating/destroying/replacing, done, failed, stopped
+    status: str = "waiting"  # one of STATUSES
     started: float | None = None  # clock reading when Terraform started it
     elapsed: float | None = None  # seconds, as Terraform last reported them
     aws_id: str | None = None

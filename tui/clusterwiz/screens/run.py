@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Header, Log, ProgressBar, Static, TabbedContent, TabPane
 
-from clusterwiz.core.run_progress import ResourceRow, RunProgress
+from clusterwiz.core.run_progress import STATUSES, ResourceRow, RunProgress
 from clusterwiz.modals.confirm import ConfirmModal
 from clusterwiz.widgets.footer import Footer
 
@@ -141,7 +141,9 @@ class RunScreen(Screen[None]):
         table = self.query_one(DataTable)
         for label, key in (("What", "what"), ("Action", "action"), ("Status", "status"), ("Elapsed", "elapsed"),
                            ("AWS id", "id"), ("Address", "address")):
-            table.add_column(label, key=key)
+            # Status is sized once: grown only by the statuses a run happened to show, the layout would depend
+            # on timing.
+            table.add_column(label, key=key, width=max(map(len, STATUSES)) if key == "status" else None)
         self.set_interval(TICK_SECONDS, self._tick)
         if self._begin_on_mount:
             self._start()
