@@ -25,8 +25,10 @@ def test_head_tree_is_deterministic(head_params: ClusterParams) -> None:
     again = head_files(parse_params(head_params_data()), LAYOUT, "ip-10-0-1-10", "10.0.1.10")
     assert first == again
     assert sorted(first) == [
+        "/etc/clusterwiz/imds-guard.nft",
         "/etc/clusterwiz/scaler.json",
         "/etc/exports.d/clusterwiz.exports",
+        "/etc/systemd/system/clusterwiz-imds-guard.service",
         "/etc/systemd/system/clusterwiz-scaler.service",
         "/etc/systemd/system/clusterwiz-scaler.timer",
         "/etc/systemd/system/slurmctld.service.d/clusterwiz.conf",

@@ -97,7 +97,10 @@ class Twin:
                    f"--network-namespace-path=/run/netns/{self.namespace}", f"--machine={self.spec.hostname}",
                    "--resolv-conf=off", "--timezone=off", "--link-journal=no", "--console=pipe",
                    # nfs-ganesha serves files by handle (open_by_handle_at), which nspawn filters by default.
-                   "--system-call-filter=open_by_handle_at name_to_handle_at"]
+                   "--system-call-filter=open_by_handle_at name_to_handle_at",
+                   # Root on an instance manages its own network (the head node loads a firewall table); nspawn
+                   # grants this only with --private-network, and the namespace here is the twin's alone.
+                   "--capability=CAP_NET_ADMIN"]
         command += [f"--bind={source}:{target}" for source, target in self.spec.binds.items()]
         return command
 

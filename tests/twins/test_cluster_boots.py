@@ -66,6 +66,22 @@ def test_head_and_compute_boot_ready_and_status_says_so(cluster: TwinCluster, tw
     (compute,) = compute_twins(twins)
     assert compute.run("systemctl", "is-active", "slurmd", check=False).stdout.strip() == "active"
     assert compute.run("systemctl", "show", "-p", "Type", "--value", "slurmd").stdout.strip() == "notify"
+    # The user data and bootstrap.sh both send output to the log: each line is there once.
+    compute_log = compute.path("/var/log/clusterwiz-bootstrap.log").read_text()
+    assert compute_log.count("] step slurmd\n") == 1, compute_log
+
+
+def test_only_root_gets_the_head_node_s_instance_role(cluster: TwinCluster, twins: TwinHarness) -> None:
+    """The head node's role can resize and terminate the cluster's nodes: the user who logs in gets nothing from
+    IMDS, while the agent (root) still reads it. The compute node's jobs keep theirs."""
+    metadata = "PYTHONPATH=/opt/clusterwiz/agent python3 -m clusterwiz_node metadata instance-id"
+    head = head_twin(twins)
+    assert head.run("systemctl", "is-enabled", "clusterwiz-imds-guard").stdout.strip() == "enabled"
+    assert head.run("sh", "-c", metadata).stdout.strip() == head.spec.instance_id
+    as_user = head.run("su", "-", "admin", "-c", metadata, check=False)
+    assert as_user.returncode != 0 and "Connection refused" in as_user.stderr, as_user
+    (compute,) = compute_twins(twins)
+    assert compute.run("su", "-", "admin", "-c", metadata).stdout.strip() == compute.spec.instance_id
 
 
 def test_ssh_reaches_the_head_node_and_sinfo_lists_the_partition(cluster: TwinCluster) -> None:

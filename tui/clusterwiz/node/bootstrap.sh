@@ -65,7 +65,7 @@ install_packages() {
         local apt_options=(-q -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3)
         apt-get "${apt_options[@]}" --error-on=any update
         if [ "$ROLE" = head ]; then
-            apt-get "${apt_options[@]}" install -y --no-install-recommends slurmctld slurm-client munge nfs-kernel-server python3-boto3
+            apt-get "${apt_options[@]}" install -y --no-install-recommends slurmctld slurm-client munge nfs-kernel-server nftables python3-boto3
         else
             apt-get "${apt_options[@]}" install -y --no-install-recommends slurmd slurm-client munge nfs-common python3-boto3
         fi
@@ -76,7 +76,7 @@ install_packages() {
         dnf config-manager --set-enabled crb
         dnf install "${dnf_options[@]}" epel-release
         if [ "$ROLE" = head ]; then
-            dnf install "${dnf_options[@]}" slurm slurm-slurmctld munge nfs-utils python3-boto3
+            dnf install "${dnf_options[@]}" slurm slurm-slurmctld munge nfs-utils nftables python3-boto3
         else
             dnf install "${dnf_options[@]}" slurm slurm-slurmd munge nfs-utils python3-boto3
         fi
@@ -154,7 +154,7 @@ head_node() {
     local family changed volume_id device_name mount_dir
     step packages
     family=$(os_family)
-    install_packages "$family" slurmctld munged exportfs
+    install_packages "$family" slurmctld munged exportfs nft
     ensure_slurm_user
 
     step volumes
@@ -181,6 +181,9 @@ head_node() {
     chown slurm: /var/spool/slurmctld /var/log/slurm
     ln -sfn "$SLURM_CONF" /etc/slurm/slurm.conf
     systemctl daemon-reload
+
+    step imds
+    restart_if_changed clusterwiz-imds-guard "$changed"
 
     step nfs
     if [ "$family" = apt ]; then restart_if_changed nfs-kernel-server "$changed"; else restart_if_changed nfs-server "$changed"; fi

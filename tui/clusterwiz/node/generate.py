@@ -7,6 +7,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 
+from .instance import IMDS_ADDRESS, IMDS_IPV6_ADDRESS
 from .layout import Layout
 from .nfs import compute_mount_units, render_exports
 from .params import ClusterParams
@@ -16,6 +17,9 @@ SYSTEMD_DIR = "/etc/systemd/system"
 SCALER_CONFIG = "/etc/clusterwiz/scaler.json"
 SCALER_UNIT = "clusterwiz-scaler"
 SCALER_INTERVAL_SECONDS = 30
+IMDS_GUARD_UNIT = "clusterwiz-imds-guard"
+IMDS_GUARD_RULES = "/etc/clusterwiz/imds-guard.nft"
+IMDS_GUARD_TABLE = "inet clusterwiz_imds"
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,44 @@ def scaler_units(layout: Layout) -> Tree:
     }
 
 
+def imds_guard_files() -> Tree:
+    """Only root reaches IMDS on the head node: its role's credentials can resize and terminate the cluster's
+    nodes, and a hop limit of 1 stops containers, not a logged-in user (ParallelCluster guards its head the same)."""
+    rules = (
+        "# Written by clusterwiz: only root (the node agent, the scaler) may reach the instance metadata service;\n"
+        "# every other user is refused at once instead of being handed the head node's instance role.\n"
+        f"table {IMDS_GUARD_TABLE}\n"
+        f"delete table {IMDS_GUARD_TABLE}\n"
+        f"table {IMDS_GUARD_TABLE} {{\n"
+        "    chain output {\n"
+        "        type filter hook output priority filter; policy accept;\n"
+        f"        ip daddr {IMDS_ADDRESS} meta skuid != 0 reject\n"
+        f"        ip6 daddr {IMDS_IPV6_ADDRESS} meta skuid != 0 reject\n"
+        "    }\n"
+        "}\n"
+    )
+    # Before logins are allowed at boot; after the OS's own firewall services, whose rulesets may flush all tables.
+    service = (
+        "[Unit]\n"
+        "Description=clusterwiz: only root may reach the instance metadata service\n"
+        "After=nftables.service firewalld.service\n"
+        "Before=systemd-user-sessions.service\n"
+        "\n"
+        "[Service]\n"
+        "Type=oneshot\n"
+        "RemainAfterExit=yes\n"
+        f"ExecStart=/usr/sbin/nft -f {IMDS_GUARD_RULES}\n"
+        f"ExecStop=/usr/sbin/nft delete table {IMDS_GUARD_TABLE}\n"
+        "\n"
+        "[Install]\n"
+        "WantedBy=multi-user.target\n"
+    )
+    return {
+        IMDS_GUARD_RULES: GeneratedFile(rules),
+        f"{SYSTEMD_DIR}/{IMDS_GUARD_UNIT}.service": GeneratedFile(service),
+    }
+
+
 def head_files(head: ClusterParams, layout: Layout, hostname: str, address: str) -> Tree:
     tree: Tree = {
         layout.slurm_conf: GeneratedFile(render_slurm_conf(head, layout, hostname, address)),
@@ -80,6 +122,7 @@ def head_files(head: ClusterParams, layout: Layout, hostname: str, address: str)
         SLURMCTLD_DROPIN: GeneratedFile(slurmctld_dropin()),
     }
     tree.update(scaler_units(layout))
+    tree.update(imds_guard_files())
     return tree
 
 

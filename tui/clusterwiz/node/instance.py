@@ -7,7 +7,9 @@ import urllib.request
 
 from .ec2_api import Ec2ApiError, create_tags, parse_credentials
 
-IMDS = "http://169.254.169.254/latest"
+IMDS_ADDRESS = "169.254.169.254"
+IMDS_IPV6_ADDRESS = "fd00:ec2::254"  # Nitro instances answer here too when the launch template enables it
+IMDS = f"http://{IMDS_ADDRESS}/latest"
 READINESS_TAG = "clusterwiz:bootstrap"
 # Beside a failed:<step> readiness: the last lines the bootstrap logged, so `clusterwiz status` can say what broke
 # on a node nobody can log in to (a compute node has no public SSH).
