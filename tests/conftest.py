@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from clusterwiz.core.provider import find_provider_installation
 from tests.support.moto_server import UNSET_VARIABLES, aws_environment, reset_moto, running_moto_server
-from tests.support.terraform_env import find_provider_mirror, write_cli_config
+from tests.support.terraform_env import MIRROR_ENV, find_provider_mirror
 
 
 @pytest.fixture(scope="session")
@@ -42,19 +43,24 @@ def moto(moto_endpoint: str) -> str:
 
 @pytest.fixture(scope="session")
 def terraform_cli_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A Terraform CLI config for the offline provider mirror, exported as TF_CLI_CONFIG_FILE."""
+    """Offline Terraform the product's way: CLUSTERWIZ_TF_PLUGIN_MIRROR names the preinstalled mirror, so every
+    clusterwiz command writes its own CLI config for it. Terraform run without clusterwiz's settings (runners built
+    by hand, Settings made without from_options) gets the config clusterwiz writes for a session-wide home, through
+    TF_CLI_CONFIG_FILE: the way a user's own CLI config reaches Terraform."""
     mirror = find_provider_mirror()
     if shutil.which("terraform") is None or mirror is None:
         pytest.fail("terraform and an AWS provider mirror are required (set CLUSTERWIZ_TF_PLUGIN_MIRROR); "
                     "see README.md, 'Running the tests'")
-    config = write_cli_config(tmp_path_factory.mktemp("terraform"), mirror)
-    saved = os.environ.get("TF_CLI_CONFIG_FILE")
-    os.environ["TF_CLI_CONFIG_FILE"] = str(config)
+    installation = find_provider_installation(tmp_path_factory.mktemp("terraform"), mirror, os.environ)
+    environment = {**installation.terraform_environment({}), MIRROR_ENV: str(mirror)}
+    saved = {key: os.environ.get(key) for key in environment}
+    os.environ.update(environment)
     os.environ.setdefault("CHECKPOINT_DISABLE", "1")
     try:
-        yield config
+        yield Path(environment["TF_CLI_CONFIG_FILE"])
     finally:
-        if saved is None:
-            os.environ.pop("TF_CLI_CONFIG_FILE", None)
-        else:
-            os.environ["TF_CLI_CONFIG_FILE"] = saved
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -12,12 +12,18 @@ from typing import Any
 TUI_DIR = Path(__file__).resolve().parents[2] / "tui"
 
 
-def clusterwiz(home: Path, *args: str, timeout: float = 600, check: bool = True,
-               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def clusterwiz_command(home: Path, *args: str, env: dict[str, str] | None = None) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of `clusterwiz ARGS` for the home, with the test's environment and `env`."""
     environment = {**os.environ, **(env or {}), "CLUSTERWIZ_HOME": str(home), "COLUMNS": "200"}
     environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TUI_DIR), environment.get("PYTHONPATH")]))
-    result = subprocess.run([sys.executable, "-m", "clusterwiz", *args], env=environment, capture_output=True,
-                            text=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL)
+    return [sys.executable, "-m", "clusterwiz", *args], environment
+
+
+def clusterwiz(home: Path, *args: str, timeout: float = 600, check: bool = True,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    argv, environment = clusterwiz_command(home, *args, env=env)
+    result = subprocess.run(argv, env=environment, capture_output=True, text=True, timeout=timeout, check=False,
+                            stdin=subprocess.DEVNULL)
     if check and result.returncode != 0:
         raise AssertionError(f"clusterwiz {' '.join(args)} exited {result.returncode}\nstdout:\n{result.stdout}\n"
                              f"stderr:\n{result.stderr}")

@@ -1,4 +1,4 @@
-"""Offline Terraform for tests: find the preinstalled provider mirror and write a CLI config for it."""
+"""Offline Terraform for tests: find the preinstalled provider mirror, and have the product write its CLI config."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import os
 import shutil
 from pathlib import Path
 
-MIRROR_ENV = "CLUSTERWIZ_TF_PLUGIN_MIRROR"
+from clusterwiz.core.provider import find_provider_installation
+from clusterwiz.core.settings import PLUGIN_MIRROR_ENV as MIRROR_ENV
+
 # Where machines commonly keep a provider mirror; searched only when MIRROR_ENV is not set.
 SEARCH_ROOTS = (
     "/opt",
@@ -36,18 +38,10 @@ def find_provider_mirror() -> Path | None:
 
 
 def write_cli_config(directory: Path, mirror: Path) -> Path:
-    """A CLI config that installs providers only from the mirror, linked through a shared plugin cache."""
-    cache = directory / "plugin-cache"
-    cache.mkdir(parents=True, exist_ok=True)
-    config = directory / "terraform.tfrc"
-    config.write_text(
-        f'plugin_cache_dir = "{cache}"\n'
-        "provider_installation {\n"
-        f'  filesystem_mirror {{\n    path    = "{mirror}"\n    include = ["registry.terraform.io/*/*"]\n  }}\n'
-        '  direct {\n    exclude = ["registry.terraform.io/*/*"]\n  }\n'
-        "}\n"
-    )
-    return config
+    """The CLI config clusterwiz writes for the mirror (with its plugin cache under `directory`), for Terraform
+    run by hand through TF_CLI_CONFIG_FILE."""
+    installation = find_provider_installation(directory, mirror, os.environ)
+    return Path(installation.terraform_environment({})["TF_CLI_CONFIG_FILE"])
 
 
 def terraform_available() -> bool:

@@ -40,6 +40,9 @@ def add_global_options(parser: argparse.ArgumentParser, suppress_defaults: bool)
     group.add_argument("--region", default=default, help="AWS region (overrides the profile's)")
     group.add_argument("--endpoint-url", default=default, metavar="URL",
                        help="AWS endpoint, e.g. a local emulator (env AWS_ENDPOINT_URL)")
+    group.add_argument("--plugin-mirror", default=default, metavar="DIR",
+                       help="a Terraform provider mirror holding the AWS provider, for offline use "
+                            "(env CLUSTERWIZ_TF_PLUGIN_MIRROR)")
     group.add_argument("--json", action="store_true", default=default if suppress_defaults else False,
                        help="print machine-readable JSON instead of tables and progress")
     group.add_argument("--sandbox", action="store_true", default=default if suppress_defaults else False,
@@ -56,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_options(
             home=args.home, profile=args.profile, region=args.region, endpoint_url=args.endpoint_url,
-            sandbox=args.sandbox, json=args.json,
+            sandbox=args.sandbox, json=args.json, plugin_mirror=args.plugin_mirror,
         )
         handler = getattr(args, "handler", None)
         if handler is None:

@@ -22,7 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     target.add_argument("--config", metavar="FILE", help="a cluster spec (cluster.yaml) not registered yet")
     validate.set_defaults(handler=run_validate)
 
-    doctor = subparsers.add_parser("doctor", help="check Terraform, AWS credentials, region and permissions")
+    doctor = subparsers.add_parser("doctor", help="check Terraform, its AWS provider, AWS credentials, region and "
+                                                     "permissions")
     doctor.set_defaults(handler=run_doctor)
 
 
@@ -57,18 +58,20 @@ def run_validate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
-    from clusterwiz.core.doctor import DoctorCheck, blocks_create, check_terraform
+    from clusterwiz.core.doctor import DoctorCheck, blocks_create, machine_checks
     from clusterwiz.core.doctor import run_doctor as diagnose
     from clusterwiz.core.errors import ClusterwizError
     from clusterwiz.core.lifecycle import Workspace
+    from clusterwiz.core.provider import provider_installation
 
+    installation = provider_installation(settings)
     try:
         workspace = Workspace.open(settings)
     except ClusterwizError as error:
         what, _, fix = str(error).partition("; ")
-        checks = [check_terraform(), DoctorCheck("credentials", False, what, fix)]
+        checks = [*machine_checks(installation), DoctorCheck("credentials", False, what, fix)]
     else:
-        checks = diagnose(workspace.catalog)
+        checks = diagnose(workspace.catalog, installation)
         workspace.catalog.close()
     if settings.json:
         _print_json({"ready": not blocks_create(checks), "checks": [_as_dict(c) for c in checks]})

@@ -17,6 +17,7 @@ from clusterwiz.core.spec import ClusterSpec
 if TYPE_CHECKING:
     from clusterwiz.core.aws.catalog import Catalog
     from clusterwiz.core.aws.session import AwsSession
+    from clusterwiz.core.provider import ProviderInstallation
     from clusterwiz.core.render import RenderedCluster
     from clusterwiz.core.sandbox import Emulator
     from clusterwiz.core.teardown import Leftover, VolumeSnapshot
@@ -59,17 +60,24 @@ class Workspace:
                    catalog=Catalog(session, cache_dir=settings.home / "cache"), emulator=emulator)
 
     def terraform_environment(self) -> dict[str, str]:
-        """The caller's environment, plus the profile and endpoint chosen by option, for Terraform's provider."""
+        """The caller's environment, plus the profile and endpoint chosen by option, for Terraform's provider, and
+        where init installs that provider from."""
         if self.emulator is not None:
             from clusterwiz.core.sandbox import terraform_environment
 
-            return terraform_environment(os.environ, self.emulator, self.settings.region)
-        env = dict(os.environ)
-        if self.settings.profile:
-            env["AWS_PROFILE"] = self.settings.profile
-        if self.settings.endpoint_url:
-            env["AWS_ENDPOINT_URL"] = self.settings.endpoint_url
-        return env
+            env = terraform_environment(os.environ, self.emulator, self.settings.region)
+        else:
+            env = dict(os.environ)
+            if self.settings.profile:
+                env["AWS_PROFILE"] = self.settings.profile
+            if self.settings.endpoint_url:
+                env["AWS_ENDPOINT_URL"] = self.settings.endpoint_url
+        return self.provider_installation().terraform_environment(env)
+
+    def provider_installation(self) -> ProviderInstallation:
+        from clusterwiz.core.provider import provider_installation
+
+        return provider_installation(self.settings)
 
     def runner(self, record: ClusterRecord) -> TerraformRunner:
         from clusterwiz.core.terraform import TerraformRunner
@@ -121,7 +129,10 @@ def terraform_session(workspace: Workspace, name: str) -> Iterator[tuple[Cluster
                               f"{record.spec_path}` first")
     with workspace.registry.lock(name):
         runner = workspace.runner(record)
-        if not (record.workdir / ".terraform").is_dir():
+        if not runner.initialised():
+            problem = workspace.provider_installation().problem
+            if problem:
+                raise ClusterwizError(f"cluster {name!r} cannot be initialised: {problem}")
             runner.init()
         yield record, runner
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 HOME_ENV = "CLUSTERWIZ_HOME"
 ENDPOINT_ENV = "AWS_ENDPOINT_URL"
+PLUGIN_MIRROR_ENV = "CLUSTERWIZ_TF_PLUGIN_MIRROR"
 
 
 def default_home() -> Path:
@@ -24,6 +25,7 @@ class Settings:
     endpoint_url: str | None = None
     sandbox: bool = False
     json: bool = False
+    plugin_mirror: Path | None = None  # a Terraform filesystem mirror holding the AWS provider (core/provider.py)
 
     @classmethod
     def from_options(
@@ -34,9 +36,12 @@ class Settings:
         endpoint_url: str | None = None,
         sandbox: bool = False,
         json: bool = False,
+        plugin_mirror: str | None = None,
     ) -> Settings:
-        """Options win over the environment (CLUSTERWIZ_HOME, AWS_ENDPOINT_URL), as in the AWS CLI."""
+        """Options win over the environment (CLUSTERWIZ_HOME, AWS_ENDPOINT_URL, CLUSTERWIZ_TF_PLUGIN_MIRROR), as in
+        the AWS CLI."""
         resolved_home = home or os.environ.get(HOME_ENV)
+        resolved_mirror = plugin_mirror or os.environ.get(PLUGIN_MIRROR_ENV)
         return cls(
             home=Path(resolved_home).expanduser() if resolved_home else default_home(),
             profile=profile,
@@ -44,4 +49,5 @@ class Settings:
             endpoint_url=endpoint_url or os.environ.get(ENDPOINT_ENV) or None,
             sandbox=sandbox,
             json=json,
+            plugin_mirror=Path(resolved_mirror).expanduser() if resolved_mirror else None,
         )

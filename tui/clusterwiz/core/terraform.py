@@ -1,8 +1,8 @@
 """Runs Terraform for one working directory and turns its `-json` stream into typed events.
 
 Built on python-terraform (the wrapper clusterwiz was specified with), kept for what it does right:
-building command lines, `init`, `output`, `version`. Its gaps are fixed here, each pinned by a test
-in tests/runner/test_python_terraform_gaps.py:
+building command lines, `output`, `version` (`init` streams like a plan, so it can be interrupted cleanly).
+Its gaps are fixed here, each pinned by a test in tests/runner/test_python_terraform_gaps.py:
 - `destroy()` sends `-force`, which Terraform >= 1.0 rejects: destroy is `plan -destroy -out` + `apply`;
 - `synchronous=False` is passed on to Terraform as a bogus `-synchronous=false` flag: streaming runs
   use our own process handling instead;
@@ -19,6 +19,7 @@ running `stop_grace_seconds` after the interrupt is killed.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import queue
@@ -37,11 +38,16 @@ import python_terraform
 
 from clusterwiz.core.errors import TerraformError
 from clusterwiz.core.events import ChangeSummary, Diagnostic, Event, Log, Outputs, parse_line
+from clusterwiz.core.files import atomic_write_text
+from clusterwiz.core.provider import LOCK_FILE
 
 MINIMUM_VERSION = (1, 6, 0)
 INSTALL_HINT = ("install Terraform 1.6 or newer (https://developer.hashicorp.com/terraform/install) "
                 "and make sure `terraform` is on PATH")
 PLAN_FILE_NAME = "clusterwiz.tfplan"
+# Written only when an init exits 0, with a digest of what it read: a folder .terraform alone proves nothing, since
+# a failed or interrupted init leaves one behind.
+INIT_MARKER = ".terraform/clusterwiz-init-done"
 DEFAULT_STOP_GRACE_SECONDS = 900.0
 RUN_UMASK = 0o077
 # Exit codes that are not failures: `plan -detailed-exitcode` exits 2 when there are changes.
@@ -131,13 +137,55 @@ class TerraformRunner:
         return self._version
 
     def init(self) -> None:
-        """`terraform init` (providers come from whatever mirror the CLI config names)."""
-        code, out, err = self._wrapper.init()
-        if code != 0:
+        """`terraform init` (providers come from the CLI config in the environment: see core/provider.py).
+
+        It streams like a plan, so Ctrl-C reaches Terraform as one SIGINT and it stops on its own; the working
+        directory counts as initialised (initialised()) only once an init has exited 0.
+        """
+        self._cancelled.clear()
+        marker = self.workdir / INIT_MARKER
+        marker.unlink(missing_ok=True)
+        try:
+            self._stream(["init", "-input=false", "-no-color"], None, (0,))
+        except TerraformInterrupted as interrupted:
+            raise TerraformInterrupted(
+                f"terraform init was interrupted before it finished in {self.workdir}; nothing in AWS changed, "
+                "and the next plan, apply or destroy runs init again") from interrupted
+        except TerraformRunFailed as failed:
             raise TerraformRunFailed(
-                f"terraform init failed in {self.workdir}:\n{(err or out).strip()}\n"
-                "Fix the problem above (a provider that cannot be installed: check network access or the "
-                f"provider mirror in TF_CLI_CONFIG_FILE); the full output is in {self.log_file}", "init", code)
+                f"{failed}\nA provider that cannot be installed: run `clusterwiz doctor`, which says where "
+                "clusterwiz looks for it and what to do. The next plan, apply or destroy runs init again.",
+                "init", failed.exit_code, failed.diagnostics) from failed
+        marker.parent.mkdir(exist_ok=True)  # an init with nothing to install makes no .terraform
+        atomic_write_text(marker, self._init_inputs())
+
+    def initialised(self) -> bool:
+        """Whether an init completed for the working directory as it is now: none was interrupted or failed since,
+        nothing init reads (configuration files, module sources, the lock file) has changed, and the providers
+        it linked are still there (a plugin cache emptied by hand leaves dangling links)."""
+        marker = self.workdir / INIT_MARKER
+        try:
+            recorded = marker.read_text(encoding="utf-8")
+        except OSError:
+            return False
+        providers = self.workdir / ".terraform" / "providers"
+        installed = list(providers.glob("*/*/*/*/*")) if providers.is_dir() else []
+        return recorded == self._init_inputs() and all(path.exists() for path in installed)
+
+    def _init_inputs(self) -> str:
+        """A digest of what `terraform init` reads: every configuration file (the root's and the modules') and the
+        dependency lock file."""
+        read = []
+        for directory, subdirectories, names in os.walk(self.workdir):
+            subdirectories[:] = [name for name in subdirectories if name != ".terraform"]
+            read += [Path(directory, name) for name in names
+                     if name == LOCK_FILE or name.endswith((".tf", ".tf.json"))]
+        digest = hashlib.sha256()
+        for path in sorted(read):
+            digest.update(f"{path.relative_to(self.workdir)}\0".encode())
+            digest.update(path.read_bytes())
+            digest.update(b"\0")
+        return digest.hexdigest() + "\n"
 
     def output(self) -> dict[str, Any]:
         """The root module's outputs by name (sensitive values included: do not print them)."""
