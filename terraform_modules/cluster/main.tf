@@ -62,6 +62,7 @@ module "head_node" {
     region                 = data.aws_region.current.name
     nodes_cidr             = module.network.subnet_cidr
     scaledown_idle_minutes = var.scaledown_idle_minutes
+    idle_stop_minutes      = var.idle_stop_minutes
     queues = [for q in var.queues : {
       name            = q.name
       instance_types  = q.instance_types

@@ -133,6 +133,18 @@ variable "scaledown_idle_minutes" {
   }
 }
 
+variable "idle_stop_minutes" {
+  description = "Minutes with no job and nobody logged in before the head node stops the fleet and itself (only storage bills until clusterwiz start); null: never."
+  type        = number
+  default     = 60
+  nullable    = true
+
+  validation {
+    condition     = var.idle_stop_minutes == null ? true : var.idle_stop_minutes >= 5
+    error_message = "idle_stop_minutes must be at least 5, or null for never."
+  }
+}
+
 variable "shared_storage" {
   description = "EBS volumes shared over NFS from the head node: an existing volume by volume_id (never deleted) or a new one."
   type = list(object({

@@ -87,11 +87,13 @@ variable "root_volume_gib" {
 }
 
 variable "bootstrap" {
-  description = "The head node's params.json besides cluster_name and role: region, os, nodes_cidr, scaledown_idle_minutes, queues (with their group_name) and shared_storage (mount_dir, volume_id, device_name)."
+  description = "The head node's params.json besides cluster_name and role: region, os, nodes_cidr, scaledown_idle_minutes, idle_stop_minutes, queues (with their group_name) and shared_storage (mount_dir, volume_id, device_name)."
   type = object({
     region                 = string
     nodes_cidr             = string
     scaledown_idle_minutes = number
+    # Minutes unused before the head node stops the fleet and itself; null: never.
+    idle_stop_minutes = optional(number)
     queues = list(object({
       name           = string
       instance_types = list(string)

@@ -8,9 +8,11 @@ locals {
   # Group names start with the cluster name; the tag condition stops "demo-*" from matching cluster "demo-2".
   cluster_groups_arn = "arn:${format(local.account_arn, "autoscaling")}:autoScalingGroup:*:autoScalingGroupName/${var.cluster_name}-*"
   instances_arn      = "arn:${format(local.account_arn, "ec2")}:instance/*"
-  # Nodes report their bootstrap progress in this one tag and may write no other.
-  bootstrap_tag_only = { "ForAllValues:StringEquals" = { "aws:TagKeys" = ["clusterwiz:bootstrap"] } }
-  this_cluster_only  = { "aws:ResourceTag/clusterwiz:cluster" = var.cluster_name }
+  # Nodes report their bootstrap progress (and a failed one its log's last lines) and may write no other tag.
+  bootstrap_tag_only = { "ForAllValues:StringEquals" = { "aws:TagKeys" = ["clusterwiz:bootstrap", "clusterwiz:bootstrap-log"] } }
+  # The one instance making the request: what a node may do to itself only.
+  itself_only       = { "aws:ARN" = "$${ec2:SourceInstanceARN}" }
+  this_cluster_only = { "aws:ResourceTag/clusterwiz:cluster" = var.cluster_name }
 
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
@@ -40,7 +42,7 @@ locals {
       {
         Sid       = "ScaleOwnGroups"
         Effect    = "Allow"
-        Action    = ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"]
+        Action    = ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup", "autoscaling:UpdateAutoScalingGroup"]
         Resource  = local.cluster_groups_arn
         Condition = { StringEquals = { for key, value in local.this_cluster_only : replace(key, "aws:", "autoscaling:") => value } }
       },
@@ -50,6 +52,21 @@ locals {
         Action    = "ec2:CreateTags"
         Resource  = local.instances_arn
         Condition = merge({ StringEquals = local.this_cluster_only }, local.bootstrap_tag_only)
+      },
+      {
+        # Idle stop: the head node stops itself once the fleet is at 0, saying why in one tag.
+        Sid       = "StopItself"
+        Effect    = "Allow"
+        Action    = "ec2:StopInstances"
+        Resource  = local.instances_arn
+        Condition = { StringEquals = merge(local.this_cluster_only, local.itself_only) }
+      },
+      {
+        Sid       = "TagItselfStopped"
+        Effect    = "Allow"
+        Action    = "ec2:CreateTags"
+        Resource  = local.instances_arn
+        Condition = { StringEquals = merge(local.this_cluster_only, local.itself_only), "ForAllValues:StringEquals" = { "aws:TagKeys" = ["clusterwiz:stopped-by"] } }
       },
     ]
   })
@@ -63,7 +80,7 @@ locals {
       Action   = "ec2:CreateTags"
       Resource = local.instances_arn
       Condition = merge(
-        { StringEquals = merge(local.this_cluster_only, { "aws:ARN" = "$${ec2:SourceInstanceARN}" }) },
+        { StringEquals = merge(local.this_cluster_only, local.itself_only) },
         local.bootstrap_tag_only,
       )
     }]

@@ -52,3 +52,15 @@ def test_image_lookups_find_deprecated_images(module: str) -> None:
     destroy included. moto does not deprecate images, so the rule is checked on what the modules send."""
     lookups = [body for block in module_main(module).get("data", []) for body in block.get('"aws_ami"', {}).values()]
     assert all(lookup.get("include_deprecated") is True for lookup in lookups)
+
+
+def test_nodes_may_write_every_tag_their_bootstrap_sends() -> None:
+    """A failed node sends its readiness and its log's tail in one CreateTags call. IAM evaluates
+    `ForAllValues:StringEquals` on aws:TagKeys as "every key in the request is listed" (IAM User Guide, "Multivalued
+    context keys"): a key missing from the list denies the whole call, and the node could not even say it failed.
+    moto does not evaluate IAM conditions, so the policy is checked against what the agent sends."""
+    from clusterwiz.node.instance import LOG_TAIL_TAG, READINESS_TAG
+
+    condition = module_main("iam")["locals"][0]["bootstrap_tag_only"]
+    allowed = {key.strip('"') for key in condition['"ForAllValues:StringEquals"']['"aws:TagKeys"']}
+    assert {READINESS_TAG, LOG_TAIL_TAG} <= allowed

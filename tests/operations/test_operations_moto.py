@@ -24,7 +24,10 @@ from clusterwiz.core.teardown import (
     cluster_snapshots,
     find_leftovers,
 )
+from clusterwiz.core.status import STOPPED_BY_TAG
 from clusterwiz.core.terraform import TerraformInterrupted
+from clusterwiz.node.autoscaling import Fleet
+from clusterwiz.node.scaler import ScalerConfig, stop_cluster
 from tests.support.cli import clusterwiz, clusterwiz_json
 from tests.support.specs import FULL_CLUSTER_YAML
 
@@ -133,6 +136,28 @@ def test_status_stop_start_and_destroy_with_snapshots(moto, terraform_cli_config
     workspace = Workspace.open(Settings.from_options(home=str(home)))
     assert cluster_outputs(workspace, "ops")["head_node_public_ip"] != live_address
     assert connect(workspace, "ops").target.host == live_address
+
+    # Unused, the head node stops the cluster itself (node/idle.py, as the scaler calls it): status says why, and
+    # start brings back the head node and the spec's queue sizes, and drops the reason.
+    head_id = next(i["instance_id"] for i in after_start["instances"] if i["role"] == "head")
+    agent = ScalerConfig(cluster_name="ops", region=REGION, idle_limit_seconds=600.0, node_cpus={},
+                         group_queues={"ops-compute": "compute", "ops-spot": "spot"})
+    stop_cluster(agent, Fleet(REGION), head_id, "idle: no job and nobody logged in for 60 min", log=lambda _: None)
+    assert group_sizes("ops") == {"compute": (0, 0, 0), "spot": (0, 0, 0)}
+    idle = clusterwiz_json(home, "status", "ops")
+    assert states(idle, "head") in (["stopping"], ["stopped"]) and states(idle, "compute") == []
+    said = "the cluster stopped itself (idle: no job and nobody logged in for 60 min)"
+    assert any(note.startswith(said) for note in idle["notes"]), idle["notes"]
+    assert said in clusterwiz(home, "status", "ops").stdout
+    clusterwiz(home, "start", "ops")
+    # As it was: unused for longer than scaledown_idle_minutes (the spec makes sure), the scaler had taken every
+    # queue down to min_nodes before the stop. Here no scaler runs, so the one node of initial_nodes was left.
+    assert group_sizes("ops") == {"compute": (0, 0, 4), "spot": (0, 0, 3)}
+    back = clusterwiz_json(home, "status", "ops")
+    assert states(back, "head") == ["running"] and not any("stopped itself" in note for note in back["notes"])
+    tags = boto3.client("ec2", region_name=REGION).describe_tags(
+        Filters=[{"Name": "resource-id", "Values": [head_id]}])["Tags"]
+    assert STOPPED_BY_TAG not in {tag["Key"] for tag in tags}
 
     # An apply while the fleet is stopped keeps it stopped, even of a spec rendered again: it must not restart the
     # billing. (Last: moto launches nothing from the launch template versions such an apply makes.)

@@ -101,6 +101,14 @@ def group_members(cluster: str, queue: str) -> list[str]:
     return [i["InstanceId"] for i in group["Instances"] if not i["LifecycleState"].startswith("Termin")]
 
 
+def group_sizes(cluster: str) -> dict[str, tuple[int, int, int]]:
+    """Each queue's group as (min, desired, max)."""
+    autoscaling = boto3.client("autoscaling", region_name=TEST_REGION)
+    groups = autoscaling.describe_auto_scaling_groups()["AutoScalingGroups"]
+    return {g["AutoScalingGroupName"].removeprefix(f"{cluster}-"): (g["MinSize"], g["DesiredCapacity"], g["MaxSize"])
+            for g in groups if g["AutoScalingGroupName"].startswith(f"{cluster}-")}
+
+
 def slurm_node_state(head, node: str) -> str:
     result = head.run("scontrol", "-o", "show", "node", node, check=False)
     fields = dict(field.split("=", 1) for field in result.stdout.split() if "=" in field)

@@ -21,6 +21,7 @@ from tests.twins.cluster import (
     apply_twin_cluster,
     bootstrap_tags,
     group_members,
+    group_sizes,
     slurm_node_state,
 )
 from tests.twins.harness import TwinHarness, wait_until
@@ -220,3 +221,36 @@ def test_a_failed_bootstrap_is_shown_with_its_step_and_log_and_the_node_is_repla
     head.run("scancel", job)
     wait_until(lambda: group_members(NAME, BROKEN_QUEUE) == [], 240, "the offline group to empty",
                describe=twins.describe)
+
+
+def test_an_unused_cluster_stops_itself_and_start_brings_it_back(cluster: TwinCluster, twins: TwinHarness) -> None:
+    """Last: it stops the head node. The idle time is shortened on the head node (the spec's minimum is 5 min);
+    the scaler is the product's own, run by its own timer, calling EC2 and auto scaling through the relay."""
+    head = head_twin(twins)
+    head_id = head.spec.instance_id
+    assert head.run("who").stdout == "" and head.run("squeue", "-h").stdout == ""
+    config = head.path("/etc/clusterwiz/scaler.json")
+    original = config.read_text()
+    config.write_text(json.dumps({**json.loads(original), "idle_stop_minutes": 1}))
+    wait_until(lambda: head_id in twins.stopped, 240, "the unused head node to stop itself", describe=twins.describe)
+    assert group_sizes(NAME) == {
+        "compute": (0, 0, 0), "burst": (0, 0, 0), BROKEN_QUEUE: (0, 0, 0)}
+    status = clusterwiz_json(cluster.home, "status", NAME)
+    assert [i["state"] for i in status["instances"]] in (["stopping"], ["stopped"])
+    assert any(note.startswith("the cluster stopped itself (idle: no job and nobody logged in for 1 min")
+               for note in status["notes"]), status["notes"]
+
+    clusterwiz(cluster.home, "start", NAME)
+    head = wait_until(lambda: head_id in twins.twins and twins.twin(head_id).leader() and twins.twin(head_id), 60,
+                      "the head node's twin to boot again")
+    # Before the scaler's first pass (a minute after boot): the shortened idle time would stop it again.
+    head.path("/etc/clusterwiz/scaler.json").write_text(original)
+    job = head.run("su", "-", "admin", "-c", "sbatch --parsable -p compute --wrap hostname").stdout.strip()
+
+    def job_done() -> bool:
+        return "JobState=COMPLETED" in head.run("scontrol", "-o", "show", "job", job, check=False).stdout
+
+    wait_until(job_done, READY_TIMEOUT_S, f"job {job} to run on the compute node started again",
+               describe=twins.describe)
+    (node,) = compute_twins(twins)
+    assert head.path(f"/home/admin/slurm-{job}.out").read_text().splitlines()[0] == node.spec.hostname

@@ -252,3 +252,17 @@ def test_existing_network_round_trips_without_new_vpc_fields():
     )
     assert "vpc_cidr" not in spec.to_yaml()
     assert ClusterSpec.from_yaml(spec.to_yaml()) == spec
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("0", "idle_stop_minutes: "), ("-5", "idle_stop_minutes: "), ("4", "idle_stop_minutes: "),
+    ("10", "idle_stop_minutes: is 10 but idle nodes are removed after 10 (scaledown_idle_minutes)"),
+])
+def test_an_idle_stop_the_scaler_could_not_reach_first_is_refused(value: str, expected: str) -> None:
+    [problem] = problems_of(with_changes(idle_stop_minutes=value))
+    assert problem.startswith(expected)
+
+
+def test_idle_stop_is_on_by_default_and_null_turns_it_off() -> None:
+    assert ClusterSpec.from_yaml(FULL_SPEC, "cluster.yaml").idle_stop_minutes == 60
+    assert ClusterSpec.from_yaml(with_changes(idle_stop_minutes="null"), "cluster.yaml").idle_stop_minutes is None

@@ -56,9 +56,9 @@ run "head_scales_only_its_own_groups" {
   assert {
     condition = one([for s in jsondecode(aws_iam_role_policy.node["head"].policy).Statement : s if s.Sid == "TagOwnNodesBootstrap"]).Condition == {
       StringEquals                = { "aws:ResourceTag/clusterwiz:cluster" = "demo" }
-      "ForAllValues:StringEquals" = { "aws:TagKeys" = ["clusterwiz:bootstrap"] }
+      "ForAllValues:StringEquals" = { "aws:TagKeys" = ["clusterwiz:bootstrap", "clusterwiz:bootstrap-log"] }
     }
-    error_message = "The head tags only its own cluster's instances, and only with clusterwiz:bootstrap."
+    error_message = "The head tags only its own cluster's instances, and only with its bootstrap tags."
   }
 }
 
@@ -77,6 +77,25 @@ run "no_statement_allows_every_action_on_every_resource" {
       for s in jsondecode(policy.policy).Statement : s.Resource == "*" ? alltrue([for a in flatten([s.Action]) : can(regex(":Describe", a))]) : true
     ]]))
     error_message = "Only Describe actions may apply to every resource."
+  }
+}
+
+run "head_stops_and_tags_only_itself" {
+  command = plan
+
+  assert {
+    condition = alltrue([for sid in ["StopItself", "TagItselfStopped"] :
+      one([for s in jsondecode(aws_iam_role_policy.node["head"].policy).Statement : s if s.Sid == sid]).Condition.StringEquals == {
+        "aws:ResourceTag/clusterwiz:cluster" = "demo"
+        "aws:ARN"                            = "$${ec2:SourceInstanceARN}"
+    }])
+    error_message = "The head node may stop only itself, and say why only on itself."
+  }
+
+  assert {
+    condition = one([for s in jsondecode(aws_iam_role_policy.node["head"].policy).Statement : s if s.Sid == "TagItselfStopped"]).Condition["ForAllValues:StringEquals"] == {
+    "aws:TagKeys" = ["clusterwiz:stopped-by"] }
+    error_message = "The stop reason is the one tag the head node writes on itself."
   }
 }
 

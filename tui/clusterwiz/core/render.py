@@ -78,6 +78,7 @@ def module_values(spec: ClusterSpec, resolved: ResolvedInputs) -> dict[str, Any]
         "head_node": spec.head_node.model_dump(),
         "queues": [{**queue.model_dump(), **queue_node_size(queue.instance_types)} for queue in spec.queues],
         "scaledown_idle_minutes": spec.scaledown_idle_minutes,
+        "idle_stop_minutes": spec.idle_stop_minutes,
         "shared_storage": [volume.model_dump() for volume in spec.shared_storage],
         "tags": dict(spec.tags),
     }

@@ -45,6 +45,7 @@ from clusterwiz.core.constraints import (
 from clusterwiz.core.errors import SpecError
 
 SPEC_VERSION = 1
+DEFAULT_IDLE_STOP_MINUTES = 60  # a forgotten cluster bills its head node for an hour, then only storage
 
 FIXES = {
     "name": "use 1-31 lowercase letters, digits or '-', starting with a letter (e.g. 'demo')",
@@ -336,6 +337,9 @@ class ClusterSpec(_Model):
     head_node: HeadNode = Field(default_factory=HeadNode)
     queues: list[Queue] = Field(min_length=1, max_length=10)
     scaledown_idle_minutes: int = Field(10, ge=1, le=1440, description="Idle minutes before a node is removed")
+    idle_stop_minutes: int | None = Field(DEFAULT_IDLE_STOP_MINUTES, ge=5, le=10080,
+                                          description="Minutes with no job and nobody logged in before the whole "
+                                                      "cluster stops itself (only storage bills); null: never")
     shared_storage: list[SharedVolume] = Field(default_factory=list, max_length=5)
     tags: dict[str, str] = Field(default_factory=dict, description="Extra tags on every resource")
 
@@ -406,6 +410,10 @@ class ClusterSpec(_Model):
                     problems.append((f"shared_storage.{index}.volume_id", f"{volume.volume_id} is listed twice; "
                                      "a volume can be mounted once"))
                 seen_volumes.add(volume.volume_id)
+        if self.idle_stop_minutes is not None and self.idle_stop_minutes <= self.scaledown_idle_minutes:
+            problems.append(("idle_stop_minutes", f"is {self.idle_stop_minutes} but idle nodes are removed after "
+                             f"{self.scaledown_idle_minutes} (scaledown_idle_minutes); the cluster would stop before "
+                             f"its nodes scale down: use more than {self.scaledown_idle_minutes}, or null for never"))
         if self.network.availability_zone and not self.network.availability_zone.startswith(self.region):
             problems.append(("network.availability_zone", f"{self.network.availability_zone} is not in region "
                              f"{self.region}; use a zone such as {self.region}a"))

@@ -21,6 +21,7 @@ ROLE_TAG = "clusterwiz:role"
 QUEUE_TAG = "clusterwiz:queue"
 BOOTSTRAP_TAG = "clusterwiz:bootstrap"
 BOOTSTRAP_LOG_TAG = "clusterwiz:bootstrap-log"  # the failed bootstrap's last log lines (node/instance.py)
+STOPPED_BY_TAG = "clusterwiz:stopped-by"  # why the head node stopped itself (node/idle.py)
 BOOTSTRAP_LOG = "/var/log/clusterwiz-bootstrap.log"
 FAILED_PREFIX = "failed:"
 # What most often makes a step fail, and what to do about it.
@@ -60,6 +61,7 @@ class InstanceStatus:
     private_ip: str | None
     usd_per_hour: float | None  # on-demand price of the type; None when no price is known
     bootstrap_log: str | None = None  # the last lines its bootstrap logged, when it failed
+    stopped_by: str | None = None  # why the head node stopped itself (idle), while it is stopped
 
     @property
     def is_billed(self) -> bool:
@@ -189,6 +191,8 @@ def _instance_status(raw: dict, prices: dict[str, float | None]) -> InstanceStat
         launch_time=raw["LaunchTime"], bootstrap=tags.get(BOOTSTRAP_TAG),
         public_ip=raw.get("PublicIpAddress"), private_ip=raw.get("PrivateIpAddress"),
         usd_per_hour=prices.get(raw["InstanceType"]), bootstrap_log=tags.get(BOOTSTRAP_LOG_TAG),
+        # The tag outlives the stop it explains: shown only while the instance is stopped.
+        stopped_by=tags.get(STOPPED_BY_TAG) if raw["State"]["Name"] in ("stopping", "stopped") else None,
     )
 
 
@@ -291,6 +295,14 @@ def bootstrap_failure(instance: InstanceStatus, cluster: str) -> str | None:
     return f"{node} failed its bootstrap at step {step}{said}. Likely cause: {hint}. {then}."
 
 
+def stopped_itself(instance: InstanceStatus, cluster: str) -> str | None:
+    """Why the head node stopped the cluster on its own, and how to bring it back."""
+    if instance.role != "head" or instance.stopped_by is None:
+        return None
+    return (f"the cluster stopped itself ({instance.stopped_by}): only its volumes bill; `clusterwiz start "
+            f"{cluster}` brings it back as it was")
+
+
 def cluster_status(session: Any, catalog: Any, spec: ClusterSpec, now: datetime | None = None) -> ClusterStatus:
     """Look the cluster up in AWS (instances, groups, volumes at once) and price it with the catalog's prices."""
     region = spec.region
@@ -311,6 +323,7 @@ def cluster_status(session: Any, catalog: Any, spec: ClusterSpec, now: datetime 
     moment = now or datetime.now(UTC)
     notes = [f"queue {g.queue}: its group {g.name} does not exist" for g in groups if not g.exists]
     notes += [note for note in (bootstrap_failure(i, spec.name) for i in instances) if note]
+    notes += [note for note in (stopped_itself(i, spec.name) for i in instances) if note]
     return ClusterStatus(name=spec.name, region=region, checked_at=moment, instances=instances, groups=groups,
                          volumes=volumes, cost=cluster_cost(instances, volumes, moment), notes=notes)
 

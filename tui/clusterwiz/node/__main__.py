@@ -45,10 +45,16 @@ def _tag(args: argparse.Namespace) -> int:
 
 def _scale(args: argparse.Namespace) -> int:
     from .autoscaling import Fleet
-    from .scaler import load_scaler_config, scale_once
+    from .idle import check_idle
+    from .instance import metadata
+    from .scaler import load_scaler_config, scale_once, stop_cluster
 
     config = load_scaler_config(args.config)
-    scale_once(config, Fleet(config.region))
+    fleet = Fleet(config.region)
+    scale_once(config, fleet)
+    if config.idle_stop_seconds is not None:
+        check_idle(config.idle_stop_seconds,
+                   lambda reason: stop_cluster(config, fleet, metadata("instance-id"), reason), print)
     return 0
 
 

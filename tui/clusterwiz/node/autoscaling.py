@@ -59,3 +59,12 @@ class Fleet:
     def terminate(self, instance_id: str, decrement: bool = True) -> None:
         self.client.terminate_instance_in_auto_scaling_group(InstanceId=instance_id,
                                                              ShouldDecrementDesiredCapacity=decrement)
+
+    def stop_group(self, group: str) -> None:
+        """Sizes 0/0/0: the group launches nothing until `clusterwiz start` restores its sizes."""
+        self.client.update_auto_scaling_group(AutoScalingGroupName=group, MinSize=0, MaxSize=0, DesiredCapacity=0)
+
+    def stop_head(self, instance_id: str, reason: str, reason_tag: str) -> None:
+        """Stop this head node, its tag saying why first (the instance cannot tag itself once stopped)."""
+        self.ec2.create_tags(Resources=[instance_id], Tags=[{"Key": reason_tag, "Value": reason}])
+        self.ec2.stop_instances(InstanceIds=[instance_id])

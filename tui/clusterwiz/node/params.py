@@ -42,6 +42,7 @@ class ClusterParams:
     role: str
     nodes_cidr: str = ""
     scaledown_idle_minutes: int = 10
+    idle_stop_minutes: int | None = None  # the whole cluster stops after this long unused; None: never
     queues: tuple[QueueParams, ...] = ()
     shared_storage: tuple[VolumeParams, ...] = ()
     queue: str = ""
@@ -55,6 +56,10 @@ def _require(data: dict[str, Any], key: str, kind: type) -> Any:
     if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
         raise ParamsError(f"params.json {key!r} should be {kind.__name__}, not {value!r}")
     return value
+
+
+def _optional(data: dict[str, Any], key: str, kind: type) -> Any:
+    return None if data.get(key) is None else _require(data, key, kind)
 
 
 def _checked(value: str, pattern: re.Pattern[str], what: str) -> str:
@@ -99,6 +104,7 @@ def parse_params(data: dict[str, Any]) -> ClusterParams:
     )
     return ClusterParams(nodes_cidr=_require(data, "nodes_cidr", str),
                          scaledown_idle_minutes=_require(data, "scaledown_idle_minutes", int),
+                         idle_stop_minutes=_optional(data, "idle_stop_minutes", int),
                          queues=tuple(queues), shared_storage=volumes, **common)
 
 

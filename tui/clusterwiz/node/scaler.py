@@ -10,6 +10,7 @@ from typing import Callable
 
 from . import slurm_cli
 from .autoscaling import Fleet
+from .idle import STOPPED_BY_TAG
 from .scaling import Action, ForgetNode, ReplaceNode, SetDesired, TerminateNode, decide
 
 
@@ -20,6 +21,7 @@ class ScalerConfig:
     idle_limit_seconds: float
     group_queues: dict[str, str]  # group name -> queue name
     node_cpus: dict[str, int]  # queue name -> vCPUs of its smallest instance type, where the render knew them
+    idle_stop_seconds: float | None = None  # the whole cluster stops after this long unused; None: never
 
 
 def load_scaler_config(path: str) -> ScalerConfig:
@@ -28,7 +30,9 @@ def load_scaler_config(path: str) -> ScalerConfig:
     return ScalerConfig(cluster_name=data["cluster_name"], region=data["region"],
                         idle_limit_seconds=60.0 * data["scaledown_idle_minutes"],
                         group_queues={queue["group_name"]: queue["name"] for queue in data["queues"]},
-                        node_cpus={queue["name"]: queue["node_cpus"] for queue in data["queues"] if queue["node_cpus"]})
+                        node_cpus={queue["name"]: queue["node_cpus"] for queue in data["queues"] if queue["node_cpus"]},
+                        idle_stop_seconds=None if data.get("idle_stop_minutes") is None
+                        else 60.0 * data["idle_stop_minutes"])
 
 
 def apply_action(action: Action, fleet: Fleet, log: Callable[[str], None]) -> None:
@@ -68,3 +72,13 @@ def scale_once(config: ScalerConfig, fleet: Fleet, log: Callable[[str], None] = 
     for action in actions:
         apply_action(action, fleet, log)
     return actions
+
+
+def stop_cluster(config: ScalerConfig, fleet: Fleet, head_instance_id: str, reason: str,
+                 log: Callable[[str], None] = print) -> None:
+    """Every group to 0 nodes, then this head node stopped: only the volumes bill until `clusterwiz start`."""
+    for group in sorted(config.group_queues):
+        fleet.stop_group(group)
+        log(f"stopped {group}: no node until `clusterwiz start`")
+    fleet.stop_head(head_instance_id, reason, STOPPED_BY_TAG)
+    log(f"stopping this head node ({head_instance_id}): {reason}")

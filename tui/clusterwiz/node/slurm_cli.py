@@ -74,6 +74,11 @@ def cluster_nodes(queues: list[str], now: float | None = None) -> list[SlurmNode
     return [node for node in nodes if node is not None]
 
 
+def job_count() -> int:
+    """Jobs of any user that wait or run (squeue's default states: pending, running, completing, ...)."""
+    return len(run_slurm("squeue", "-h", "-o", "%i").split())
+
+
 def node_jobs(name: str) -> int:
     return len(run_slurm("squeue", "-h", "-w", name, "-o", "%i").split())
 
