@@ -20,6 +20,7 @@ from clusterwiz.core.steps import (
     WizardState,
     answers_from_mapping,
     check_answer,
+    in_labels,
     prepare_step,
     step_for_field,
 )
@@ -251,3 +252,15 @@ def test_the_account_step_is_prepared_without_asking_aws() -> None:
     assert [choice.cells for choice in prepared.choices[0, "mode"]][0] == (
         "Your AWS account", "profile lab")
     assert prepared.details == {}
+
+
+def test_a_whole_step_problem_is_said_in_the_forms_words(state: WizardState, account: Account) -> None:
+    """The queue check speaks cluster.yaml's language (min_nodes); a person answering reads the form's labels."""
+    queues = STEPS_BY_ID["queues"]
+    state.answer("os", {"image": "ubuntu2404/x86_64"})
+    state.answer("region", {"region": REGION})
+    answer = [{"name": "cpu", "instance_types": ["c5.xlarge"], "capacity": "ondemand", "min_nodes": 5,
+               "initial_nodes": 0, "max_nodes": 2}]
+    said = [queues.in_words(p) for p in in_labels(check_answer(queues, answer, state.context))]
+    assert said and all("_nodes" not in line and "(#" not in line for line in said), said
+    assert any(line.startswith(("Maximum nodes of queue 1: ", "Minimum nodes of queue 1: ")) for line in said)

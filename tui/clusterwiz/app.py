@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, SystemCommand
+from textual.binding import Binding
 from textual.screen import Screen
 
 from clusterwiz.screens.home import HomeScreen, OpenCluster, TeardownCluster
@@ -49,6 +50,9 @@ class DeferredCatalog:
 class ClusterwizApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "clusterwiz"
+    # Textual's own, shown in every footer: a newcomer must see how to get out.
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", tooltip="Quit clusterwiz (asked first while a run goes on)",
+                        priority=True)]
 
     def __init__(self, settings: Settings, catalog_factory: CatalogFactory, registry: Registry,
                  start_from: ClusterSpec | None = None) -> None:
@@ -104,6 +108,23 @@ class ClusterwizApp(App[int]):
             self.push_screen(HomeScreen())
         else:
             self.screen.reload()
+
+    async def action_quit(self) -> None:
+        from clusterwiz.screens.navigation import running
+
+        runs = [screen for name in self.registry.names() if (screen := running(self, name)) is not None]
+        if not runs:
+            self.exit()
+            return
+        from clusterwiz.modals.confirm import ConfirmModal
+
+        what = ", ".join(f"the {run.operation} of {run.cluster}" for run in runs)
+        self.push_screen(ConfirmModal(
+            "Quit while Terraform runs?",
+            f"{what[0].upper()}{what[1:]} is still running. Quitting now may stop Terraform halfway, with resources "
+            "made (and billing) that its state does not record. Wait for it to end, or stop it cleanly on its "
+            "screen (ctrl+c) first.", confirm="Quit anyway", refuse="Keep running"),
+            lambda confirmed: self.exit() if confirmed else None)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -88,7 +88,7 @@ class PlainWizard:
                 answer: Answer = self._ask_items(step, draft if isinstance(draft, list) else [])
             else:
                 answer = self._ask_item(step, {}, [], draft if isinstance(draft, dict) else None)
-            problems = in_labels(step, check_answer(step, answer, self.state.context))
+            problems = in_labels(check_answer(step, answer, self.state.context))
             if not problems:
                 break
             self._show(step, problems, "problem")
@@ -101,10 +101,7 @@ class PlainWizard:
 
     def _show(self, step: Step, problems: list[Problem], kind: str) -> None:
         for problem in problems:
-            label = next((f.label for f in step.fields if f.id == problem.field), problem.field)
-            if step.repeat and problem.item is not None:
-                label = f"{step.repeat.noun} {problem.item + 1}, {label}"
-            self.console.print(f"[bold]{kind}:[/bold] {escape(label)}: {escape(problem.message)}", highlight=False)
+            self.console.print(f"[bold]{kind}:[/bold] {escape(step.in_words(problem))}", highlight=False)
 
     def _ask_items(self, step: Step, previous: list[Item]) -> list[Item]:
         assert step.repeat is not None

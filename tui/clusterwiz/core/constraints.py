@@ -21,8 +21,10 @@ SYSTEM_DIRS = (
 RESERVED_DIRS = ("/", "/opt", "/mnt", "/media")
 RESERVED_TAG_PREFIXES = ("aws:", "clusterwiz:")
 
-NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}$"
-QUEUE_NAME_PATTERN = r"^[a-z][a-z0-9-]{0,24}$"
+NAME_MAX_LENGTH = 31
+QUEUE_NAME_MAX_LENGTH = 25
+NAME_PATTERN = rf"^[a-z][a-z0-9-]{{0,{NAME_MAX_LENGTH - 1}}}$"
+QUEUE_NAME_PATTERN = rf"^[a-z][a-z0-9-]{{0,{QUEUE_NAME_MAX_LENGTH - 1}}}$"
 REGION_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$"
 AZ_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}[a-z]$"
 INSTANCE_TYPE_PATTERN = r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from clusterwiz.core.errors import ClusterwizError
-from clusterwiz.core.steps import OS_TITLES
+from clusterwiz.core.steps import OS_TITLES, in_user_words
 
 if TYPE_CHECKING:
     from clusterwiz.core.aws.catalog import Catalog
@@ -86,4 +86,6 @@ def build_review(spec: ClusterSpec, catalog: Catalog, registry_names: frozenset[
     if creates_key:
         # The key pair does not exist yet: it is created on save, so its "missing" finding does not apply.
         findings = [f for f in findings if not (f.field == "key_pair" and f.level == "error")]
+    # Pre-flight speaks cluster.yaml's language (ssh_cidr); the review is read by someone answering the wizard.
+    findings = [replace(f, message=in_user_words(f.message), fix=in_user_words(f.fix)) for f in findings]
     return Review(describe_spec(spec, creates_key), cost, cost_problem, findings)

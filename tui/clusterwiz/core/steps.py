@@ -18,11 +18,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from clusterwiz.core.aws.pricing import load_snapshot
 from clusterwiz.core.aws.quotas import quota_for
+from clusterwiz.core.aws.regions import location, other_partition
 from clusterwiz.core.constraints import (
     BOOTABLE_OS,
     DEFAULT_OS,
     EBS_SIZE_LIMITS,
+    NAME_MAX_LENGTH,
     NAME_PATTERN,
+    QUEUE_NAME_MAX_LENGTH,
     SUPPORTED_OS,
     UNSUPPORTED_OS,
 )
@@ -41,7 +44,8 @@ Answer = Item | list[Item]
 NEW = "new"
 CUSTOM = "custom"
 CREATE = "create"
-KEY_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$"
+KEY_NAME_MAX_LENGTH = 255  # EC2's limit on a key pair's name
+KEY_NAME_PATTERN = rf"^[A-Za-z0-9][A-Za-z0-9._-]{{0,{KEY_NAME_MAX_LENGTH - 1}}}$"
 OS_TITLES = {
     "debian13": "Debian 13",
     "ubuntu2404": "Ubuntu 24.04 LTS",
@@ -153,6 +157,7 @@ class Field:
     show_disabled: bool = True  # list choices that cannot be picked, with why (else hide them)
     # The detail may wait on AWS for seconds (a sign-in): a form shows without it and fills it in when it comes.
     slow_detail: bool = False
+    max_length: int = 0  # of a text field, as the spec allows; 0: no limit
 
 
 @dataclass(frozen=True)
@@ -184,6 +189,17 @@ class Step:
 
     def field(self, field_id: str) -> Field:
         return next(f for f in self.fields if f.id == field_id)
+
+    def place_of(self, problem: Problem) -> str:
+        """Where a problem is, in the form's words: "Minimum nodes of queue 1", "Where to build"."""
+        label = next((f.label for f in self.fields if f.id == problem.field), problem.field.capitalize())
+        if self.repeat and problem.item is not None:
+            return f"{label} of {self.repeat.noun} {problem.item + 1}"
+        return label
+
+    def in_words(self, problem: Problem) -> str:
+        """A problem as one line a person answering the wizard reads, wherever it is shown."""
+        return f"{self.place_of(problem)}: {in_user_words(problem.message)}"
 
 
 # -- lookups shared by several fields ----------------------------------------------------------------
@@ -318,7 +334,7 @@ ACCOUNT = Step(
 
 def _check_name(value: Any, context: Context, item: Item) -> str | None:
     if not isinstance(value, str) or not re.match(NAME_PATTERN, value):
-        return (f"{value!r} is not a valid cluster name; use 1-31 lowercase letters, digits or '-', "
+        return (f"{value!r} is not a valid cluster name; use 1-{NAME_MAX_LENGTH} lowercase letters, digits or '-', "
                 "starting with a letter (e.g. 'demo')")
     if value in context.registry_names:
         return f"a cluster named {value!r} already exists; choose another name or remove that cluster first"
@@ -337,7 +353,7 @@ NAME = Step(
           "clusterwiz:cluster), so you can find them in the console, and you use it in commands such as "
           "`clusterwiz ssh demo`."),
     fields=(Field("name", "Cluster name", "text", help="lowercase letters, digits and '-'",
-                  default=_default_name, validate=_check_name),),
+                  default=_default_name, validate=_check_name, max_length=NAME_MAX_LENGTH),),
     write=lambda spec, answer, context: spec.update(name=answer["name"]),
     read=lambda spec: {"name": spec.name},
     spec_paths=("name",),
@@ -348,12 +364,21 @@ NAME = Step(
 
 
 def _region_choices(context: Context, item: Item) -> list[Choice]:
-    return [
-        Choice(r.name, (r.name, "enabled" if r.enabled else f"not enabled ({r.opt_in_status})"),
-               None if r.enabled else f"{r.name} is not enabled for your account; enable it in the AWS console "
-               "(Account > AWS Regions) or pick another region")
-        for r in context.catalog.regions()
-    ]
+    ranked = []
+    for r in context.catalog.regions():
+        partition = other_partition(r.name)
+        if partition:
+            rank, status, disabled = 2, "other account", f"{r.name} is in {partition}; pick another region"
+        elif r.enabled:
+            rank, status, disabled = 0, "enabled", None
+        else:
+            rank, status = 1, "needs opt-in"
+            disabled = (f"{r.name} is not enabled for your account; enable it in the AWS console "
+                        "(Account > AWS Regions) or pick another region")
+        ranked.append((rank, Choice(r.name, (r.name, location(r.name), status), disabled)))
+    # What can be picked first, then what the account can enable, then what needs another account; the catalog
+    # sorts by name within each.
+    return [choice for _, choice in sorted(ranked, key=lambda entry: entry[0])]
 
 
 def _default_region(context: Context, item: Item) -> str | None:
@@ -381,7 +406,7 @@ REGION = Step(
     help=("A region is a group of AWS data centres in one part of the world, such as eu-west-2 (London). "
           "Pick one near you or your data: prices differ a little between regions, and everything of one "
           "cluster lives in one region. Each region has several availability zones, separate buildings."),
-    fields=(Field("region", "Region", "choice", columns=("Region", "Status"), choices=_region_choices,
+    fields=(Field("region", "Region", "choice", columns=("Region", "Location", "Status"), choices=_region_choices,
                   default=_default_region, describe=_describe_region),),
     write=lambda spec, answer, context: spec.update(region=answer["region"]),
     read=lambda spec: {"region": spec.region},
@@ -509,18 +534,23 @@ NETWORK = Step(
 
 
 def _image_choices(context: Context, item: Item) -> list[Choice]:
-    images = sorted(context.catalog.os_images(context.region),
-                    key=lambda i: (SUPPORTED_OS.index(i.os) if i.os in SUPPORTED_OS else 99, i.architecture))
-    choices = [Choice(f"{i.os}/{i.architecture}", (OS_TITLES.get(i.os, i.os), i.architecture, i.ami_id, i.name),
-                      f"{OS_TITLES[i.os]} is not supported yet: {UNSUPPORTED_OS[i.os]}"
-                      if i.os in UNSUPPORTED_OS else None)
-               for i in images if i.os in SUPPORTED_OS]
+    # The systems a cluster boots on first, in BOOTABLE_OS's order; after them, greyed out, those it cannot boot
+    # yet, each saying so where its AMI would be and why after it (they are not selectable).
+    order = (*BOOTABLE_OS, *UNSUPPORTED_OS)
+    images = sorted((i for i in context.catalog.os_images(context.region) if i.os in order),
+                    key=lambda i: (order.index(i.os), i.architecture))
+    choices = []
+    for i in images:
+        why_not = UNSUPPORTED_OS.get(i.os)
+        cells = (OS_TITLES[i.os], i.architecture, *(("unavailable", why_not) if why_not else (i.ami_id, i.name)))
+        choices.append(Choice(f"{i.os}/{i.architecture}", cells,
+                              f"{OS_TITLES[i.os]} cannot be chosen yet: {why_not}" if why_not else None))
     choices.append(Choice(CUSTOM, ("Custom AMI", "", "your own image", "give its id below")))
     return choices
 
 
 def _default_image(context: Context, item: Item) -> str:
-    values = [c.value for c in _image_choices(context, item)]
+    values = [c.value for c in _image_choices(context, item) if c.disabled is None]
     return next((v for v in (f"{DEFAULT_OS}/x86_64", *values) if v in values), CUSTOM)
 
 
@@ -687,7 +717,8 @@ QUEUES = Step(
           "jobs wait and removes them when idle, between the minimum and maximum you set, so an empty cluster "
           "costs only its head node. Add a second queue for, e.g., GPU or spot nodes."),
     fields=(
-        Field("name", "Queue name", "text", help="becomes the Slurm partition name", default=_default_queue_name),
+        Field("name", "Queue name", "text", help="becomes the Slurm partition name", default=_default_queue_name,
+              max_length=QUEUE_NAME_MAX_LENGTH),
         Field("instance_types", "Node types", "multichoice", columns=INSTANCE_COLUMNS,
               choices=_instance_type_choices, default=_default_queue_types, validate=_check_queue_types,
               show_disabled=False),
@@ -849,7 +880,8 @@ KEY_PAIR = Step(
               default=lambda context, item: CREATE, refreshes=True),
         Field("new_key_name", "Name of the new key pair", "text",
               default=lambda context, item: f"{context.value('name', 'name', 'cluster')}-key",
-              validate=_check_new_key_name, visible=lambda item: item.get("key") == CREATE),
+              validate=_check_new_key_name, visible=lambda item: item.get("key") == CREATE,
+              max_length=KEY_NAME_MAX_LENGTH),
         Field("ssh_key_file", "Private key file (optional)", "text", help="e.g. ~/.ssh/mykey.pem",
               default=lambda context, item: "", validate=_check_key_file,
               visible=lambda item: item.get("key") not in (None, CREATE)),
@@ -962,16 +994,39 @@ def check_answer(step: Step, answer: Answer, context: Context) -> list[Problem]:
     return problems
 
 
-def in_labels(step: Step, problems: list[Problem]) -> list[Problem]:
-    """Problems as a person answering the prompts reads them: a whole-step check speaks cluster.yaml's language
-    (min_nodes), which an answers file uses too; the prompts show labels (Minimum nodes). Only ids written as
-    identifiers are replaced: a one-word id such as name is also a word of the message."""
-    def relabelled(message: str) -> str:
-        for field_ in step.fields:
-            if "_" in field_.id:
-                message = re.sub(rf"\b{field_.id}\b", field_.label.lower(), message)
-        return message
-    return [replace(problem, message=relabelled(problem.message)) for problem in problems]
+# cluster.yaml's names a message may hold that no step's field carries under the same id (a step asks for "vpc",
+# the spec holds "vpc_id").
+SPEC_FIELD_LABELS = {"vpc_id": "VPC", "subnet_id": "Subnet", "key_pair": "Key pair", "volume_id": "Volume",
+                     "root_volume_gib": "Root volume size"}
+
+
+def _user_words() -> dict[str, str]:
+    """Each identifier a message may name, and the label the wizard shows for it. Only names written as
+    identifiers (with an underscore): a one-word id such as name or image is also a word of a sentence."""
+    words = {f.id: f.label for step in STEPS for f in step.fields if "_" in f.id}
+    return {**words, **SPEC_FIELD_LABELS}
+
+
+def _phrase(label: str) -> str:
+    # Mid-sentence, a label starts in lower case unless it starts with an acronym (VPC, AMI).
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
+USER_WORDS = _user_words()
+# A name with the path it may be written under (queues.0.max_nodes, network.ssh_cidr); longest names first.
+USER_WORDS_PATTERN = re.compile(
+    r"\b(?:[a-z_]+\.(?:\d+\.)?)*(?P<name>" + "|".join(sorted(USER_WORDS, key=len, reverse=True)) + r")\b")
+
+
+def in_user_words(text: str) -> str:
+    """A message of a check or of pre-flight, which speak cluster.yaml's language (network.ssh_cidr, min_nodes, as
+    an answers file does), in the words of the wizard's fields (who may SSH in, minimum nodes)."""
+    return USER_WORDS_PATTERN.sub(lambda match: _phrase(USER_WORDS[match.group("name")]), text)
+
+
+def in_labels(problems: list[Problem]) -> list[Problem]:
+    """Problems as a person answering the wizard or the prompts reads them."""
+    return [replace(problem, message=in_user_words(problem.message)) for problem in problems]
 
 
 def warnings_for(step: Step, answer: Answer, context: Context) -> list[Problem]:
@@ -985,15 +1040,50 @@ def warnings_for(step: Step, answer: Answer, context: Context) -> list[Problem]:
     return warnings
 
 
+def _shown(step: Step, answer: Answer) -> list[Item]:
+    """Each item of an answer as a form shows it: its visible fields only (a spec read back holds more)."""
+    items = answer if isinstance(answer, list) else [answer]
+    return [{f.id: item.get(f.id) for f in step.visible_fields(item)} for item in items]
+
+
+def completed(step: Step, draft: Answer, context: Context) -> Answer:
+    """A draft with a default for each field it lacks that its values make visible (a form not yet rebuilt for
+    the pick that shows them)."""
+    if step.repeat:
+        assert isinstance(draft, list)
+        items: list[Item] = []
+        for item in draft:
+            items.append(default_item(step, context, item, siblings=items))
+        return items
+    assert isinstance(draft, dict)
+    return default_item(step, context, draft)
+
+
 class WizardState:
     """The answers so far, and what an answer does to the answers after it."""
 
     def __init__(self, context: Context):
         self.context = context
+        # Answered steps the user left with an edit that is not valid: not done until it is fixed, and the answer
+        # they had stays for what later steps were built on.
+        self.unfinished: set[str] = set()
 
     @property
     def answers(self) -> dict[str, Answer]:
         return self.context.answers
+
+    def edited(self, step_id: str, draft: Answer) -> bool:
+        """Whether a form's draft differs from the step's answer, in the fields the form shows."""
+        recorded = self.answers.get(step_id)
+        if recorded is None:
+            return False  # never answered: the draft waits for Next
+        step = STEPS_BY_ID[step_id]
+        return _shown(step, recorded) != _shown(step, draft)
+
+    def set_aside(self, step_id: str) -> None:
+        """The user left an answered step with an edit that is not valid: the step is not done until fixed."""
+        if step_id in self.answers:
+            self.unfinished.add(step_id)
 
     def answer(self, step_id: str, answer: Answer) -> list[Step]:
         """Record an answer; return the later steps it cleared (their answers no longer fit)."""
@@ -1001,6 +1091,7 @@ class WizardState:
         previous = self.answers.get(step_id)
         old_key = self._invalidation_key(step, previous) if previous is not None else None
         self.answers[step_id] = answer
+        self.unfinished.discard(step_id)
         if previous is None or not step.invalidates:
             return []
         if self._invalidation_key(step, answer) == old_key:
@@ -1019,10 +1110,10 @@ class WizardState:
             self.answers[step.id] = saved
 
     def is_done(self, step_id: str) -> bool:
-        return step_id in self.answers
+        return step_id in self.answers and step_id not in self.unfinished
 
     def first_unanswered(self) -> Step | None:
-        return next((s for s in STEPS if s.id not in self.answers), None)
+        return next((s for s in STEPS if not self.is_done(s.id)), None)
 
     def spec_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {}
@@ -1032,7 +1123,7 @@ class WizardState:
         return data
 
     def spec(self) -> ClusterSpec:
-        missing = [s.title for s in STEPS if s.id not in self.answers]
+        missing = [s.title for s in STEPS if not self.is_done(s.id)]
         if missing:
             raise ClusterwizError(f"the wizard is not finished: answer {', '.join(missing)} first")
         from clusterwiz.core.spec import ClusterSpec
@@ -1160,14 +1251,8 @@ def prepare_step(step: Step, context: Context, draft: Answer | None = None) -> P
         answer = recorded
         if answer is None:
             answer = default_answer(step, reading)
-    elif step.repeat:
-        assert isinstance(draft, list)
-        answer = []
-        for item in draft:
-            answer.append(default_item(step, reading, item, siblings=answer))
     else:
-        assert isinstance(draft, dict)
-        answer = default_item(step, reading, draft)
+        answer = completed(step, draft, reading)
     if step is REGION and isinstance(answer, dict) and answer.get("region"):
         # The step opens (or is prepared ahead) with a region preselected, which most users keep: what the later
         # steps will ask about it loads while they read. Another pick starts its own prefetch when answered.

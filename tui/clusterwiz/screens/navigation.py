@@ -94,7 +94,16 @@ def show_plan(app: ClusterwizApp, name: str, terraform: ClusterTerraform | None 
     def apply(plan_screen: PlanScreen, plan: PlanResult, planned: tuple[PlannedChange, ...]) -> None:
         start_run(app, name, "apply", terraform, plan=plan, planned=planned, replacing=plan_screen)
 
-    app.push_screen(PlanScreen(name, terraform, on_apply=apply, cost=cost))
+    app.push_screen(PlanScreen(name, terraform, on_apply=apply, cost=cost, back_label=back_label(app.screen)))
+
+
+def back_label(screen: object) -> str:
+    """The label of a Back that pops back to `screen`, naming it."""
+    from clusterwiz.screens.dashboard import DashboardScreen
+    from clusterwiz.screens.review import ReviewScreen
+
+    names = {ReviewScreen: "Back to review", DashboardScreen: "Back to dashboard"}
+    return next((label for kind, label in names.items() if isinstance(screen, kind)), "Back")
 
 
 def start_run(app: ClusterwizApp, name: str, operation: Operation, terraform: ClusterTerraform | None = None,

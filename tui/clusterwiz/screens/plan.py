@@ -70,13 +70,14 @@ class PlanScreen(Screen[None]):
     PlanScreen #plan-buttons Button { margin-left: 1; }
     """
     BINDINGS = [
-        Binding("escape", "back", "Back to wizard"),
+        Binding("escape", "back", "Back"),
         Binding("ctrl+a", "apply", "Apply"),
     ]
 
     def __init__(self, name: str, terraform: ClusterTerraform, on_apply: ApplyCallback,
-                 cost: Callable[[], CostEstimate] | None = None) -> None:
+                 cost: Callable[[], CostEstimate] | None = None, back_label: str = "Back") -> None:
         super().__init__()
+        self.back_label = back_label  # names the screen Back returns to: the one the plan was opened from
         self.cluster = name
         self.terraform = terraform
         self.on_apply = on_apply
@@ -95,7 +96,7 @@ class PlanScreen(Screen[None]):
             with VerticalScroll(id="plan-details-scroll"):
                 yield Static("Select a resource to see what Terraform will set on it.", id="plan-details")
         with Horizontal(id="plan-buttons"):
-            yield Button("Back to wizard", id="back")
+            yield Button(self.back_label, id="back")
             yield Button("Apply", id="apply", variant="success", disabled=True)
         yield Footer()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from textual import work
@@ -28,13 +28,16 @@ from clusterwiz.core.steps import (
     Step,
     WizardState,
     check_answer,
+    completed,
     in_labels,
+    in_user_words,
     load_answer_checks,
     prefetch_region,
     prepare_step,
     step_for_field,
     warnings_for,
 )
+from clusterwiz.widgets.choice_table import ChoiceTable, ChoiceView
 from clusterwiz.widgets.footer import Footer
 from clusterwiz.widgets.step_form import StepForm
 
@@ -72,12 +75,16 @@ class LookupFailed(Message):
 
 
 class AnswerChecked(Message):
-    def __init__(self, step_id: str, answer: Answer, problems: list[Problem], warnings: list[Problem]) -> None:
+    """A step's answer is checked. `then`: where the user is going (a step id or the review); None: Next."""
+
+    def __init__(self, step_id: str, answer: Answer, problems: list[Problem], warnings: list[Problem],
+                 then: str | None) -> None:
         super().__init__()
         self.step_id = step_id
         self.answer = answer
         self.problems = problems
         self.warnings = warnings
+        self.then = then
 
 
 class DetailReady(Message):
@@ -92,11 +99,14 @@ class DetailReady(Message):
 @dataclass(frozen=True)
 class AwaitedLoad:
     """The load whose form is to show: its number, the field to focus, and whether the user came to the step
-    (rather than changed a field of it)."""
+    (rather than changed a field of it). A form rebuilt for a changed field keeps how its choice tables were left
+    (searches, a cursor on a row that cannot be chosen), and the focus in the search box the user was typing in."""
 
     number: int
     focus_field: str | None
     visit: bool
+    views: dict[str, ChoiceView] = field(default_factory=dict)
+    focus_search: bool = False
 
 
 class WizardScreen(Screen[None]):
@@ -104,7 +114,9 @@ class WizardScreen(Screen[None]):
 
     BINDINGS = [
         Binding("ctrl+n", "next", "Next"),
-        Binding("ctrl+b", "back", "Back"),
+        # Not ctrl+b: that is tmux's prefix, and a tmux user's Back would never arrive.
+        Binding("ctrl+o", "back", "Back"),
+        Binding("escape", "leave", "Clusters"),
         Binding("ctrl+r", "retry", "Retry", show=False),
         Binding("ctrl+s", "review", "Review", show=False),
     ]
@@ -123,7 +135,8 @@ class WizardScreen(Screen[None]):
         self.awaited: AwaitedLoad | None = None
         self.refresh_timer: Timer | None = None
         self.collector_timer: Timer | None = None  # turns the collector back on once a step is painted
-        self.checking: str | None = None  # the step whose answer is being checked (Next pressed)
+        self.checking: str | None = None  # the step whose answer is being checked (Next pressed, or leaving it)
+        self.back_to_review = False  # came from the review: Next returns there once every step is done
         self.loading_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -158,7 +171,8 @@ class WizardScreen(Screen[None]):
     def _refresh_step_list(self) -> None:
         rows = []
         for number, step in enumerate(STEPS, start=1):
-            mark = "▶" if step is self.current else ("✓" if self.state.is_done(step.id) else " ")
+            mark = ("▶" if step is self.current else "✓" if self.state.is_done(step.id)
+                    else "✗" if step.id in self.state.unfinished else " ")
             rows.append((step.id, f"{mark} {number}. {step.title}", not self._reachable(step.id)))
         all_done = self.state.first_unanswered() is None
         rows.append((REVIEW_ID, f"  {len(STEPS) + 1}. {REVIEW_TITLE}", not all_done))
@@ -176,7 +190,7 @@ class WizardScreen(Screen[None]):
 
     def _reachable(self, step_id: str) -> bool:
         first = self.state.first_unanswered()
-        return self.state.is_done(step_id) or (first is not None and first.id == step_id)
+        return step_id in self.state.answers or (first is not None and first.id == step_id)
 
     def show_step(self, step_id: str, focus_field: str | None = None) -> None:
         self.current = STEPS_BY_ID[step_id]
@@ -186,6 +200,7 @@ class WizardScreen(Screen[None]):
         self.query_one("#step-messages", Static).update("")
         self.query_one("#retry").add_class("hidden")
         self.query_one("#back", Button).disabled = number == 1
+        self.query_one("#next", Button).label = "Review" if self._next_goes_to_review() else "Next"
         self._refresh_step_list()
         cached = self.forms.get(step_id)
         if cached is not None and cached.prepared.fits(self.state.answers):
@@ -193,13 +208,14 @@ class WizardScreen(Screen[None]):
         else:
             self._load(self.drafts.get(step_id), focus_field, visit=True)
 
-    def _load(self, draft: Answer | None, focus_field: str | None = None, visit: bool = False) -> None:
+    def _load(self, draft: Answer | None, focus_field: str | None = None, visit: bool = False,
+              views: dict[str, ChoiceView] | None = None, focus_search: bool = False) -> None:
         # Data already fetched comes back within a frame or two: a loading indicator then only costs time.
         self._stop_loading_timer()
         self.loading_timer = self.set_timer(LOADING_AFTER_S, self._show_loading)
         self.query_one("#next", Button).disabled = True
         self.loads += 1
-        self.awaited = AwaitedLoad(self.loads, focus_field, visit)
+        self.awaited = AwaitedLoad(self.loads, focus_field, visit, views or {}, focus_search)
         self.prepare(self.current, draft, self.loads)
 
     @work(thread=True, exclusive=True, group="lookup")
@@ -260,18 +276,18 @@ class WizardScreen(Screen[None]):
         replaced = self.forms.get(step.id)
         if replaced is not None and replaced is self.form and awaited is None:
             return  # on show while the step the user went to loads: not to be swapped under them
-        form = StepForm(message.prepared)
+        form = StepForm(message.prepared, awaited.views if awaited is not None else None)
         form.display = False
         self.forms[step.id] = form
         await self.query_one("#form-area", Container).mount(form)
         if awaited is not None and self.awaited == awaited:
-            self._display(form, awaited.focus_field)
+            self._display(form, awaited.focus_field, awaited.focus_search)
         else:
             self._lay_out_unseen(form)
         if replaced is not None:
             await replaced.remove()
 
-    def _display(self, form: StepForm, focus_field: str | None) -> None:
+    def _display(self, form: StepForm, focus_field: str | None, focus_search: bool = False) -> None:
         self.awaited = None
         self._stop_loading_timer()
         self._loaded()
@@ -295,6 +311,8 @@ class WizardScreen(Screen[None]):
         scope = f"#f-{focus_field} " if focus_field else ""
         focusable = [w for w in self.form.query(f"{scope}DataTable, {scope}Input, {scope}Switch")
                      if "choice-filter" not in w.classes]
+        if focus_search and focus_field:
+            focusable = list(self.form.query(f"{scope}.choice-filter")) or focusable
         if not focusable and focus_field:
             focusable = list(self.form.query(f"#f-{focus_field}"))
         if focusable:
@@ -364,7 +382,9 @@ class WizardScreen(Screen[None]):
         if self.form is None or self.form.step is not self.current:
             return
         self.drafts[self.current.id] = self.form.draft()
-        self._load(self.drafts[self.current.id], focus)
+        focused = self.focused
+        self._load(self.drafts[self.current.id], focus, views=self.form.current_views(),
+                   focus_search=focused is not None and "choice-filter" in focused.classes)
 
     @work(thread=True, exclusive=True, group="describe")
     def describe(self, step: Step, index: int, field_id: str, item: dict[str, Any]) -> None:
@@ -384,23 +404,17 @@ class WizardScreen(Screen[None]):
         self.drafts[self.current.id] = message.draft
         self._load(message.draft)
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        target = event.option.id
-        if target == self.current.id or target is None:
-            return
-        self._keep_draft()
-        if target == REVIEW_ID:
-            self.action_review()
-        else:
-            self.show_step(target)
-
-    def _keep_draft(self) -> None:
-        if self.form is not None and self.form.step is self.current:
-            self.drafts[self.current.id] = self.form.draft()
+    def on_choice_table_chosen(self, message: ChoiceTable.Chosen) -> None:
+        # Enter on a pick means "done with this step", as it does in a text field.
+        self.action_next()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        # Enter in a text field means "done with this step", as in a form.
         self.action_next()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        target = event.option.id
+        if target is not None and target != self.current.id:
+            self.go_to(target)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         actions = {"back": self.action_back, "next": self.action_next, "retry": self.action_retry}
@@ -410,10 +424,37 @@ class WizardScreen(Screen[None]):
 
     def action_back(self) -> None:
         index = STEPS.index(self.current)
-        if index == 0:
+        if index > 0:
+            self.go_to(STEPS[index - 1].id)
+
+    def action_review(self) -> None:
+        self.go_to(REVIEW_ID)
+
+    def go_to(self, target: str) -> None:
+        """Leave the step on show for another step or the review (the sidebar, Back). An edit of its answer is
+        kept: checked as Next checks it, it becomes the answer, or (not valid) the step waits to be fixed."""
+        if self.checking is not None:
+            return  # on its way already
+        if self.form is None or self.form.step is not self.current:
+            self._arrive(target)  # its form never showed (a failed lookup): nothing was edited
             return
-        self._keep_draft()
-        self.show_step(STEPS[index - 1].id)
+        if self.refresh_timer is not None:
+            self.refresh_timer.stop()
+            self.refresh_timer = None
+        draft = self.form.draft()
+        self.drafts[self.current.id] = draft
+        if self.state.edited(self.current.id, draft):
+            self._check(draft, then=target)
+        else:
+            self._arrive(target)
+
+    def _arrive(self, target: str) -> None:
+        if target == REVIEW_ID:
+            self._open_review()
+        elif self._reachable(target):
+            self.show_step(target)
+        else:  # an answer just given cleared it (and what follows)
+            self.show_step((self.state.first_unanswered() or STEPS[-1]).id)
 
     def action_next(self) -> None:
         if (self.form is None or self.form.step is not self.current or self.checking == self.current.id
@@ -424,23 +465,28 @@ class WizardScreen(Screen[None]):
             self.refresh_timer.stop()
             self._refresh_form("")
             return
+        self._check(self.form.draft(), then=None)
+        # While the answer is checked: the next form, for this answer if it differs from what was prepared.
+        self._prepare_next_step()
+
+    def _check(self, draft: Answer, then: str | None) -> None:
         self.checking = self.current.id
         # Most checks end within a frame: greying Next out at once would cost a paint, and the next step's paint
         # would then wait for the frame after it.
         self.set_timer(LOADING_AFTER_S, self._grey_out_next)
-        self.check(self.current, self.form.draft())
-        # While the answer is checked: the next form, for this answer if it differs from what was prepared.
-        self._prepare_next_step()
+        self.check(self.current, draft, then)
 
     @work(thread=True, exclusive=True, group="lookup")
-    def check(self, step: Step, answer: Answer) -> None:
+    def check(self, step: Step, draft: Answer, then: str | None) -> None:
         try:
-            problems = in_labels(step, check_answer(step, answer, self.state.context))
+            # Left for elsewhere, the form may not have been rebuilt yet for a pick that shows more fields.
+            answer = draft if then is None else completed(step, draft, self.state.context)
+            problems = in_labels(check_answer(step, answer, self.state.context))
             warnings = [] if problems else warnings_for(step, answer, self.state.context)
         except Exception as error:  # shown with a retry, like a failed lookup
             self.post_message(LookupFailed(step.id, lookup_message(error)))
             return
-        self.post_message(AnswerChecked(step.id, answer, problems, warnings))
+        self.post_message(AnswerChecked(step.id, answer, problems, warnings, then))
 
     def _grey_out_next(self) -> None:
         if self.checking == self.current.id:
@@ -450,22 +496,50 @@ class WizardScreen(Screen[None]):
         if self.checking == step_id:
             self.checking = None
 
+    def on_step_form_problem_cleared(self, message: StepForm.ProblemCleared) -> None:
+        self.query_one("#step-messages", Static).update("")
+
     def on_answer_checked(self, message: AnswerChecked) -> None:
         self._check_ended(message.step_id)
         if message.step_id != self.current.id or self.form is None:
             return
         self.query_one("#next", Button).disabled = False
         unplaced = self.form.show_problems(message.problems, message.warnings)
-        messages = self.query_one("#step-messages", Static)
-        messages.update("\n".join(f"✗ {p}" for p in unplaced))
+        self.query_one("#step-messages", Static).update(
+            "\n".join(f"✗ {self.current.in_words(p)}" for p in unplaced))
         if message.problems:
-            widget = self.form.first_problem_widget(message.problems)
-            if widget is not None:
-                widget.focus()
-                widget.scroll_visible()
-            self.notify(str(message.problems[0]), title="Please check this answer", severity="error")
+            if message.then is None or message.then == REVIEW_ID:
+                # Stay: the problem is said under its field (a toast would cover Back and Next).
+                widget = self.form.first_problem_widget(message.problems)
+                if widget is not None:
+                    widget.focus()
+                    widget.scroll_visible()
+                return
+            self.state.set_aside(message.step_id)
+            self.notify(f"{self.current.in_words(message.problems[0])}. Your edit is kept: come back to fix it "
+                        "(✗ in the list of steps).", title=f"{self.current.title} is not finished",
+                        severity="warning", timeout=8, markup=False)
+            self._arrive(message.then)
             return
+        self._record(message)
+        if message.then is not None:
+            self._arrive(message.then)
+            return
+        following = self.state.first_unanswered()
+        index = STEPS.index(self.current)
+        if following is None and (self.back_to_review or index + 1 == len(STEPS)):
+            self._open_review()
+        elif index + 1 < len(STEPS) and (following is None or STEPS.index(following) > index):
+            self.show_step(STEPS[index + 1].id)
+        elif following is not None:
+            self.show_step(following.id)
+        else:
+            self._open_review()
+
+    def _record(self, message: AnswerChecked) -> None:
+        """Take a checked answer as the step's, and say what it cleared or warns of."""
         cleared = self.state.answer(message.step_id, message.answer)
+        assert self.form is not None
         # The form shows the answer it gave: it stays valid for coming back to.
         self.form.prepared = self.form.prepared.accepted(message.answer)
         if message.step_id == "region" and isinstance(message.answer, dict):
@@ -478,28 +552,44 @@ class WizardScreen(Screen[None]):
             self.notify(f"Your answers to {', '.join(s.title for s in cleared)} were cleared: they depended on "
                         f"{self.current.title}. Please answer them again.", title="Answers cleared", timeout=8)
         for warning in message.warnings:
-            self.notify(warning.message, title="Warning", severity="warning", timeout=8)
-        following = self.state.first_unanswered()
-        index = STEPS.index(self.current)
-        if index + 1 < len(STEPS) and (following is None or STEPS.index(following) > index):
-            self.show_step(STEPS[index + 1].id)
-        elif following is not None:
-            self.show_step(following.id)
-        else:
-            self.action_review()
+            self.notify(in_user_words(warning.message), title="Warning", severity="warning", timeout=8,
+                        markup=False)
 
-    def action_review(self) -> None:
+    def _next_goes_to_review(self) -> bool:
+        others_done = all(self.state.is_done(s.id) for s in STEPS if s is not self.current)
+        return others_done and (self.back_to_review or self.current is STEPS[-1])
+
+    def _open_review(self) -> None:
         if self.state.first_unanswered() is not None:
-            self.notify("Answer every step first; the sidebar shows which are done.", severity="warning")
+            self.notify(f"Answer {self.state.first_unanswered().title} first; the list of steps shows which are "
+                        "done.", severity="warning")
             return
         from clusterwiz.screens.review import ReviewScreen
 
+        self.back_to_review = False
         self.app.push_screen(ReviewScreen(self.state), self.jump_to_field)
 
     def jump_to_field(self, path: str | None) -> None:
-        """Show the step that sets a spec field (a review finding's), or stay where we were (None)."""
+        """Back from the review: show the step that sets a spec field (a finding's), or stay where we were
+        (None). Next then returns to the review."""
+        self.back_to_review = True
         step = step_for_field(path) if path else None
         if step is not None:
             self.show_step(step.id)
         else:
-            self._refresh_step_list()
+            self.show_step(self.current.id)
+
+    def action_leave(self) -> None:
+        """Back to the list of clusters. What the wizard holds is not saved anywhere: asked first."""
+        if not self.state.answers and not self.drafts:
+            self.app.show_home()  # type: ignore[attr-defined]
+            return
+        from clusterwiz.modals.confirm import ConfirmModal
+
+        def leave(confirmed: bool | None) -> None:
+            if confirmed:
+                self.app.show_home()  # type: ignore[attr-defined]
+
+        self.app.push_screen(ConfirmModal(
+            "Leave the wizard?", "Your answers for this cluster are not saved: leaving the wizard drops them. "
+            "Save from the review (the last step) to keep them.", confirm="Leave", refuse="Stay"), leave)

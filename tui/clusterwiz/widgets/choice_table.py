@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
+from dataclasses import dataclass
+
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -19,6 +23,21 @@ CHECK = "✓"
 PICK_CONTEXT_ROWS = 2  # rows shown above the picked one
 
 
+@dataclass(frozen=True)
+class ChoiceView:
+    """What a user did to a table besides picking, kept when a step's form is rebuilt: the search box's text,
+    and the row the cursor rests on when that is not the pick (one that cannot be chosen, read for its reason)."""
+
+    search: str = ""
+    resting: str | None = None
+
+
+def folded(text: str) -> str:
+    """Text as a search compares it: without case or accents, so "sao paulo" finds São Paulo."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 class ChoiceTable(Vertical):
     """One choice or multichoice field. `value` is the picked value (or list of values)."""
 
@@ -33,8 +52,11 @@ class ChoiceTable(Vertical):
         def control(self) -> ChoiceTable:
             return self.table
 
+    class Chosen(Changed):
+        """Enter on the pick of a one-choice table: the user is done with it, as Enter in a text field says."""
+
     def __init__(self, field: Field, choices: list[Choice], value: str | list[str] | None, *,
-                 id: str | None = None) -> None:
+                 id: str | None = None, view: ChoiceView = ChoiceView()) -> None:
         super().__init__(id=id, classes="choice-table")
         self.field = field
         self.multiple = field.kind == "multichoice"
@@ -44,6 +66,8 @@ class ChoiceTable(Vertical):
         # Until the cursor sits on the picked row, highlight events come from filling the table, not the user.
         self._placed = False
         self._note = ""  # the note under the table: composed empty and hidden
+        self.search = view.search
+        self.resting = view.resting
 
     @property
     def value(self) -> str | list[str] | None:
@@ -51,9 +75,16 @@ class ChoiceTable(Vertical):
             return list(self.picked)
         return self.picked[0] if self.picked else None
 
+    @property
+    def searchable(self) -> bool:
+        return len(self.choices) > FILTER_FROM_ROWS
+
     def compose(self) -> ComposeResult:
-        if len(self.choices) > FILTER_FROM_ROWS:
-            yield Input(placeholder=f"type to search {self.field.label.lower()}", classes="choice-filter")
+        if self.searchable:
+            # Not selected on focus: typing on the rows moves here with the first character, and the next one
+            # must not replace it.
+            yield Input(self.search, placeholder=f"type to search {self.field.label.lower()}",
+                        classes="choice-filter", select_on_focus=False)
         table: DataTable[str | Text] = DataTable(cursor_type="row", classes="choice-rows")
         table.tooltip = "space or enter toggles a row" if self.multiple else None
         yield table
@@ -67,16 +98,16 @@ class ChoiceTable(Vertical):
         table = found.first(DataTable)
         columns = ((CHECK,) if self.multiple else ()) + self.field.columns
         table.add_columns(*columns)
-        self._fill("")
+        self._fill(self.search)
 
     def _fill(self, search: str) -> None:
         table = self.query_one(DataTable)
         self._placed = False
         table.clear()
-        needle = search.strip().lower()
+        needle = folded(search.strip())
         # Ticked rows of a several-choice table come first: what is chosen is seen without scrolling.
         ordered = sorted(self.choices, key=lambda c: c.value not in self.picked) if self.multiple else self.choices
-        matching = [c for c in ordered if not needle or any(needle in cell.lower() for cell in c.cells)]
+        matching = [c for c in ordered if not needle or any(needle in folded(cell) for cell in c.cells)]
         # The picked rows always show, where they sort, so the cursor can sit on the pick.
         shown = [c for index, c in enumerate(matching) if index < SHOWN_ROWS or c.value in self.picked]
         for choice in shown:
@@ -86,10 +117,15 @@ class ChoiceTable(Vertical):
                 cells.insert(0, CHECK if choice.value in self.picked else "")
             table.add_row(*cells, key=choice.value)
         hidden = len(matching) - len(shown)
+        if not matching:
+            said = f"nothing matches {search.strip()!r}; change the search or clear it (ctrl+u) to see every row"
+        elif hidden:
+            said = f"… and {hidden} more: type in the search box to find them"
+        else:
+            said = ""
         more = self.query_one(".choice-more", Static)
-        more.update(Text(f"… and {hidden} more: type in the search box to find them", style="italic dim")
-                    if hidden else "")
-        more.set_class(not hidden, "hidden")
+        more.update(Text(said, style="italic"))
+        more.set_class(not said, "hidden").set_class(not matching, "nothing")
         if table.row_count:
             # After layout, so the table knows its height and scrolls the picked row into view.
             self.call_after_refresh(self._place_cursor)
@@ -106,7 +142,8 @@ class ChoiceTable(Vertical):
             return  # removed meanwhile (the user moved to another step), or nothing to place
         table = found.first(DataTable)
         keys = [row.key.value for row in table.ordered_rows]
-        row = keys.index(self.picked[0]) if self.picked and self.picked[0] in keys else 0
+        target = self.resting if self.resting in keys else (self.picked[0] if self.picked else None)
+        row = keys.index(target) if target in keys else 0
         table.move_cursor(row=row, animate=False, scroll=False)
         # The pick near the top, the rows after it below: the same view whether the table was laid out on show
         # or hidden (a form prepared ahead), where scrolling just far enough would depend on what came first.
@@ -124,6 +161,9 @@ class ChoiceTable(Vertical):
     def _show_note(self) -> None:
         choice = self._highlighted()
         note = choice.disabled if choice and choice.disabled else ""
+        if note and not self.multiple and self.value in self._by_value:
+            # The cursor may rest on a row that cannot be chosen, to read why; the pick stays where it was.
+            note += f"\nStill chosen: {', '.join(self._by_value[self.value].cells[:2])}"
         if note == self._note:
             return  # an update lays the screen out again: on every show of the table, for the same text
         self._note = note
@@ -133,11 +173,42 @@ class ChoiceTable(Vertical):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self._fill(event.value)
+        if event.value != self.search:
+            self.search = event.value
+            self._fill(event.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.query_one(DataTable).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        table = self.query_one(DataTable)
+        on_rows = self.screen.focused is table
+        if event.key == "escape" and self.search:  # a search is cleared before Escape leaves anything
+            event.stop()
+            self.query_one(".choice-filter", Input).value = ""
+        elif on_rows and event.key == "enter" and not self.multiple:
+            event.stop()
+            self.post_message(self.Chosen(self))
+        elif on_rows and self.searchable and event.is_printable and event.character != " ":
+            # The search box says "type to search": typing on the rows searches too.
+            event.stop()
+            search = self.query_one(".choice-filter", Input)
+            search.focus()
+            search.insert_text_at_cursor(event.character or "")
+        elif not on_rows and event.key == "down":  # from the search box to the rows it found
+            event.stop()
+            table.focus()
+
+    @property
+    def view(self) -> ChoiceView:
+        return ChoiceView(self.search, self.resting)
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        # Left with the cursor on a row that cannot be chosen: it goes back to the pick.
+        if self.resting is not None and isinstance(event.widget, DataTable):
+            self.resting = None
+            self._place_cursor()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
@@ -145,7 +216,8 @@ class ChoiceTable(Vertical):
         if self.multiple or not self._placed:
             return
         choice = self._highlighted()
-        if choice and self.picked != [choice.value]:
+        self.resting = choice.value if choice and choice.disabled else None
+        if choice and choice.disabled is None and self.picked != [choice.value]:
             self.picked = [choice.value]
             self.post_message(self.Changed(self))
 
@@ -156,7 +228,7 @@ class ChoiceTable(Vertical):
 
     def action_toggle(self) -> None:
         choice = self._highlighted()
-        if not self.multiple or choice is None:
+        if not self.multiple or choice is None or (choice.disabled and choice.value not in self.picked):
             return
         if choice.value in self.picked:
             self.picked.remove(choice.value)

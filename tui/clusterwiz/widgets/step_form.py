@@ -10,7 +10,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, Static, Switch
 
 from clusterwiz.core.steps import Answer, Field, Item, PreparedStep, Problem, Step, parse_value
-from clusterwiz.widgets.choice_table import ChoiceTable
+from clusterwiz.widgets.choice_table import ChoiceTable, ChoiceView
 
 LOOKING_UP = "Looking this up…"
 
@@ -31,6 +31,9 @@ class StepForm(VerticalScroll):
             self.index = index
             self.field = field
 
+    class ProblemCleared(Message):
+        """A field the user changed had a problem under it; what the step said of its answer is out of date."""
+
     class ItemsChanged(Message):
         """An item was added or removed; the step must be prepared again."""
 
@@ -38,9 +41,10 @@ class StepForm(VerticalScroll):
             super().__init__()
             self.draft = draft
 
-    def __init__(self, prepared: PreparedStep) -> None:
+    def __init__(self, prepared: PreparedStep, views: dict[str, ChoiceView] | None = None) -> None:
         super().__init__(classes="step-form")
         self.prepared = prepared
+        self.views = views or {}  # widget id -> how its choice table starts (a form rebuilt for a changed field)
         self.step = prepared.step
         self.items: list[Item] = (list(prepared.answer) if isinstance(prepared.answer, list)
                                   else [prepared.answer])
@@ -72,12 +76,13 @@ class StepForm(VerticalScroll):
         value = item.get(field_.id)
         widget_id = field_id(index, field_.id)
         if field_.kind in ("choice", "multichoice"):
-            yield ChoiceTable(field_, self.prepared.choices.get((index, field_.id), []), value, id=widget_id)
+            yield ChoiceTable(field_, self.prepared.choices.get((index, field_.id), []), value, id=widget_id,
+                              view=self.views.get(widget_id, ChoiceView()))
         elif field_.kind == "bool":
             yield Switch(value=bool(value), id=widget_id)
         else:
             yield Input(value="" if value is None else str(value), id=widget_id,
-                        type="integer" if field_.kind == "int" else "text")
+                        type="integer" if field_.kind == "int" else "text", max_length=field_.max_length)
         detail = self.prepared.details.get((index, field_.id), "")
         pending = field_.slow_detail and not detail and value not in (None, "")
         line = Static(LOOKING_UP if pending else detail, id=field_id(index, field_.id, "d"), classes="field-detail")
@@ -105,6 +110,10 @@ class StepForm(VerticalScroll):
             return parse_value(field_, widget.value)
         except ValueError:
             return widget.value
+
+    def current_views(self) -> dict[str, ChoiceView]:
+        """How each choice table is left besides its pick, by the table's id."""
+        return {table.id: table.view for table in self.query(ChoiceTable) if table.id}
 
     def show_problems(self, problems: list[Problem], warnings: list[Problem]) -> list[Problem]:
         """Put each problem under its field; return those that belong to no shown field."""
@@ -164,7 +173,15 @@ class StepForm(VerticalScroll):
 
     def _changed(self, widget_id: str | None) -> None:
         found = self._index_of(widget_id)
-        if found and (found[1].refreshes or found[1].describe):
+        if not found:
+            return
+        # A problem said of the old value is not left up while the user types the fix; Next checks again.
+        problem = self.query(f"#{field_id(found[0], found[1].id, 'p')}")
+        if problem and not problem.first().has_class("hidden"):
+            problem.first(Static).update("")
+            problem.first().add_class("hidden")
+            self.post_message(self.ProblemCleared())
+        if found[1].refreshes or found[1].describe:
             self.post_message(self.FieldChanged(self.step, *found))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
