@@ -54,7 +54,7 @@ class TeardownMenuScreen(Screen[None]):
         Binding("r", "reload", "Refresh"),
         Binding("enter", "open", "Open", show=False),
         Binding("escape", "home", "Clusters"),
-        Binding("q", "app.quit", "Quit"),
+        Binding("q", "app.quit", "Quit", show=False),  # the footer names ctrl+q, as on every screen
     ]
 
     def __init__(self) -> None:
