@@ -174,3 +174,21 @@ def test_clusterwiz_leftovers_lists_each_with_its_action_and_removes_them_once_c
 
     assert f"removed  instance {instance}" in removed.stdout and "Nothing tagged" in removed.stdout
     assert clusterwiz_json(home, "leftovers", CLUSTER) == []
+
+
+def test_a_root_volume_gone_with_its_instance_is_removed_not_failed(moto):
+    ec2 = boto3.client("ec2", region_name=REGION)
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    instance = ec2.run_instances(ImageId=image, InstanceType="t3.micro", MinCount=1, MaxCount=1,
+                                 TagSpecifications=[*tag_spec("instance"), *tag_spec("volume")])["Instances"][0]
+    [root] = [m["Ebs"]["VolumeId"] for m in ec2.describe_instances(InstanceIds=[instance["InstanceId"]])[
+        "Reservations"][0]["Instances"][0]["BlockDeviceMappings"]]
+    session = AwsSession(region=REGION)
+    found = find_leftovers(session, REGION, CLUSTER)
+    assert [(f.kind, f.resource_id) for f in found] == [("instance", instance["InstanceId"]), ("volume", root)]
+
+    # The instance goes first and takes its root volume (DeleteOnTermination): AWS then says InvalidVolume.NotFound.
+    results = remove_leftovers(session, REGION, CLUSTER, found)
+
+    assert [(r.leftover.kind, r.removed, r.error) for r in results] == [("instance", True, None),
+                                                                        ("volume", True, None)]

@@ -87,6 +87,16 @@ def test_save_spec_replaces_the_spec_atomically(tmp_path: Path):
         "cluster.yaml", "keys", "logs", "metadata.json", "workdir"]  # no temp file left behind
 
 
+def test_every_string_comes_back_from_the_registry_as_written(tmp_path: Path):
+    """YAML 1.1 reads NEL (U+0085) as a line break: written plainly, the registry gave it back as a space."""
+    registry = Registry(tmp_path)
+    written = spec().model_copy(update={"ssh_key_file": "~/keys/lab\x85a\u2028b.pem",
+                                        "tags": {"team": " a\u2029b ", "padded ": ""}})
+    registry.create(written)
+
+    assert registry.get("demo").spec == written
+
+
 def test_status_changes_stamp_applied_and_destroyed_times(tmp_path: Path):
     registry = Registry(tmp_path)
     registry.create(spec())

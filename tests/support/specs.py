@@ -32,7 +32,7 @@ FULL_CLUSTER_YAML = textwrap.dedent("""\
       - mount_dir: /data
         volume_id: vol-0123456789abcdef0
     tags:
-      project: 'genomics ${x} "quoted" %{ if }'
+      project: 'genomics: team/a+b=c@d.e'
     """)
 
 FULL_RESOLVED = ResolvedInputs(ami_id="ami-0123456789abcdef0", architecture="x86_64",

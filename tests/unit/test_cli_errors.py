@@ -17,6 +17,13 @@ BAD_FILES = {
         "queues: [{name: q, instance_types: [c5.large], min_nodes: 3, initial_nodes: 3, max_nodes: 2}]\n",
         "subnet is required",
     ),
+    "deep_nesting": ("name: " + "[" * 5000 + "]" * 5000 + "\n", "nested more than"),
+    "duplicate_key": ("name: demo\nregion: eu-west-2\nname: other\n", "key 'name' appears twice"),
+    "alias_bomb": ("a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+                   + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n"
+                             for i in range(8))
+                   + "name: *i\n", "through its aliases"),
+    "huge_value": ("name: demo\nregion: " + "x" * 10_000_000 + "\n", "larger than 1 MiB"),
 }
 
 
@@ -30,6 +37,11 @@ def test_bad_spec_exits_2_with_its_message_and_writes_nothing(case, tmp_path):
     assert result.returncode == 2
     assert words in result.stderr and "Traceback" not in result.stderr
     assert not home.exists()
+
+
+def test_an_endless_file_is_refused_unread(tmp_path):
+    result = clusterwiz(tmp_path / "home", "render", "--config", "/dev/zero", check=False, timeout=30)
+    assert result.returncode == 2 and "larger than 1 MiB" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_missing_file(tmp_path):

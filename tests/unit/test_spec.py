@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import pytest
@@ -252,6 +253,100 @@ def test_existing_network_round_trips_without_new_vpc_fields():
     )
     assert "vpc_cidr" not in spec.to_yaml()
     assert ClusterSpec.from_yaml(spec.to_yaml()) == spec
+
+
+# -- hostile files: each ends in one clear problem, fast, with what it echoes bounded ---------------------
+
+ALIAS_BOMB = "\n".join(["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+                       + [f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]" for i in range(8)]
+                       + ["name: *i", "region: eu-west-2", "queues: [{name: q, instance_types: [c5.large]}]", ""])
+
+
+def test_an_alias_bomb_is_refused_before_it_expands():
+    [problem] = problems_of(ALIAS_BOMB)
+    assert "aliases" in problem and "line 4" in problem and len(problem) < 300
+
+
+def test_deep_nesting_is_refused_without_a_recursion_error():
+    [problem] = problems_of("name: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert "nested" in problem and "line 1" in problem
+
+
+def test_a_self_referring_alias_is_refused():
+    [problem] = problems_of("name: &loop [*loop]\nregion: eu-west-2\n")
+    assert "refers to itself" in problem
+
+
+def test_duplicate_keys_are_refused_naming_the_key_and_both_lines():
+    [problem] = problems_of(FULL_SPEC + "name: other\n")
+    assert problem == ("line 41: key 'name' appears twice (first on line 2); keep one, YAML would silently use "
+                       "the last")
+    [nested] = problems_of(FULL_SPEC.replace("  root_volume_gib: 40", "  root_volume_gib: 40\n  root_volume_gib: 80"))
+    assert "'root_volume_gib' appears twice" in nested
+
+
+def test_merge_keys_are_not_duplicates():
+    spec = ClusterSpec.from_yaml("name: x\nregion: eu-west-2\nqueues:\n  - &q {name: a, instance_types: [c5.large]}\n"
+                                 "  - {<<: *q, name: b}\n")
+    assert [q.name for q in spec.queues] == ["a", "b"]
+
+
+def test_a_huge_value_is_echoed_cut_short():
+    problems = problems_of(with_changes(region="x" * 500_000, name="'" + "N" * 500_000 + "'"))
+    assert len(problems) == 2 and all(len(p) < 400 for p in problems)
+    assert any(p.startswith("region:") and "(500000 characters)" in p for p in problems)
+
+
+def test_a_file_larger_than_any_spec_is_refused_unread(tmp_path):
+    big = tmp_path / "cluster.yaml"
+    big.write_text("name: x\n" + "# padding\n" * 200_000)
+    with pytest.raises(SpecError) as caught:
+        ClusterSpec.load(big)
+    assert caught.value.problems == ["is larger than 1 MiB, far more than a cluster spec holds; give the "
+                                     "cluster.yaml itself"]
+    with pytest.raises(SpecError):
+        ClusterSpec.load("/dev/zero")
+
+
+# -- tags: what the strictest service they reach (IAM, on the nodes' role) accepts, exactly as written -----
+
+def with_tags(tags: dict[str, str]) -> str:
+    return with_changes(tags=json.dumps(tags))
+
+
+@pytest.mark.parametrize(("tags", "words"), [
+    ({'a"b': "x"}, "tag key 'a\"b' holds '\"'"),
+    ({"${x}": "x"}, "tag key '${x}' holds '$'"),
+    ({"team": "a;b"}, "tag 'team' has a value holding ';'"),
+    ({"team": "a\r\nb"}, "'\\r'"),
+    ({"team": "a\x85b"}, "'\\x85'"),
+    ({"team": "e\u0301"}, "holding '\u0301'"),  # a combining mark: IAM takes no marks
+    ({"team": "\uf900"}, "composed form (NFC)"),
+    ({"AWS:team": "x"}, "reserved prefix"),
+    ({"k" * 128: "x"}, "1 to 127 characters"),
+    ({"team": "v" * 257}, "longer than 256 characters"),
+    ({"Team": "a", "team": "b"}, "differ only in case"),
+    ({"Name": "mine"}, "clusterwiz names each resource"),
+    ({f"k{i}": "v" for i in range(45)}, "45 tags"),
+])
+def test_tags_aws_would_refuse_are_refused_before_anything_is_created(tags, words):
+    [problem] = problems_of(with_tags(tags))
+    assert problem.startswith("tags:") and words in problem
+
+
+def test_tags_aws_accepts_reach_it_exactly_as_written():
+    tags = {" padded key ": "  two spaces  ", "Cost Center": "", "team/x": "a+b=c@d.e:f_g-h", "café": "Zürich 1",
+            "line sep": "a\u2028b"}
+    tags.update({f"k{i}": "v" for i in range(44 - len(tags))})
+    spec = ClusterSpec.from_yaml(with_tags(tags))
+    assert spec.tags == tags
+    assert ClusterSpec.from_yaml(spec.to_yaml()).tags == tags
+
+
+@pytest.mark.parametrize("text", ["a\x85b", "a\u2028b", "a\u2029b", "a\r\nb", "a\x85\x85b"])
+def test_every_string_comes_back_from_the_spec_file_as_written(text):
+    spec = ClusterSpec.from_yaml(FULL_SPEC).model_copy(update={"ssh_key_file": f"~/keys/{text}.pem"})
+    assert ClusterSpec.from_yaml(spec.to_yaml()).ssh_key_file == f"~/keys/{text}.pem"
 
 
 @pytest.mark.parametrize(("value", "expected"), [

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from clusterwiz.core.lifecycle import Workspace
     from clusterwiz.core.settings import Settings
     from clusterwiz.core.status import ClusterStatus
-    from clusterwiz.core.teardown import Removal, Savings
+    from clusterwiz.core.teardown import Leftover, Removal, Savings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -205,12 +205,13 @@ def run_start(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_leftovers(args: argparse.Namespace, settings: Settings) -> int:
-    from clusterwiz.core.teardown import find_leftovers, remove_leftovers
+    from clusterwiz.core.teardown import cluster_leftovers, remove_cluster_leftovers
 
     workspace = common.workspace(settings)
-    spec = workspace.registry.get(args.name).spec
-    found = find_leftovers(workspace.session, spec.region, spec.name)
+    record = workspace.registry.get(args.name)
+    spec = record.spec
     if not args.remove:
+        found = cluster_leftovers(workspace, args.name)
         if settings.json:
             common.print_json([{"arn": f.arn, "kind": f.kind, "id": f.resource_id, "action": f.action} for f in found])
         elif found:
@@ -218,13 +219,16 @@ def run_leftovers(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"{leftover.kind:18} {leftover.resource_id:28} {leftover.action}")
             print(f"Remove them all with `clusterwiz leftovers {args.name} --remove`.")
         else:
-            print(f"Nothing tagged with cluster {args.name} is left in {spec.region}.")
+            besides = " besides what its Terraform state holds" if record.managed_resources() else ""
+            print(f"Nothing tagged with cluster {args.name} is left in {spec.region}{besides}.")
         return 0
-    if found:
+
+    def confirm(found: list[Leftover]) -> None:
         # The same question and --yes rule as apply and destroy.
         common.confirm(f"Remove {len(found)} resource(s) tagged with {args.name}?", args.yes or settings.json)
-    results = remove_leftovers(workspace.session, spec.region, spec.name, found,
-                               on_removal=None if settings.json else _print_removal)
+
+    results = remove_cluster_leftovers(workspace, args.name, confirm,
+                                       on_removal=None if settings.json else _print_removal)
     failed = [r for r in results if not r.removed]
     if settings.json:
         common.print_json([{"arn": r.leftover.arn, "removed": r.removed, "error": r.error} for r in results])

@@ -31,7 +31,7 @@ def run_validate(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
     from clusterwiz.core.cost import estimate
-    from clusterwiz.core.lifecycle import Workspace
+    from clusterwiz.core.lifecycle import Workspace, preflight
     from clusterwiz.core.spec import ClusterSpec
     from clusterwiz.core.validate import has_blocking, validate
 
@@ -39,14 +39,16 @@ def run_validate(args: argparse.Namespace, settings: Settings) -> int:
     registry = workspace.registry
     if args.config:
         spec = ClusterSpec.load(args.config)
-        # The file of a registered cluster may reuse its own name; any other file may not.
-        same_file = registry.exists(spec.name) and \
+        # The file of a registered cluster is that cluster's; any other file may not reuse its name.
+        own = registry.exists(spec.name) and \
             registry.get(spec.name).spec_path.resolve() == Path(args.config).resolve()
-        taken = [name for name in registry.names() if not (same_file and name == spec.name)]
     else:
         spec = registry.get(args.name).spec
-        taken = [name for name in registry.names() if name != spec.name]
-    findings = validate(spec, workspace.catalog, registry_names=taken)
+        own = True
+    # A registered cluster's own resources (once applied: its tagged resources, its attached volumes) are not
+    # another's: checked as plan and apply check it.
+    findings = preflight(workspace, spec) if own else validate(spec, workspace.catalog,
+                                                               registry_names=registry.names())
     cost = estimate(spec, workspace.catalog) if not has_blocking(findings) else None
     workspace.catalog.close()
     if settings.json:

@@ -20,6 +20,18 @@ SYSTEM_DIRS = (
 )
 RESERVED_DIRS = ("/", "/opt", "/mnt", "/media")
 RESERVED_TAG_PREFIXES = ("aws:", "clusterwiz:")
+# A spec's tags go on every resource, the nodes' IAM role too, so they keep the strictest rules of the services
+# they reach: IAM's characters (its Tag pattern [\p{L}\p{Z}\p{N}_.:/=+\-@]: Unicode letters, separators and
+# numbers, and those symbols), its keys that differ only in case being one key on a role, EC2's 127-character keys
+# (its Tag: "accept a maximum of 127 Unicode characters"), and 50 tags a resource, clusterwiz's own included.
+TAG_KEY_MAX_CHARS = 127
+TAG_VALUE_MAX_CHARS = 256
+TAGS_PER_RESOURCE = 50
+TAG_SYMBOLS = "_.:/=+-@"
+TAG_CHARACTER_CATEGORIES = ("L", "Z", "N")
+# The most tags clusterwiz puts on one resource itself: a compute node's, its bootstrap state and log included.
+OWN_TAG_KEYS = ("clusterwiz:cluster", "clusterwiz:role", "clusterwiz:queue", "clusterwiz:bootstrap",
+                "clusterwiz:bootstrap-log", "Name")
 
 NAME_MAX_LENGTH = 31
 QUEUE_NAME_MAX_LENGTH = 25

@@ -86,21 +86,22 @@ class Workspace:
 
 
 def render_cluster(workspace: Workspace, spec: ClusterSpec) -> tuple[ClusterRecord, RenderedCluster]:
-    """Register (or update) the cluster and write its Terraform working directory."""
+    """Register (or update) the cluster and write its Terraform working directory. The AWS lookups come first and
+    the files are written under the cluster's lock, the spec last: a render that fails, or finds the cluster busy,
+    leaves the registry as it was."""
     from clusterwiz.core.render import keep_fleet_stopped, render_workdir
     from clusterwiz.core.resolve import resolve
     from clusterwiz.core.teardown import saved_fleet_sizes
 
     registry = workspace.registry
-    record = registry.save_spec(spec) if registry.exists(spec.name) else registry.create(spec)
     resolved = resolve(spec, workspace.catalog)
-    with registry.lock(spec.name):
+    with registry.saving(spec) as record:
         rendered = render_workdir(spec, resolved, record.workdir)
         # Also for a fleet stopped by an older clusterwiz, which did not keep it stopped across applies.
         keep_fleet_stopped(record.workdir, bool(saved_fleet_sizes(record)))
     if record.metadata.status in ("new", "destroyed"):
-        record = registry.set_status(spec.name, "rendered")
-    return record, rendered
+        return registry.set_status(spec.name, "rendered"), rendered
+    return registry.get(spec.name), rendered
 
 
 def preflight(workspace: Workspace, spec: ClusterSpec) -> list[Finding]:

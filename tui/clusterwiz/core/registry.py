@@ -99,14 +99,33 @@ class ClusterRecord:
 
     def managed_resources(self) -> int:
         """How many managed resources Terraform's state still records (0 without a state)."""
+        return len(self._managed_state())
+
+    def managed_ids(self) -> frozenset[str]:
+        """Every text the state records of its managed resources: their ids and ARNs, and those of what they hold
+        (the head node's root volume and network interface, say)."""
+        found = set()
+        pending: list[Any] = [instance.get("attributes") for resource in self._managed_state()
+                              for instance in resource.get("instances", [])]
+        while pending:
+            value = pending.pop()
+            if isinstance(value, str):
+                found.add(value)
+            elif isinstance(value, dict):
+                pending.extend(value.values())
+            elif isinstance(value, list):
+                pending.extend(value)
+        return frozenset(found)
+
+    def _managed_state(self) -> list[dict[str, Any]]:
         try:
             state = json.loads(self.state_file.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            return 0
+            return []
         except ValueError as exc:
             raise RegistryError(f"the Terraform state {self.state_file} is not valid JSON ({exc}); restore it "
                                 "from terraform.tfstate.backup in the same directory") from exc
-        return sum(1 for resource in state.get("resources", []) if resource.get("mode") == "managed")
+        return [resource for resource in state.get("resources", []) if resource.get("mode") == "managed"]
 
 
 class Registry:
@@ -146,23 +165,54 @@ class Registry:
     def create(self, spec: ClusterSpec) -> ClusterRecord:
         """Register a new cluster; refuses a name that is already taken."""
         directory = self._directory(spec.name)
+        if not self._make_directory(directory) and (directory / SPEC_FILE).is_file():
+            raise RegistryError(
+                f"a cluster named {spec.name!r} already exists in {self.root}; choose another name, or "
+                f"remove the old one first (`clusterwiz destroy {spec.name}`)")
+        self._register(directory, spec)
+        return self.get(spec.name)
+
+    @contextlib.contextmanager
+    def saving(self, spec: ClusterSpec) -> Iterator[ClusterRecord]:
+        """Register the spec (a new cluster, or a registered one's new spec) once the block, under the cluster's
+        lock, has written what goes with it. While another clusterwiz holds the lock nothing is written; when the
+        block fails the registered spec stays as it was, and a new cluster is not registered."""
+        directory = self._directory(spec.name)
+        made = self._make_directory(directory)
+        try:
+            with self.lock(spec.name):
+                registered = (directory / SPEC_FILE).is_file()
+                metadata = self._read_metadata(directory) if registered else Metadata("new", _now(), _now())
+                yield ClusterRecord(name=spec.name, directory=directory, spec=spec, metadata=metadata)
+                if registered:
+                    atomic_write_text(directory / SPEC_FILE, spec.to_yaml())
+                else:
+                    self._register(directory, spec)
+        except BaseException:
+            if made:
+                shutil.rmtree(directory, ignore_errors=True)
+            raise
+
+    def _make_directory(self, directory: Path) -> bool:
+        """The cluster's private directories; True when the cluster's own was made now. One without a spec is
+        what a crash during create leaves behind: it is reused."""
         ensure_private_dir(self.root)
         try:
             directory.mkdir(mode=0o700)
+            made = True
         except FileExistsError:
-            if (directory / SPEC_FILE).is_file():
-                raise RegistryError(
-                    f"a cluster named {spec.name!r} already exists in {self.root}; choose another name, or "
-                    f"remove the old one first (`clusterwiz destroy {spec.name}`)") from None
-            # A directory without a spec is what a crash during create leaves behind: reuse it.
+            made = False
         for sub in ("workdir", "logs", "keys"):
             ensure_private_dir(directory / sub)
         os.chmod(directory, 0o700)
+        return made
+
+    @staticmethod
+    def _register(directory: Path, spec: ClusterSpec) -> None:
         now = _now()
         atomic_write_text(directory / METADATA_FILE, Metadata(status="new", created=now, updated=now).to_json())
         # The spec last: its presence is what makes the cluster registered.
         atomic_write_text(directory / SPEC_FILE, spec.to_yaml())
-        return self.get(spec.name)
 
     def save_spec(self, spec: ClusterSpec) -> ClusterRecord:
         """Replace a registered cluster's spec."""

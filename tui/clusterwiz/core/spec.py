@@ -10,14 +10,16 @@ import difflib
 import ipaddress
 import os
 import re
+import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StringConstraints,
     ValidationError,
     field_validator,
     model_serializer,
@@ -34,18 +36,33 @@ from clusterwiz.core.constraints import (
     INSTANCE_TYPE_PATTERN,
     IOPS_VOLUME_TYPES,
     NAME_PATTERN,
+    OWN_TAG_KEYS,
     QUEUE_NAME_PATTERN,
     REGION_PATTERN,
     RESERVED_DIRS,
     RESERVED_TAG_PREFIXES,
     SYSTEM_DIRS,
+    TAG_CHARACTER_CATEGORIES,
+    TAG_KEY_MAX_CHARS,
+    TAG_SYMBOLS,
+    TAG_VALUE_MAX_CHARS,
+    TAGS_PER_RESOURCE,
     THROUGHPUT_VOLUME_TYPES,
     UNSUPPORTED_OS,
 )
 from clusterwiz.core.errors import SpecError
+from clusterwiz.core.spec_yaml import (
+    SHOWN_CHARS,
+    InputRefused,
+    dump_spec_yaml,
+    load_spec_yaml,
+    read_spec_text,
+    shown,
+)
 
 SPEC_VERSION = 1
 DEFAULT_IDLE_STOP_MINUTES = 60  # a forgotten cluster bills its head node for an hour, then only storage
+CIDR_MAX_CHARS = 43  # an IPv6 address with its /128
 
 FIXES = {
     "name": "use 1-31 lowercase letters, digits or '-', starting with a letter (e.g. 'demo')",
@@ -74,7 +91,7 @@ def _pattern_checker(pattern: str, what: str, fix: str):
 
     def check(value: str) -> str:
         if not compiled.match(value):
-            raise ValueError(f"{value!r} is not a valid {what}; {fix}")
+            raise ValueError(f"{shown(value)} is not a valid {what}; {fix}")
         return value
 
     return check
@@ -86,7 +103,7 @@ def _aws_id_checker(prefix: str, example: str):
     def check(value: str | None) -> str | None:
         if value is not None and not compiled.match(value):
             raise ValueError(
-                f"{value!r} is not a valid {prefix} id; it looks like {example} (copy it from the AWS console)"
+                f"{shown(value)} is not a valid {prefix} id; it looks like {example} (copy it from the AWS console)"
             )
         return value
 
@@ -100,10 +117,11 @@ class _Model(BaseModel):
 class Network(_Model):
     vpc_id: str | None = Field(None, description="Existing VPC; null: clusterwiz creates one and removes it on destroy")
     subnet_id: str | None = Field(None, description="Existing subnet in vpc_id; required with vpc_id")
-    vpc_cidr: str = Field("10.0.0.0/16", description="Address range of a new VPC")
+    vpc_cidr: str = Field("10.0.0.0/16", max_length=CIDR_MAX_CHARS, description="Address range of a new VPC")
     availability_zone: str | None = Field(
         None, description="AZ of a new VPC's subnet; null: first AZ offering every type")
-    ssh_cidr: str | None = Field(None, description="Who may SSH in; null: the caller's public IP/32")
+    ssh_cidr: str | None = Field(None, max_length=CIDR_MAX_CHARS,
+                                 description="Who may SSH in; null: the caller's public IP/32")
 
     _check_vpc = field_validator("vpc_id")(_aws_id_checker("vpc", "vpc-0a1b2c3d4e5f67890"))
     _check_subnet = field_validator("subnet_id")(_aws_id_checker("subnet", "subnet-0a1b2c3d4e5f67890"))
@@ -257,10 +275,10 @@ class SharedVolume(_Model):
     @classmethod
     def _check_mount_dir(cls, value: str) -> str:
         if not value.startswith("/"):
-            raise ValueError(f"{value!r} is not an absolute path; start it with '/', e.g. /shared")
+            raise ValueError(f"{shown(value)} is not an absolute path; start it with '/', e.g. /shared")
         normalized = os.path.normpath(value)
         if normalized != (value.rstrip("/") or "/") or "//" in value or not re.fullmatch(r"[A-Za-z0-9_./-]+", value):
-            raise ValueError(f"{value!r} is not a plain path; use letters, digits, '_', '-', '.' and '/', "
+            raise ValueError(f"{shown(value)} is not a plain path; use letters, digits, '_', '-', '.' and '/', "
                              "e.g. /shared/data")
         if normalized in RESERVED_DIRS:
             raise ValueError(f"{normalized} is a system directory; mount below it or elsewhere, e.g. /shared")
@@ -325,6 +343,36 @@ class SharedVolume(_Model):
         return self.volume_id is not None
 
 
+# Tags reach AWS as written: a space at either end is part of the value, not stripped like other fields'.
+ExactText = Annotated[str, StringConstraints(strip_whitespace=False)]
+
+
+def _tag_problems(key: str, value: str) -> Iterator[str]:
+    """Why AWS would refuse a tag (the rules in constraints, next to TAG_KEY_MAX_CHARS)."""
+    if not 1 <= len(key) <= TAG_KEY_MAX_CHARS:
+        yield f"tag key {shown(key)} must be 1 to {TAG_KEY_MAX_CHARS} characters"
+    if key.lower().startswith(RESERVED_TAG_PREFIXES):
+        yield f"tag key {shown(key)} uses a reserved prefix (aws:, clusterwiz:); rename it"
+    elif key in OWN_TAG_KEYS:
+        yield (f"tag key {shown(key)}: clusterwiz names each resource itself (e.g. <cluster>-head), which would "
+               "replace your value; use another key")
+    if len(value) > TAG_VALUE_MAX_CHARS:
+        yield f"tag {shown(key)} has a value longer than {TAG_VALUE_MAX_CHARS} characters; shorten it"
+    for what, text in ((f"tag key {shown(key)} holds", key), (f"tag {shown(key)} has a value holding", value)):
+        refused = sorted({char for char in text if not _tag_character(char)})
+        if refused:
+            listed = " ".join(repr(char) for char in refused[:10])
+            yield (f"{what} {listed}, which AWS refuses in tags (IAM takes letters, digits, spaces and "
+                   f"{' '.join(TAG_SYMBOLS)}); remove or replace them")
+        elif unicodedata.normalize("NFC", text) != text:
+            yield (f"{what} text not in Unicode's composed form (NFC), which Terraform would turn it into; write "
+                   "it composed, so AWS gets it as written")
+
+
+def _tag_character(char: str) -> bool:
+    return char in TAG_SYMBOLS or unicodedata.category(char)[0] in TAG_CHARACTER_CATEGORIES
+
+
 class ClusterSpec(_Model):
     version: Literal[1] = Field(SPEC_VERSION, description="Spec format version")
     name: str = Field(description="Cluster name, unique in the registry")
@@ -341,7 +389,7 @@ class ClusterSpec(_Model):
                                           description="Minutes with no job and nobody logged in before the whole "
                                                       "cluster stops itself (only storage bills); null: never")
     shared_storage: list[SharedVolume] = Field(default_factory=list, max_length=5)
-    tags: dict[str, str] = Field(default_factory=dict, description="Extra tags on every resource")
+    tags: dict[ExactText, ExactText] = Field(default_factory=dict, description="Extra tags on every resource")
 
     _check_ami = field_validator("ami_id")(_aws_id_checker("ami", "ami-0a1b2c3d4e5f67890"))
 
@@ -373,14 +421,18 @@ class ClusterSpec(_Model):
     @field_validator("tags")
     @classmethod
     def _check_tags(cls, tags: dict[str, str]) -> dict[str, str]:
-        problems = []
-        for key, value in tags.items():
-            if not 1 <= len(key) <= 128:
-                problems.append(f"tag key {key!r} must be 1 to 128 characters")
-            if key.lower().startswith(RESERVED_TAG_PREFIXES):
-                problems.append(f"tag key {key!r} uses a reserved prefix (aws:, clusterwiz:); rename it")
-            if len(value) > 256:
-                problems.append(f"tag {key!r} has a value longer than 256 characters; shorten it")
+        problems = [problem for key, value in tags.items() for problem in _tag_problems(key, value)]
+        by_case: dict[str, str] = {}
+        for key in tags:
+            other = by_case.setdefault(key.casefold(), key)
+            if other != key:
+                problems.append(f"tag keys {shown(other)} and {shown(key)} differ only in case, which IAM takes "
+                                "for one key; keep one")
+        total = len(set(tags) | set(OWN_TAG_KEYS))
+        if total > TAGS_PER_RESOURCE:
+            problems.append(f"{len(tags)} tags and clusterwiz's own {len(OWN_TAG_KEYS)} ({', '.join(OWN_TAG_KEYS)}) "
+                            f"make {total} on a compute node, but AWS allows {TAGS_PER_RESOURCE} per resource; keep "
+                            f"at most {TAGS_PER_RESOURCE - len(OWN_TAG_KEYS)}")
         if problems:
             raise ValueError("; ".join(problems))
         return tags
@@ -391,7 +443,7 @@ class ClusterSpec(_Model):
         seen_queues: set[str] = set()
         for index, queue in enumerate(self.queues):
             if queue.name in seen_queues:
-                problems.append((f"queues.{index}.name", f"queue {queue.name!r} appears twice; give each queue "
+                problems.append((f"queues.{index}.name", f"queue {shown(queue.name)} appears twice; give each queue "
                                  "its own name"))
             seen_queues.add(queue.name)
         seen_dirs: set[str] = set()
@@ -431,7 +483,7 @@ class ClusterSpec(_Model):
         return seen
 
     def to_yaml(self) -> str:
-        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+        return dump_spec_yaml(self.model_dump(mode="json"))
 
     @classmethod
     def from_mapping(cls, data: Any, source: str = "cluster spec") -> ClusterSpec:
@@ -446,13 +498,9 @@ class ClusterSpec(_Model):
     @classmethod
     def from_yaml(cls, text: str, source: str = "cluster spec") -> ClusterSpec:
         try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-            problem = getattr(exc, "problem", None) or str(exc)
-            raise SpecError(source, [f"{where}not valid YAML ({problem}); check the indentation and quoting "
-                                     "there"]) from None
+            data = load_spec_yaml(text)
+        except InputRefused as refused:
+            raise SpecError(source, [str(refused)]) from None
         if data is None:
             raise SpecError(source, ["the file is empty; start from the example in README.md"])
         return cls.from_mapping(data, source)
@@ -461,16 +509,20 @@ class ClusterSpec(_Model):
     def load(cls, path: str | os.PathLike[str]) -> ClusterSpec:
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_spec_text(path)
         except FileNotFoundError:
             raise SpecError(str(path), ["the file does not exist; check the path"]) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SpecError(str(path), [f"cannot be read ({exc})"]) from None
+        except InputRefused as refused:
+            raise SpecError(str(path), [str(refused)]) from None
+        except OSError as exc:
+            raise SpecError(str(path), [f"cannot be read ({exc.strerror or exc})"]) from None
         return cls.from_yaml(text, str(path))
 
 
 def _location(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(part) for part in loc if not str(part).startswith(("function-", "literal[")))
+    # A key is echoed as it was written unless it is long (a hostile file's may be huge).
+    return ".".join(part if len(part) <= SHOWN_CHARS else shown(part) for part in map(str, loc)
+                    if not part.startswith(("function-", "literal[")))
 
 
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
@@ -511,19 +563,19 @@ def describe_validation_error(exc: ValidationError) -> list[str]:
             lines.append(f"{where}: is required; add it (see the example in README.md)")
         elif kind == "literal_error":
             expected = error.get("ctx", {}).get("expected", "")
-            lines.append(f"{where}: {error['input']!r} is not allowed; use one of {expected}")
+            lines.append(f"{where}: {shown(error['input'])} is not allowed; use one of {expected}")
         elif kind == "value_error":
             lines.append(f"{where}: {error['msg'].removeprefix('Value error, ')}")
         elif kind.endswith("_type") or kind.endswith("_parsing"):
             expected = kind.split("_")[0]
             names = {"int": "a whole number", "bool": "true or false", "string": "text", "list": "a list",
                      "dict": "a mapping", "model": "a mapping of keys", "float": "a number"}
-            lines.append(f"{where}: {error['input']!r} is not {names.get(expected, expected)}; "
+            lines.append(f"{where}: {shown(error['input'])} is not {names.get(expected, expected)}; "
                          f"write it as {names.get(expected, expected)}")
         elif kind in ("too_short", "too_long"):
             lines.append(f"{where}: {error['msg'].lower()}")
         elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-            lines.append(f"{where}: {error['input']!r} is out of range; "
+            lines.append(f"{where}: {shown(error['input'])} is out of range; "
                          f"{error['msg'].lower().replace('input should', 'it should')}")
         else:
             lines.append(f"{where}: {error['msg']}")

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from clusterwiz.core.lifecycle import Workspace
 
 FLEET_SIZES_FILE = "fleet-sizes.json"
+GROUP_NAME_TAG = "aws:autoscaling:groupName"  # on every instance a group launches
 SNAPSHOT_OF_TAG = "clusterwiz:snapshot-of"
 MOUNT_DIR_TAG = "clusterwiz:mount-dir"
 WAIT_DELAY_S = 5
@@ -332,10 +333,66 @@ def parse_leftover(arn: str) -> Leftover:
     return Leftover(arn, "other", arn)
 
 
-def find_leftovers(session: Any, region: str, cluster: str) -> list[Leftover]:
-    """Every live resource still tagged with the cluster, in the order remove_leftovers would remove them."""
-    found = [parse_leftover(arn) for arn in tagged_resources(session, region, cluster)]
+def find_leftovers(session: Any, region: str, cluster: str, managed: frozenset[str] = frozenset()) -> list[Leftover]:
+    """Every live resource tagged with the cluster that is not the cluster's own, in the order remove_leftovers
+    would remove them. Its own: what its Terraform state holds (`managed`, ClusterRecord.managed_ids) and the
+    nodes a group there launched, with their volumes and interfaces."""
+    found = [leftover for arn in tagged_resources(session, region, cluster)
+             if not {(leftover := parse_leftover(arn)).arn, leftover.resource_id} & managed]
+    if managed:
+        fleet = _launched_by(session, region, managed, found)
+        found = [leftover for leftover in found if leftover.resource_id not in fleet]
     return sorted(found, key=_removal_rank)
+
+
+def _launched_by(session: Any, region: str, managed: frozenset[str], candidates: list[Leftover]) -> set[str]:
+    """The candidates that are nodes of a managed auto scaling group, or volumes and interfaces attached to such a
+    node or to a managed instance."""
+    client = _ec2(session, region)
+    ids = {kind: [c.resource_id for c in candidates if c.kind == kind] for kind in ("instance", "volume",
+                                                                                    "network-interface")}
+    nodes = set()
+    if ids["instance"]:
+        with aws_errors("ec2:DescribeInstances", region):
+            pages = client.get_paginator("describe_instances").paginate(
+                Filters=[{"Name": "instance-id", "Values": ids["instance"]}])
+            nodes = {instance["InstanceId"] for page in pages for reservation in page["Reservations"]
+                     for instance in reservation["Instances"] if _group_of(instance) in managed}
+    owners = managed | nodes
+    held = set()
+    if ids["volume"]:
+        with aws_errors("ec2:DescribeVolumes", region):
+            held |= {volume["VolumeId"] for page in client.get_paginator("describe_volumes").paginate(
+                Filters=[{"Name": "volume-id", "Values": ids["volume"]}]) for volume in page["Volumes"]
+                if any(attachment.get("InstanceId") in owners for attachment in volume.get("Attachments", []))}
+    if ids["network-interface"]:
+        with aws_errors("ec2:DescribeNetworkInterfaces", region):
+            held |= {interface["NetworkInterfaceId"] for interface in client.describe_network_interfaces(
+                Filters=[{"Name": "network-interface-id", "Values": ids["network-interface"]}])["NetworkInterfaces"]
+                if interface.get("Attachment", {}).get("InstanceId") in owners}
+    return nodes | held
+
+
+def _group_of(instance: dict) -> str | None:
+    return next((tag["Value"] for tag in instance.get("Tags", []) if tag["Key"] == GROUP_NAME_TAG), None)
+
+
+def cluster_leftovers(workspace: Workspace, name: str) -> list[Leftover]:
+    """What is tagged with a registered cluster but is not its own (find_leftovers)."""
+    record = workspace.registry.get(name)
+    return find_leftovers(workspace.session, record.spec.region, name, record.managed_ids())
+
+
+def remove_cluster_leftovers(workspace: Workspace, name: str, confirm: Callable[[list[Leftover]], None],
+                             on_removal: Callable[[Removal], None] | None = None) -> list[Removal]:
+    """Remove a registered cluster's leftovers, found and removed under its lock: an apply meanwhile would make
+    resources that are not in its state yet. `confirm` sees what was found and raises to remove nothing."""
+    with workspace.registry.lock(name):
+        found = cluster_leftovers(workspace, name)
+        if found:
+            confirm(found)
+        return remove_leftovers(workspace.session, workspace.registry.get(name).spec.region, name, found,
+                                on_removal=on_removal)
 
 
 def _removal_rank(leftover: Leftover) -> tuple[int, str]:
@@ -352,8 +409,17 @@ def remove_leftover(session: Any, region: str, cluster: str, leftover: Leftover)
     try:
         remover(session, region, cluster, leftover.resource_id)
     except (BotoCoreError, ClientError, WaiterError) as error:
+        if isinstance(error, ClientError) and _already_gone(error):
+            return
         raise AwsError(f"could not {leftover.action} {leftover.resource_id} ({error}); remove it in the AWS "
                        f"console ({leftover.arn}) and check again") from error
+
+
+def _already_gone(error: ClientError) -> bool:
+    """AWS says the resource does not exist (InvalidVolume.NotFound, IAM's NoSuchEntity...): removed already, by
+    whatever removed what held it (a root volume goes with its instance)."""
+    code = error.response.get("Error", {}).get("Code", "")
+    return code.endswith(".NotFound") or code == "NoSuchEntity"
 
 
 def remove_leftovers(session: Any, region: str, cluster: str, leftovers: list[Leftover] | None = None,

@@ -106,10 +106,10 @@ class LiveClusterTerraform:
         return find_leftovers(workspace.session, workspace.registry.get(name).spec.region, name)
 
     def remove_leftovers(self, name: str) -> list[Removal]:
-        from clusterwiz.core.teardown import remove_leftovers
+        from clusterwiz.core.teardown import remove_cluster_leftovers
 
-        workspace = self.workspace()
-        return remove_leftovers(workspace.session, workspace.registry.get(name).spec.region, name)
+        # The user confirmed with the screen's button, having seen the list.
+        return remove_cluster_leftovers(self.workspace(), name, confirm=lambda _found: None)
 
     def forget(self, name: str) -> None:
         self.workspace().registry.remove(name)

@@ -15,6 +15,7 @@ from clusterwiz.core.importers.problems import ImportFailed, ImportNeedsDecision
 from clusterwiz.core.importers.report import ImportReport
 from clusterwiz.core.importers.spec_draft import ImportOptions
 from clusterwiz.core.spec import ClusterSpec
+from clusterwiz.core.spec_yaml import InputRefused, load_spec_yaml, read_bounded
 
 __all__ = ["FORMATS", "FORMAT_LABELS", "ImportFailed", "ImportNeedsDecision", "ImportOptions", "ImportReport",
            "ImportResult", "import_config", "spec_from_any"]
@@ -29,7 +30,9 @@ class ImportResult:
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
+        return read_bounded(path).decode("utf-8", errors="replace")
+    except InputRefused as refused:
+        raise ImportFailed(path, None, str(refused)) from None
     except FileNotFoundError:
         raise ImportFailed(path, None, "the file does not exist; check the path") from None
     except IsADirectoryError:
@@ -64,14 +67,12 @@ def import_config(path: Path | str, options: ImportOptions | None = None,
 
 def spec_from_any(path: Path | str, options: ImportOptions | None = None) -> ClusterSpec:
     """A clusterwiz cluster.yaml as it is, or any config the importers read, converted (`new --from FILE`)."""
-    import yaml
-
     path = Path(path)
     text = _read(path)
     try:
-        data = yaml.safe_load(text) if looks_like_yaml(path, text) else None
-    except yaml.YAMLError:
-        data = None
+        data = load_spec_yaml(text) if looks_like_yaml(path, text) else None
+    except InputRefused:
+        data = None  # not a clusterwiz spec; the importers say what they make of it
     if isinstance(data, dict) and ("version" in data or {"name", "queues"} <= data.keys()):
         return ClusterSpec.from_yaml(text, str(path))
     return import_config(path, options).spec

@@ -13,6 +13,7 @@ import yaml
 
 from clusterwiz.core.importers.problems import ImportFailed
 from clusterwiz.core.importers.source import SourceKey
+from clusterwiz.core.spec_yaml import BoundedLoader, InputRefused
 
 
 def _is_brace_placeholder(node: yaml.Node) -> bool:
@@ -21,7 +22,7 @@ def _is_brace_placeholder(node: yaml.Node) -> bool:
 
 
 class _Walker:
-    def __init__(self, loader: yaml.SafeLoader, file: str):
+    def __init__(self, loader: BoundedLoader, file: str):
         self.loader = loader
         self.file = file
         self.leaves: dict[str, SourceKey] = {}
@@ -52,13 +53,15 @@ class _Walker:
 
 def load_yaml(text: str, path: Path) -> tuple[Any, dict[str, SourceKey]]:
     """(data, leaves by path such as 'Scheduling.SlurmQueues[0].Name')."""
-    loader = yaml.SafeLoader(text)
+    loader = BoundedLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             raise ImportFailed(path, None, "is empty; give a ParallelCluster 3 cluster config")
         walker = _Walker(loader, path.name)
         data = walker.walk(node, "")
+    except InputRefused as refused:
+        raise ImportFailed(path, None, str(refused)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
