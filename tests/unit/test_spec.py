@@ -361,3 +361,8 @@ def test_an_idle_stop_the_scaler_could_not_reach_first_is_refused(value: str, ex
 def test_idle_stop_is_on_by_default_and_null_turns_it_off() -> None:
     assert ClusterSpec.from_yaml(FULL_SPEC, "cluster.yaml").idle_stop_minutes == 60
     assert ClusterSpec.from_yaml(with_changes(idle_stop_minutes="null"), "cluster.yaml").idle_stop_minutes is None
+
+
+def test_left_out_the_idle_stop_follows_a_long_scale_down() -> None:
+    spec = ClusterSpec.from_yaml(with_changes(scaledown_idle_minutes="90"), "cluster.yaml")
+    assert spec.idle_stop_minutes == 150

@@ -437,6 +437,16 @@ class ClusterSpec(_Model):
             raise ValueError("; ".join(problems))
         return tags
 
+    @model_validator(mode="before")
+    @classmethod
+    def _idle_stop_after_the_scale_down(cls, data: Any) -> Any:
+        """Left out, the idle stop comes DEFAULT_IDLE_STOP_MINUTES after the nodes scale down, at the earliest."""
+        if isinstance(data, dict) and "idle_stop_minutes" not in data:
+            scaledown = data.get("scaledown_idle_minutes")
+            if isinstance(scaledown, int) and scaledown >= DEFAULT_IDLE_STOP_MINUTES:
+                return {**data, "idle_stop_minutes": scaledown + DEFAULT_IDLE_STOP_MINUTES}
+        return data
+
     @model_validator(mode="after")
     def _check_cluster(self) -> ClusterSpec:
         problems = []
