@@ -77,6 +77,7 @@ class TwinHarness:
         self.errors: list[str] = []
         self.events: list[tuple[float, str, str]] = []  # (monotonic time, instance id, what happened)
         self.timings: dict[str, float] = {}  # what tests measured, for the benchmark
+        self.group_templates: dict[str, dict] = {}  # group name -> the launch template it was first seen with
         self.closing = threading.Event()
         self.watcher = threading.Thread(target=self._watch, name="twin-harness", daemon=True)
         self.lock = threading.RLock()
@@ -181,8 +182,12 @@ class TwinHarness:
         if not group:
             return None
         (described,) = self.autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[group])["AutoScalingGroups"]
+        # moto drops a group's MixedInstancesPolicy on an UpdateAutoScalingGroup that does not repeat it (a stop
+        # and start of the fleet sends only sizes); AWS keeps it. The template first seen stands for it then.
         specification = (described.get("MixedInstancesPolicy", {}).get("LaunchTemplate", {})
-                         .get("LaunchTemplateSpecification") or described["LaunchTemplate"])
+                         .get("LaunchTemplateSpecification") or described.get("LaunchTemplate")
+                         or self.group_templates[group])
+        self.group_templates.setdefault(group, specification)
         versions = self.ec2.describe_launch_template_versions(
             LaunchTemplateId=specification["LaunchTemplateId"],
             Versions=[str(specification.get("Version", "$Latest"))])["LaunchTemplateVersions"]
@@ -223,6 +228,8 @@ class TwinHarness:
         private_ip = instance["PrivateIpAddress"]
         subnet = self.ec2.describe_subnets(SubnetIds=[instance["SubnetId"]])["Subnets"][0]
         namespace = f"{self.prefix}i{instance_id[-6:]}"
+        # Every lookup before the namespace is made: one that fails leaves nothing half-made for the next poll.
+        template = self._launch_template_data(instance)
         gateway = self.fabric.attach(namespace, private_ip, subnet["CidrBlock"], instance.get("PublicIpAddress"))
         names = [f"{service}.{self.region}.amazonaws.com" for service in AWS_SERVICES] + ["sts.amazonaws.com",
                                                                                           "iam.amazonaws.com"]
@@ -235,7 +242,6 @@ class TwinHarness:
             head = self.head_of(tags[CLUSTER_TAG])
             if head is not None:
                 binds[str(head.twin.merged)] = f"{FABRIC_IN_TWIN}/{head.twin.spec.private_ip}/root"
-        template = self._launch_template_data(instance)
         spec = TwinSpec(instance_id=instance_id, private_ip=private_ip,
                         hostname="ip-" + private_ip.replace(".", "-"), user_data=self._user_data(instance, template),
                         public_keys=self._public_keys(instance), hosts={gateway: names}, binds=binds)
