@@ -5,7 +5,8 @@ Applies a Debian 13 cluster with clusterwiz against moto's server, every instanc
 - for each node, the bootstrap's own share (its first log line to `bootstrap finished`: what AWS would also take,
   packages included) apart from the twin's boot (booted -> first log line: systemd and cloud-init here);
 - scale from zero: a job submitted to an empty queue -> the scaler raises the group -> the new node's twin boots ->
-  it joins Slurm -> the job runs; then its idle time (shortened to 15 s on the head node) -> terminated.
+  it joins Slurm -> the job runs; then its idle time (shortened to 15 s on the head node) -> terminated;
+- idle stop: the cluster unused (idle_stop_minutes shortened to 1 on the head node) -> fleet and head node stopped.
 
 Needs root, terraform with the provider mirror, and the packages .ci/run installs. Takes about five minutes.
 """
@@ -104,6 +105,16 @@ def main() -> None:
             print(f"  node joined -> job running: {started - joined:.1f} s")
             print(f"  submitted -> job running on a node that did not exist: {started - submitted:.1f} s")
             print(f"  job ended -> idle node terminated (idle limit 15 s): {terminated - ended:.1f} s")
+
+            # The initial compute node keeps the cluster a min_nodes of 1: unused, the whole of it stops.
+            config.write_text(json.dumps({**json.loads(config.read_text()), "idle_stop_minutes": 1}))
+            unused = time.monotonic()
+            head_id = head.twin.spec.instance_id
+            wait_until(lambda: head_id in twins.stopped, 300, "the unused head node to stop itself", interval=0.5)
+            stopped = time.monotonic()
+            print("idle stop of the whole cluster (idle limit 1 min, no job, nobody logged in):")
+            print(f"  unused -> fleet at 0 and head node stopped: {stopped - unused:.1f} s (the limit, plus up to "
+                  "one scaler interval of 30 s)")
 
 
 if __name__ == "__main__":
