@@ -7,17 +7,20 @@ import json
 import boto3
 import pytest
 
+from clusterwiz.core.aws.catalog import Catalog
 from clusterwiz.core.aws.inventory import tagged_resources
 from clusterwiz.core.aws.session import AwsSession
 from clusterwiz.core.registry import Registry
 from clusterwiz.core.spec import ClusterSpec
+from clusterwiz.core.status import cluster_status
 from clusterwiz.core.teardown import (
     SNAPSHOT_OF_TAG,
     cluster_snapshots,
     find_leftovers,
     parse_leftover,
     remove_leftovers,
-    snapshot_created_volumes,
+    snapshot_before_destroy,
+    snapshot_offer,
 )
 from tests.support.cli import clusterwiz, clusterwiz_json
 
@@ -127,21 +130,26 @@ def test_an_unknown_resource_kind_is_named_with_its_arn_for_the_console():
                           ).resource_id == "lefty-gpu"
 
 
-def test_snapshots_cover_only_created_volumes_and_are_not_tagged_as_the_cluster(moto):
+def test_snapshots_cover_only_created_shared_volumes_and_are_not_tagged_as_the_cluster(moto, tmp_path):
     ec2 = boto3.client("ec2", region_name=REGION)
-    created = ec2.create_volume(AvailabilityZone=ZONE, Size=3, TagSpecifications=tag_spec("volume"))["VolumeId"]
-    existing = ec2.create_volume(AvailabilityZone=ZONE, Size=4)["VolumeId"]
+    # As the storage and head_node modules tag them: a shared volume <cluster>:<mount dir>, a root volume.
+    created = ec2.create_volume(AvailabilityZone=ZONE, Size=3, TagSpecifications=[{"ResourceType": "volume", "Tags": [
+        *cluster_tags(), {"Key": "Name", "Value": f"{CLUSTER}:/shared"}]}])["VolumeId"]
+    ec2.create_volume(AvailabilityZone=ZONE, Size=40, TagSpecifications=[{"ResourceType": "volume", "Tags": [
+        *cluster_tags(), {"Key": "Name", "Value": f"{CLUSTER}-head-root"}]}])
+    # The user's own volume, even tagged and named as if clusterwiz made it, is never snapshotted as the cluster's.
+    existing = ec2.create_volume(AvailabilityZone=ZONE, Size=4, TagSpecifications=[{"ResourceType": "volume", "Tags": [
+        *cluster_tags(), {"Key": "Name", "Value": f"{CLUSTER}:/data"}]}])["VolumeId"]
     spec = ClusterSpec.model_validate({
         "name": CLUSTER, "region": REGION, "queues": [{"name": "compute", "instance_types": ["c5.large"]}],
         "shared_storage": [{"mount_dir": "/shared", "size_gib": 3}, {"mount_dir": "/data", "volume_id": existing}],
         "tags": {"project": "genomics"},
     })
-    # Even if an output listed the existing volume as created, it is never snapshotted as the cluster's.
-    outputs = {"created_volume_ids": [created, existing],
-               "shared_volume_ids": {"/shared": created, "/data": existing}}
     session = AwsSession(region=REGION)
+    catalog = Catalog(session, cache_dir=tmp_path / "cache")
+    assert snapshot_offer(cluster_status(session, catalog, spec)) == ["/shared (3 GiB)"]
 
-    taken = snapshot_created_volumes(session, spec, outputs)
+    taken = snapshot_before_destroy(session, catalog, spec)
 
     assert [(s.volume_id, s.mount_dir, s.state) for s in taken] == [(created, "/shared", "completed")]
     kept = cluster_snapshots(session, REGION, CLUSTER)
@@ -149,8 +157,7 @@ def test_snapshots_cover_only_created_volumes_and_are_not_tagged_as_the_cluster(
     tags = {tag["Key"]: tag["Value"] for tag in kept[0]["Tags"]}
     assert tags[SNAPSHOT_OF_TAG] == CLUSTER and tags["project"] == "genomics"
     assert "clusterwiz:cluster" not in tags
-    assert tagged_resources(session, REGION, CLUSTER) == [
-        f"arn:aws:ec2:{REGION}:123456789012:volume/{created}"]
+    assert all(":snapshot/" not in arn for arn in tagged_resources(session, REGION, CLUSTER))
 
 
 def test_clusterwiz_leftovers_lists_each_with_its_action_and_removes_them_once_confirmed(moto, tmp_path):

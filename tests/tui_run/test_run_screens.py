@@ -241,3 +241,46 @@ async def test_leftovers_after_a_destroy_are_listed_and_removable(app) -> None:
         assert "is gone" in text_of(run, "#run-result") and not app.registry.exists("demo")
         assert f"volume {volume} removed" in "\n".join(run.query_one(Log).lines)
         assert ec2.describe_volumes(Filters=[{"Name": "volume-id", "Values": [volume]}])["Volumes"] == []
+
+
+@synchronous
+async def test_the_destroy_dialog_snapshots_what_it_offers_and_says_why_when_it_offers_nothing(app) -> None:
+    ec2 = boto3.client("ec2", region_name="eu-west-2")
+    terraform = ReplayedTerraform(live_workspace(app))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        start_run(app, "demo", "apply", terraform)
+        await settle(pilot)
+        dashboard = app.screen
+        assert isinstance(dashboard, DashboardScreen)
+        await pilot.press("d")
+        await pilot.pause()
+        # Nothing in AWS yet: no checkbox that would snapshot nothing, and a line saying why.
+        assert not app.screen.query("#snapshot")
+        assert "clusterwiz created no shared volume" in text_of(app.screen, "#no-snapshot")
+        await pilot.press("escape")
+        await pilot.pause()
+
+        # The volumes the modules create: demo's /shared (storage), and a head root volume, which holds only the OS.
+        shared = ec2.create_volume(AvailabilityZone="eu-west-2a", Size=20, TagSpecifications=[{
+            "ResourceType": "volume", "Tags": [{"Key": "clusterwiz:cluster", "Value": "demo"},
+                                               {"Key": "Name", "Value": "demo:/shared"}]}])["VolumeId"]
+        ec2.create_volume(AvailabilityZone="eu-west-2a", Size=40, TagSpecifications=[{
+            "ResourceType": "volume", "Tags": [{"Key": "clusterwiz:cluster", "Value": "demo"},
+                                               {"Key": "Name", "Value": "demo-head-root"}]}])
+        dashboard.snapshot = None
+        dashboard.action_refresh()
+        await settle(pilot)
+        await pilot.press("d")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, DestroyModal)
+        assert str(modal.query_one("#snapshot").label) == "Snapshot its new volume(s) first: /shared (20 GiB)"
+        assert modal.query_one("#snapshot").value
+        await pilot.press(*"demo", "enter")
+        await settle(pilot)
+        run = app.get_screen("run-demo")
+        assert run.operation == "destroy" and run.progress.outcome == "done"
+        kept = ec2.describe_snapshots(Filters=[{"Name": "tag:clusterwiz:snapshot-of", "Values": ["demo"]}])
+        assert [snapshot["VolumeId"] for snapshot in kept["Snapshots"]] == [shared]
+        assert "Snapshots kept from the cluster's volumes: snap-" in text_of(run, "#run-result")

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import boto3
 
+from clusterwiz.app import make_app
 from clusterwiz.core.status import cluster_status, group_name
 from clusterwiz.core.teardown import savings
 from clusterwiz.modals.destroy import DestroyModal
 from clusterwiz.screens.dashboard import DashboardScreen
+from clusterwiz.screens.home import HomeScreen
 from clusterwiz.screens.navigation import live_workspace
 from clusterwiz.screens.run import RunScreen, run_screen_name
 from clusterwiz.screens.teardown import TeardownMenuScreen, teardown_app
-from tests.support.cli import clusterwiz
+from tests.support.cli import clusterwiz, clusterwiz_json
 from tests.tui.driving import settle, synchronous
 from tests.tui_run.record_streams import REGION, ZONE
 from tests.tui_run.replay import ReplayedTerraform
@@ -118,3 +120,14 @@ async def test_the_menu_the_dashboard_and_status_show_one_cost_with_addresses_an
 
     printed = clusterwiz(settings.home, "--endpoint-url", moto, "status", "demo").stdout
     assert f"Cost: {cost.describe()}" in printed
+
+    # A cancelled apply whose head node runs: the home screen and `clusterwiz list` show that same figure.
+    registry.set_status("demo", "cancelled", error="apply cancelled midway")
+    app = make_app(settings, registry=registry)  # its own catalog: the menu's app closed the other on the way out
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        row = [str(cell) for cell in app.screen.query_one("#clusters").get_row("demo")]
+        assert (row[2], row[4]) == ("cancelled", f"{cost.per_hour:.3f}")
+    listed = clusterwiz_json(settings.home, "--endpoint-url", moto, "list")
+    assert [(r["name"], r["status"], r["per_hour"]) for r in listed] == [("demo", "cancelled", cost.per_hour)]

@@ -7,6 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from clusterwiz.commands import common
+from clusterwiz.core.suggest import cli
 
 if TYPE_CHECKING:
     from clusterwiz.core.lifecycle import Workspace
@@ -64,7 +65,7 @@ def run_render(args: argparse.Namespace, settings: Settings) -> int:
         common.print_json({"name": record.name, "workdir": str(record.workdir), "files": sorted(rendered.files)})
     else:
         common.console().print(f"Rendered cluster [bold]{record.name}[/] into {record.workdir}\n"
-                         f"Next: [bold]clusterwiz plan {record.name}[/]")
+                         f"Next: [bold]{cli('plan', record.name, sandbox=settings.sandbox)}[/]")
     return 0
 
 
@@ -101,23 +102,26 @@ def _summary_line(plan: PlanResult) -> str:
 
 
 def run_plan(args: argparse.Namespace, settings: Settings) -> int:
-    from clusterwiz.core.lifecycle import terraform_session
+    from clusterwiz.core.lifecycle import render_registered, terraform_session
 
     workspace = common.workspace(settings)
+    render_registered(workspace, args.name)
     with terraform_session(workspace, args.name) as (_record, runner):
         plan = _plan(workspace, args.name, args.force, False, settings, runner)
         plan.plan_file.unlink(missing_ok=True)
     if not settings.json:
-        common.console().print(f"Plan: {_summary_line(plan)}. Run [bold]clusterwiz apply {args.name}[/] to make it so.")
+        apply = cli("apply", args.name, sandbox=settings.sandbox)
+        common.console().print(f"Plan: {_summary_line(plan)}. Run [bold]{apply}[/] to make it so.")
     return 0
 
 
 
 
 def run_apply(args: argparse.Namespace, settings: Settings) -> int:
-    from clusterwiz.core.lifecycle import apply_plan, terraform_session
+    from clusterwiz.core.lifecycle import apply_plan, render_registered, terraform_session
 
     workspace = common.workspace(settings)
+    render_registered(workspace, args.name)
     with terraform_session(workspace, args.name) as (record, runner):
         plan = _plan(workspace, args.name, args.force, False, settings, runner)
         if not plan.has_changes:
@@ -138,7 +142,7 @@ def run_apply(args: argparse.Namespace, settings: Settings) -> int:
 
         if saved_fleet_sizes(record):
             common.console().print(f"The compute fleet of {args.name} stays stopped (no node was started); "
-                                   f"[bold]clusterwiz start {args.name}[/] starts it.")
+                                   f"[bold]{cli('start', args.name, sandbox=settings.sandbox)}[/] starts it.")
     return 0
 
 
@@ -190,8 +194,9 @@ def run_destroy(args: argparse.Namespace, settings: Settings) -> int:
     if remaining:
         listing = "\n".join(f"  - {leftover.kind} {leftover.resource_id}: {leftover.action}" for leftover in remaining)
         raise ClusterwizError(f"cluster {args.name} was destroyed, but these resources tagged with it remain "
-                              f"(and may still bill):\n{listing}\nRemove them with `clusterwiz leftovers "
-                              f"{args.name} --remove`, then run `clusterwiz destroy {args.name}` again to forget it.")
+                              f"(and may still bill):\n{listing}\nRemove them with "
+                              f"`{cli('leftovers', args.name, '--remove', sandbox=settings.sandbox)}`, then run "
+                              f"`{cli('destroy', args.name, sandbox=settings.sandbox)}` again to forget it.")
     if settings.json:
         # One line, after the event lines: the output stays one JSON object per line.
         print(json.dumps({"type": "DestroyResult", "name": args.name, "destroyed": True, "leftovers": [],
@@ -221,27 +226,56 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
     from rich.table import Table
 
     from clusterwiz.core.registry import Registry
+    from clusterwiz.core.sandbox import other_area_note
+    from clusterwiz.core.status import per_hour_cell, state_label
 
     registry = Registry(settings.home, area="sandbox" if settings.sandbox else "aws")
     gone = _gone_sandbox_clusters(settings)
+    records = registry.records()
+    costs = _costs_now(settings, [record for record in records if record.name not in gone])
     rows = [
-        {"name": record.name, "region": record.spec.region,
-         "status": "gone (sandbox stopped)" if record.name in gone else record.metadata.status,
+        {"name": record.name, "region": record.spec.region, "status": record.metadata.status,
+         "state": "gone (sandbox stopped)" if record.name in gone else state_label(record),
+         "per_hour": costs[record.name].per_hour if costs.get(record.name) else None,
          "resources": record.managed_resources(), "updated": record.metadata.updated}
-        for record in registry.records()
+        for record in records
     ]
+    note = other_area_note(settings)
     if settings.json:
         common.print_json(rows)
         return 0
+    console = common.console()
     if not rows:
-        common.console().print("No clusters yet. Create one with [bold]clusterwiz[/] (the wizard) or "
-                         "[bold]clusterwiz render --config cluster.yaml[/].")
-        return 0
-    table = Table("name", "region", "status", "resources", "updated")
-    for row in rows:
-        table.add_row(row["name"], row["region"], row["status"], str(row["resources"]), row["updated"])
-    common.console().print(table)
+        console.print("No clusters yet" + (" in the sandbox" if settings.sandbox else "") + ". Create one with "
+                      f"[bold]{cli(sandbox=settings.sandbox)}[/] (the wizard) or "
+                      f"[bold]{cli('render', '--config', 'cluster.yaml', sandbox=settings.sandbox)}[/].")
+    else:
+        table = Table("name", "region", "status", "$/h now", "resources", "updated")
+        for record, row in zip(records, rows, strict=True):
+            cost = "?" if record.name in costs and costs[record.name] is None else per_hour_cell(costs.get(record.name))
+            table.add_row(row["name"], row["region"], row["state"], cost, str(row["resources"]), row["updated"])
+        console.print(table)
+    if note:
+        console.print(note, markup=False)
     return 0
+
+
+def _costs_now(settings: Settings, records: list) -> dict[str, Any]:
+    """The live cost (ClusterCost) of each cluster that may bill; None for one that could not be looked up."""
+    from clusterwiz.core.errors import ClusterwizError
+    from clusterwiz.core.status import cost_now, may_bill
+
+    billing = [record for record in records if may_bill(record)]
+    if not billing:
+        return {}  # no AWS call (nor sandbox start) for a list of clusters none of which exists
+    workspace = common.workspace(settings)
+    costs = {}
+    for record in billing:
+        try:
+            costs[record.name] = cost_now(workspace.session, workspace.catalog, record)
+        except ClusterwizError:  # e.g. expired credentials: the list still shows every cluster
+            costs[record.name] = None
+    return costs
 
 
 def _gone_sandbox_clusters(settings: Settings) -> set[str]:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 # The lifecycle commands' console, workspace, JSON and confirmation helpers (a light module, loaded anyway).
 from clusterwiz.commands import common
+from clusterwiz.core.suggest import cli
 
 if TYPE_CHECKING:
     from clusterwiz.core.lifecycle import Workspace
@@ -80,11 +81,11 @@ def run_status(args: argparse.Namespace, settings: Settings) -> int:
     if settings.json:
         common.print_json({**status.to_json(), "fleet_stopped": fleet_stopped, "savings": _savings_json(saved)})
         return 0
-    _print_status(status, fleet_stopped, saved)
+    _print_status(status, fleet_stopped, saved, settings.sandbox)
     return 0
 
 
-def _print_status(status: ClusterStatus, fleet_stopped: bool, saved: Savings) -> None:
+def _print_status(status: ClusterStatus, fleet_stopped: bool, saved: Savings, sandbox: bool) -> None:
     from rich.markup import escape
     from rich.table import Table
 
@@ -119,11 +120,11 @@ def _print_status(status: ClusterStatus, fleet_stopped: bool, saved: Savings) ->
     if cost.unpriced:
         console.print(f"  [yellow]no price known for {', '.join(cost.unpriced)}: left out of the totals[/]")
     if fleet_stopped:
-        console.print(f"The compute fleet is stopped; `clusterwiz start {status.name}` brings it back.")
-    console.print(f"Stop the fleet: saves {_usd(saved.stop_fleet)}/h (`clusterwiz stop {status.name}`); stop all: "
-                  f"{_usd(saved.stop_all)}/h (`--all`, the volumes still bill {_usd(saved.left_when_stopped)}/h); "
-                  f"destroy: {_usd(saved.destroy)}/h "
-                  f"(`clusterwiz destroy {status.name}`)")
+        console.print(f"The compute fleet is stopped; `{cli('start', status.name, sandbox=sandbox)}` brings it back.")
+    console.print(f"Stop the fleet: saves {_usd(saved.stop_fleet)}/h (`{cli('stop', status.name, sandbox=sandbox)}`); "
+                  f"stop all: {_usd(saved.stop_all)}/h (`--all`, the volumes still bill "
+                  f"{_usd(saved.left_when_stopped)}/h); destroy: {_usd(saved.destroy)}/h "
+                  f"(`{cli('destroy', status.name, sandbox=sandbox)}`)")
 
 
 def run_ssh(args: argparse.Namespace, settings: Settings) -> int:
@@ -131,7 +132,6 @@ def run_ssh(args: argparse.Namespace, settings: Settings) -> int:
         SANDBOX_NOTICE,
         SshOverride,
         cluster_ssh_target,
-        emulated_ssh,
         open_session,
         run_command,
         save_ssh_override,
@@ -142,15 +142,14 @@ def run_ssh(args: argparse.Namespace, settings: Settings) -> int:
     if args.save:
         save_ssh_override(workspace.registry.get(args.name), override)
     remote = args.remote[1:] if args.remote[:1] == ["--"] else args.remote
-    emulated = emulated_ssh(workspace, args.name, override)
-    if emulated is not None:
-        command = " ".join([emulated, *map(shlex.quote, remote)])
+    target = cluster_ssh_target(workspace, args.name, override)
+    if target.emulated:
+        command = shlex.join(target.command(remote))
         if settings.json:
             common.print_json({"emulated": True, "command": command})
         else:
             common.console().print(f"{SANDBOX_NOTICE}\n  {command}", markup=False)
         return 0
-    target = cluster_ssh_target(workspace, args.name, override)
     if settings.json:
         if not remote:
             common.print_json({"command": target.command(), "shell_command": target.shell_command()})
@@ -160,7 +159,7 @@ def run_ssh(args: argparse.Namespace, settings: Settings) -> int:
         return result.exit_code
     code = open_session(target, remote)
     if code == 255:
-        print(f"clusterwiz: ssh could not connect or log in (see its message above); the command was:\n"
+        print("clusterwiz: ssh could not connect or log in (see its message above); the command was:\n"
               f"  {target.shell_command()}", file=sys.stderr)
     return code
 
@@ -179,8 +178,8 @@ def run_stop(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     what = "the compute fleet and the head node" if args.all else "the compute fleet (the head node keeps running)"
     common.console().print(f"Stopped {what} of [bold]{args.name}[/]: saves about {_usd(per_hour)}/hour. Volumes stay "
-                     f"and bill for storage ({_usd(saved.left_when_stopped)}/hour). `clusterwiz start {args.name}` "
-                     "brings it back.")
+                     f"and bill for storage ({_usd(saved.left_when_stopped)}/hour). "
+                     f"`{cli('start', args.name, sandbox=settings.sandbox)}` brings it back.")
     return 0
 
 
@@ -198,7 +197,7 @@ def run_start(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if result.head_instance_ids:
         console.print(f"Started the head node ({', '.join(result.head_instance_ids)}); its public address has "
-                      f"changed: see `clusterwiz status {args.name}`.")
+                      f"changed: see `{cli('status', args.name, sandbox=settings.sandbox)}`.")
     for queue, size in result.groups.items():
         console.print(f"Queue {queue}: back to min {size.min_size}, desired {size.desired}, max {size.max_size}.")
     return 0
@@ -217,7 +216,7 @@ def run_leftovers(args: argparse.Namespace, settings: Settings) -> int:
         elif found:
             for leftover in found:
                 print(f"{leftover.kind:18} {leftover.resource_id:28} {leftover.action}")
-            print(f"Remove them all with `clusterwiz leftovers {args.name} --remove`.")
+            print(f"Remove them all with `{cli('leftovers', args.name, '--remove', sandbox=settings.sandbox)}`.")
         else:
             besides = " besides what its Terraform state holds" if record.managed_resources() else ""
             print(f"Nothing tagged with cluster {args.name} is left in {spec.region}{besides}.")
@@ -233,7 +232,8 @@ def run_leftovers(args: argparse.Namespace, settings: Settings) -> int:
     if settings.json:
         common.print_json([{"arn": r.leftover.arn, "removed": r.removed, "error": r.error} for r in results])
     elif not failed:
-        print(f"Nothing tagged with cluster {args.name} is left; `clusterwiz destroy {args.name}` forgets it.")
+        destroy = cli("destroy", args.name, sandbox=settings.sandbox)
+        print(f"Nothing tagged with cluster {args.name} is left; `{destroy}` forgets it.")
     return 1 if failed else 0
 
 

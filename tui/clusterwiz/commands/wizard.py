@@ -66,6 +66,7 @@ def _run_plain(settings: Any, start_from: Any) -> int:
     from clusterwiz.core.newcluster import catalog_for, creates_key, new_context, registry_for, save_new_cluster
     from clusterwiz.core.review import build_review
     from clusterwiz.core.steps import WizardState
+    from clusterwiz.core.suggest import cli
     from clusterwiz.plain import PlainWizard, confirm_save, print_review
 
     console = Console()
@@ -82,5 +83,6 @@ def _run_plain(settings: Any, start_from: Any) -> int:
             console.print("Not saved.")
             return 1
         record = save_new_cluster(state, registry, catalog.session)
-    console.print(f"Saved {record.spec_path}. Next: `clusterwiz plan {spec.name}`.")
+    console.print(f"Saved {record.spec_path}. Next: `{cli('plan', spec.name, sandbox=settings.sandbox)}`.",
+                  markup=False)
     return 0

@@ -104,6 +104,13 @@ def render_cluster(workspace: Workspace, spec: ClusterSpec) -> tuple[ClusterReco
     return registry.get(spec.name), rendered
 
 
+def render_registered(workspace: Workspace, name: str) -> ClusterRecord:
+    """Write the registered cluster's Terraform from its cluster.yaml, as every plan does first: the wizard saves
+    only the spec, and a spec edited since the last plan must be what is planned."""
+    record, _ = render_cluster(workspace, workspace.registry.get(name).spec)
+    return record
+
+
 def preflight(workspace: Workspace, spec: ClusterSpec) -> list[Finding]:
     from clusterwiz.core.validate import validate
 
@@ -146,7 +153,8 @@ def apply_plan(workspace: Workspace, record: ClusterRecord, runner: TerraformRun
     try:
         result = runner.apply(plan, on_event=on_event)
     except TerraformInterrupted:
-        workspace.registry.set_status(record.name, "failed", error="interrupted during apply")
+        what = "destroy" if plan.destroy else "apply"
+        workspace.registry.set_status(record.name, "cancelled", error=f"{what} cancelled midway")
         raise
     except ClusterwizError as error:
         workspace.registry.set_status(record.name, "failed", error=str(error).splitlines()[0])
@@ -178,13 +186,13 @@ def destroy_planned(workspace: Workspace, record: ClusterRecord, runner: Terrafo
                     on_event: EventCallback | None = None, snapshot: bool = False,
                     on_snapshot: Callable[[VolumeSnapshot], None] | None = None) -> list[VolumeSnapshot]:
     """Apply a destroy plan; with `snapshot`, the volumes clusterwiz created are snapshotted first."""
-    from clusterwiz.core.teardown import snapshot_created_volumes
+    from clusterwiz.core.teardown import snapshot_before_destroy
 
     snapshots = []
     if snapshot:
         try:
-            snapshots = snapshot_created_volumes(workspace.session, record.spec, runner.output(),
-                                                 on_snapshot=on_snapshot)
+            snapshots = snapshot_before_destroy(workspace.session, workspace.catalog, record.spec,
+                                                on_snapshot=on_snapshot)
         except BaseException:
             plan.plan_file.unlink(missing_ok=True)
             raise
@@ -193,13 +201,26 @@ def destroy_planned(workspace: Workspace, record: ClusterRecord, runner: Terrafo
 
 
 def find_cluster_leftovers(workspace: Workspace, spec: ClusterSpec, forget: bool) -> list[Leftover]:
-    """What is still tagged with the cluster; with `forget`, a cluster with nothing left leaves the registry."""
-    from clusterwiz.core.teardown import find_leftovers
+    """What is still tagged with the cluster after its destroy; with `forget`, a cluster with nothing left leaves
+    the registry.
+
+    The key pair clusterwiz made for it (core.keypair) is no leftover while the cluster stays registered: applying
+    it again needs it. Forgetting the cluster deletes its private key, so the key pair goes first; a key pair AWS
+    refuses to delete stays listed, and the cluster with it."""
+    from clusterwiz.core.teardown import find_leftovers, remove_leftovers
 
     remaining = find_leftovers(workspace.session, spec.region, spec.name)
-    if forget and not remaining:
+    key_pairs = [leftover for leftover in remaining if leftover.kind == "key-pair"]
+    others = [leftover for leftover in remaining if leftover.kind != "key-pair"]
+    if not forget:
+        return others
+    if others:
+        return remaining
+    refused = [removal.leftover for removal in remove_leftovers(workspace.session, spec.region, spec.name, key_pairs)
+               if not removal.removed]
+    if not refused:
         workspace.registry.remove(spec.name)
-    return remaining
+    return refused
 
 
 def destroy_cluster(workspace: Workspace, name: str, on_event: EventCallback | None = None, snapshot: bool = False,

@@ -26,7 +26,7 @@ def save_new_cluster(state: WizardState, registry: Registry, session: Any) -> Cl
         return record
     assert spec.key_pair is not None
     try:
-        key_file = create_key_pair(session, spec.region, spec.key_pair, record.keys_dir)
+        key_file = create_key_pair(session, spec.region, spec.key_pair, record.keys_dir, spec.name)
     except BaseException:
         # Nothing half-made: a cluster whose key pair could not be created is not registered.
         registry.remove(spec.name, force=True)

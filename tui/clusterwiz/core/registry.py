@@ -29,8 +29,9 @@ if TYPE_CHECKING:
     from clusterwiz.core.spec import ClusterSpec
 
 Area = Literal["aws", "sandbox"]
-Status = Literal["new", "rendered", "applied", "destroyed", "failed"]
-STATUSES: tuple[Status, ...] = ("new", "rendered", "applied", "destroyed", "failed")
+# cancelled: the user stopped an apply or destroy midway (Terraform stopped cleanly; part of the cluster may exist)
+Status = Literal["new", "rendered", "applied", "destroyed", "failed", "cancelled"]
+STATUSES: tuple[Status, ...] = ("new", "rendered", "applied", "destroyed", "failed", "cancelled")
 SPEC_FILE = "cluster.yaml"
 METADATA_FILE = "metadata.json"
 LOCK_FILE = ".lock"
@@ -72,6 +73,15 @@ class ClusterRecord:
     directory: Path
     spec: ClusterSpec
     metadata: Metadata
+
+    @property
+    def area(self) -> Area:
+        """Where the cluster lives (the layout <home>/<area>/clusters/<name> says): AWS or the sandbox."""
+        return "sandbox" if self.directory.parent.parent.name == "sandbox" else "aws"
+
+    @property
+    def in_sandbox(self) -> bool:
+        return self.area == "sandbox"
 
     @property
     def spec_path(self) -> Path:
@@ -230,7 +240,7 @@ class Registry:
         metadata = Metadata(status=status, created=old.created, updated=now,
                             applied=now if status == "applied" else old.applied,
                             destroyed=now if status == "destroyed" else old.destroyed,
-                            error=error if status == "failed" else None)
+                            error=error if status in ("failed", "cancelled") else None)
         atomic_write_text(record.directory / METADATA_FILE, metadata.to_json())
         return self.get(name)
 

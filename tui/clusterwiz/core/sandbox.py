@@ -32,6 +32,7 @@ from clusterwiz.core.errors import ClusterwizError, RegistryError
 from clusterwiz.core.files import atomic_write_text, ensure_private_dir
 from clusterwiz.core.registry import Registry
 from clusterwiz.core.sandbox_seed import SANDBOX_REGION
+from clusterwiz.core.suggest import cli
 
 if TYPE_CHECKING:
     from clusterwiz.core.aws.session import AwsSession
@@ -366,4 +367,19 @@ class AreaRegistry(Registry):
 
 def area_registry(settings: Settings) -> AreaRegistry:
     return AreaRegistry(settings.home, area="sandbox" if settings.sandbox else "aws")
+
+
+def other_area_note(settings: Settings, command: str = "list") -> str | None:
+    """What a list of one area's clusters says about the other's, which it does not show; None when it has none.
+
+    `command` is the one that shows them (list, teardown): real clusters bill, so a sandbox list must not read as
+    if nothing does, and a real list must not make the sandbox's clusters look gone."""
+    other = "aws" if settings.sandbox else "sandbox"
+    names = Registry(settings.home, area=other).names()
+    if not names:
+        return None
+    where = ("live in your AWS account and may bill" if other == "aws"
+             else "live in the sandbox (emulated: nothing bills)")
+    return (f"{len(names)} more cluster(s) {where}: {', '.join(names)}. See them with "
+            f"`{cli(command, sandbox=other == 'sandbox')}`.")
 

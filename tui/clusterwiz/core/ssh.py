@@ -1,6 +1,8 @@
 """SSH to a cluster's head node: the right user for its OS, its key, and a known_hosts of the cluster's own.
 
-The host is the head node's live public address (it changes after a stop/start). A cluster may carry an
+The host is the head node's live public address (it changes after a stop/start). In the sandbox that address is
+made up by the emulator and may belong to a real machine on the internet, so a sandbox cluster's target is
+emulated: shown, never connected to (unless an override points at a machine of the user's). A cluster may carry an
 override (host, port, user) kept in its registry directory, for a head node reached another way: a bastion
 port-forward, a VPN to its private address, a custom AMI's login user. `clusterwiz ssh NAME --host ... --save`
 writes it; tests point a cluster at a local sshd the same way.
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING
 from clusterwiz.core.errors import ClusterwizError
 from clusterwiz.core.files import atomic_write_text
 from clusterwiz.core.registry import ClusterRecord
+from clusterwiz.core.suggest import cli
 
 if TYPE_CHECKING:
     from clusterwiz.core.lifecycle import Workspace
@@ -37,6 +40,8 @@ SSH_FAILED = 255  # ssh's own exit code when it could not connect or log in
 UNREACHABLE_SIGNS = ("Connection refused", "Connection timed out", "No route to host", "Could not resolve hostname",
                      "Network is unreachable", "Operation timed out", "Connection closed by")
 HOST_KEY_SIGNS = ("REMOTE HOST IDENTIFICATION HAS CHANGED", "Host key verification failed")
+SANDBOX_NOTICE = ("Sandbox nodes are emulated: there is no machine to log in to. On a real cluster this would "
+                  "run:")
 
 
 class SshError(ClusterwizError):
@@ -61,6 +66,10 @@ class SshHostKeyChanged(SshError):
 
 class SshLoginRefused(SshError):
     pass
+
+
+class SshEmulated(SshError):
+    """A sandbox head node: there is no machine to log in to, and its address must not be connected to."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +116,7 @@ class SshTarget:
     key_file: Path
     known_hosts: Path
     port: int = SSH_PORT
+    emulated: bool = False  # a sandbox head node: the command is shown, never run
 
     def command(self, remote: Sequence[str] = (), batch: bool = False) -> list[str]:
         """The ssh argv; `batch` never prompts and keeps ssh's own notices out of captured output."""
@@ -122,6 +132,10 @@ class SshTarget:
     def shell_command(self) -> str:
         """The command a user can copy into a terminal."""
         return shlex.join(self.command())
+
+    def refuse_if_emulated(self) -> None:
+        if self.emulated:
+            raise SshEmulated(f"{SANDBOX_NOTICE} {self.shell_command()}")
 
 
 @dataclass(frozen=True)
@@ -175,47 +189,34 @@ def check_key_file(path: Path) -> None:
 
 
 def ssh_target(record: ClusterRecord, head_address: str | None, override: SshOverride | None = None,
-               check_key: bool = True) -> SshTarget:
+               check_key: bool = True, emulated: bool = False) -> SshTarget:
     """Where and how to log in to the cluster's head node; checks the key first (unless only shown)."""
     chosen = load_ssh_override(record).merged(override or SshOverride())
     host = chosen.host or head_address
     if not host:
         raise SshUnreachable(f"the head node of cluster {record.name} has no public address: it is stopped or "
-                             f"not created; see `clusterwiz status {record.name}`, start it with "
-                             f"`clusterwiz start {record.name}`")
+                             f"not created; see `{cli('status', record.name, sandbox=record.in_sandbox)}`, start "
+                             f"it with `{cli('start', record.name, sandbox=record.in_sandbox)}`")
     if check_key:
         key_file = key_file_for(record)
         check_key_file(key_file)
     else:
         key_file = expected_key_file(record) or Path("YOUR-PRIVATE-KEY.pem")
     return SshTarget(host=host, user=chosen.user or ssh_user(record.spec.os), key_file=key_file,
-                     known_hosts=_known_hosts(record), port=chosen.port or SSH_PORT)
+                     known_hosts=_known_hosts(record), port=chosen.port or SSH_PORT, emulated=emulated)
 
 
 def cluster_ssh_target(workspace: Workspace, name: str, override: SshOverride | None = None,
                        check_key: bool = True) -> SshTarget:
-    """ssh_target for a registered cluster: the head node's live address, unless an override gives the host."""
+    """How every front-end reaches a registered cluster's head node: its live address, unless an override gives
+    the host; in the sandbox, without such an override, an emulated target that nothing connects to."""
     from clusterwiz.core.status import head_address
 
     record = workspace.registry.get(name)
     chosen = load_ssh_override(record).merged(override or SshOverride())
     address = None if chosen.host else head_address(workspace.session, record.spec)
-    return ssh_target(record, address, override, check_key=check_key)
-
-
-SANDBOX_NOTICE = ("Sandbox nodes are emulated: there is no machine to log in to. On a real cluster this would "
-                  "run:")
-
-
-def emulated_ssh(workspace: Workspace, name: str, override: SshOverride | None = None) -> str | None:
-    """In the sandbox (and with no override pointing at a real machine), the command a real cluster would run;
-    None when ssh should really run."""
-    if workspace.emulator is None:
-        return None
-    record = workspace.registry.get(name)
-    if load_ssh_override(record).merged(override or SshOverride()).host:
-        return None
-    return cluster_ssh_target(workspace, name, override, check_key=False).shell_command()
+    emulated = workspace.emulator is not None and not chosen.host
+    return ssh_target(record, address, override, check_key=check_key and not emulated, emulated=emulated)
 
 
 def _known_hosts(record: ClusterRecord) -> Path:
@@ -235,6 +236,7 @@ def _ssh_binary() -> str:
 
 def check_reachable(target: SshTarget, timeout: float = CONNECT_TIMEOUT_S) -> None:
     """Fail early and clearly when nothing answers on the SSH port."""
+    target.refuse_if_emulated()
     try:
         with socket.create_connection((target.host, target.port), timeout=timeout):
             return
@@ -270,6 +272,7 @@ def explain_failure(target: SshTarget, stderr: str) -> SshError | None:
 
 def run_command(target: SshTarget, command: str, timeout: float | None = 120) -> CommandResult:
     """Run one command on the head node and capture its output (e.g. `sinfo`)."""
+    target.refuse_if_emulated()
     argv = [_ssh_binary(), *target.command([command], batch=True)[1:]]
     try:
         completed = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,

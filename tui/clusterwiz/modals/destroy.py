@@ -13,15 +13,18 @@ from clusterwiz.modals.confirm import CONFIRM_CSS
 
 
 class DestroyModal(ModalScreen[bool | None]):
-    """Dismissed with None (not confirmed) or whether to snapshot the created volumes first."""
+    """Dismissed with None (not confirmed) or whether to snapshot the created volumes first.
+
+    `volumes` are the snapshot candidates (core.teardown.snapshot_candidates) as "mount dir (size)" labels, or
+    None when they could not be looked up; the checkbox is offered only when there is something to snapshot."""
 
     DEFAULT_CSS = CONFIRM_CSS.replace("ConfirmModal {", "DestroyModal {")
     BINDINGS = [Binding("escape", "back", "Back")]
 
-    def __init__(self, name: str, created_volumes: int, saves_per_hour: str) -> None:
+    def __init__(self, name: str, volumes: list[str] | None, saves_per_hour: str) -> None:
         super().__init__()
         self.expected = name
-        self.created_volumes = created_volumes
+        self.volumes = volumes
         self.saves_per_hour = saves_per_hour
 
     def compose(self) -> ComposeResult:
@@ -32,12 +35,22 @@ class DestroyModal(ModalScreen[bool | None]):
                 f"volumes you brought are detached and kept. Saves {self.saves_per_hour}.\n\nType ",
                 (self.expected, "bold"), " to confirm."), classes="confirm-body")
             yield Input(placeholder=self.expected, id="typed-name")
-            yield Checkbox(f"Snapshot its {self.created_volumes} new volume(s) first", value=self.created_volumes > 0,
-                           id="snapshot", disabled=self.created_volumes == 0)
-            yield Static("Snapshots outlive the cluster and bill a little for storage.", classes="confirm-note")
+            if self.volumes:
+                yield Checkbox(f"Snapshot its new volume(s) first: {', '.join(self.volumes)}", value=True,
+                               id="snapshot")
+                yield Static("Snapshots outlive the cluster and bill a little for storage.", classes="confirm-note")
+            else:
+                yield Static(self._no_snapshot_reason(), id="no-snapshot", classes="confirm-note")
             with Horizontal(classes="confirm-buttons"):
                 yield Button("Back", id="refuse", variant="primary")
                 yield Button("Destroy", id="confirm", variant="error", disabled=True)
+
+    def _no_snapshot_reason(self) -> str:
+        if self.volumes is None:
+            return ("No snapshot is offered: the cluster's volumes could not be looked up. To keep data, snapshot "
+                    "its volumes in the EC2 console first.")
+        return ("No snapshot is offered: clusterwiz created no shared volume for this cluster (root volumes hold "
+                "only the operating system).")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -56,7 +69,7 @@ class DestroyModal(ModalScreen[bool | None]):
             self.dismiss(None)
 
     def _confirm(self) -> None:
-        self.dismiss(self.query_one(Checkbox).value)
+        self.dismiss(bool(self.volumes) and self.query_one(Checkbox).value)
 
     def action_back(self) -> None:
         self.dismiss(None)

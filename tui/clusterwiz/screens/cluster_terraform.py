@@ -32,14 +32,12 @@ class ClusterTerraform(Protocol):
     def snapshot_volumes(self, name: str) -> list[str]:
         """Snapshot the volumes clusterwiz created for the cluster, before a destroy; their ids."""
 
-    def leftovers(self, name: str) -> list[Leftover]:
-        """What AWS still has tagged with the cluster, after a destroy."""
+    def leftovers(self, name: str, forget: bool) -> list[Leftover]:
+        """What AWS still has tagged with the cluster, after a destroy; with `forget`, a cluster with nothing left
+        leaves the registry (core.lifecycle.find_cluster_leftovers)."""
 
     def remove_leftovers(self, name: str) -> list[Removal]:
         """Remove every leftover; what happened to each."""
-
-    def forget(self, name: str) -> None:
-        """Remove a destroyed cluster from the registry."""
 
     def cancel(self) -> None:
         """Stop the operation under way cleanly; safe from any thread."""
@@ -61,11 +59,11 @@ class LiveClusterTerraform:
         return self._workspace
 
     def plan(self, name: str, on_event: EventCallback, destroy: bool = False) -> PlanResult:
-        from clusterwiz.core.lifecycle import render_cluster, terraform_session
+        from clusterwiz.core.lifecycle import render_registered, terraform_session
 
         workspace = self.workspace()
         if not destroy:
-            render_cluster(workspace, workspace.registry.get(name).spec)
+            render_registered(workspace, name)
         with terraform_session(workspace, name) as (_record, runner), self._running(runner):
             return runner.plan(on_event=on_event, destroy=destroy)
 
@@ -91,28 +89,24 @@ class LiveClusterTerraform:
         plan.plan_file.unlink(missing_ok=True)
 
     def snapshot_volumes(self, name: str) -> list[str]:
-        from clusterwiz.core.lifecycle import cluster_outputs
-        from clusterwiz.core.teardown import snapshot_created_volumes
+        from clusterwiz.core.teardown import snapshot_before_destroy
 
         workspace = self.workspace()
         spec = workspace.registry.get(name).spec
-        outputs = cluster_outputs(workspace, name)
-        return [snapshot.snapshot_id for snapshot in snapshot_created_volumes(workspace.session, spec, outputs)]
+        taken = snapshot_before_destroy(workspace.session, workspace.catalog, spec)
+        return [snapshot.snapshot_id for snapshot in taken]
 
-    def leftovers(self, name: str) -> list[Leftover]:
-        from clusterwiz.core.teardown import find_leftovers
+    def leftovers(self, name: str, forget: bool) -> list[Leftover]:
+        from clusterwiz.core.lifecycle import find_cluster_leftovers
 
         workspace = self.workspace()
-        return find_leftovers(workspace.session, workspace.registry.get(name).spec.region, name)
+        return find_cluster_leftovers(workspace, workspace.registry.get(name).spec, forget)
 
     def remove_leftovers(self, name: str) -> list[Removal]:
         from clusterwiz.core.teardown import remove_cluster_leftovers
 
         # The user confirmed with the screen's button, having seen the list.
         return remove_cluster_leftovers(self.workspace(), name, confirm=lambda _found: None)
-
-    def forget(self, name: str) -> None:
-        self.workspace().registry.remove(name)
 
     def cancel(self) -> None:
         with self._lock:

@@ -179,7 +179,7 @@ class DashboardScreen(Screen[None]):
 
     def _look_up(self) -> Snapshot:
         from clusterwiz.core.lifecycle import cluster_outputs
-        from clusterwiz.core.ssh import ssh_target
+        from clusterwiz.core.ssh import cluster_ssh_target
         from clusterwiz.core.status import cluster_status
         from clusterwiz.core.teardown import savings
 
@@ -197,9 +197,8 @@ class DashboardScreen(Screen[None]):
             outputs = cluster_outputs(workspace, self.cluster)
         except Exception:  # no outputs before the first apply: the live status says enough
             outputs = {}
-        head = status.head
         try:
-            target = ssh_target(record, head.public_ip if head and head.state == "running" else None)
+            target = cluster_ssh_target(workspace, self.cluster)
         except Exception as error:  # a missing key, open permissions, no address: each says its fix
             ssh_error = str(error)
         return Snapshot(status, status_error, saved, target, ssh_error, outputs)
@@ -220,7 +219,12 @@ class DashboardScreen(Screen[None]):
             dns = snapshot.outputs.get("head_node_public_dns") or ""
             lines.append(f"Head node {head.instance_id}: {head.state}, {head.public_ip or 'no public address'}"
                          + (f" ({dns})" if dns and head.state == "running" else ""))
-        lines.append(f"ssh: {snapshot.target.shell_command()}" if snapshot.target else f"ssh: {snapshot.ssh_error}")
+        target = snapshot.target
+        if target is None:
+            lines.append(f"ssh: {snapshot.ssh_error}")
+        else:
+            lines.append(f"ssh{' (emulated: nothing to log in to)' if target.emulated else ''}: "
+                         f"{target.shell_command()}")
         address.update(Text("\n".join(lines)))
         self.query_one("#dash-cost", Static).update(Text("\n".join([status.cost.describe(), *status.notes])))
         self._fill_tables(status)
@@ -247,11 +251,19 @@ class DashboardScreen(Screen[None]):
                             v.attached_to or "no", "yes (yours)" if v.existing else "no")
 
     def _show_ssh(self, snapshot: Snapshot) -> None:
-        text = (f"Log in to the head node with:\n{snapshot.target.shell_command()}" if snapshot.target
-                else f"SSH is not possible now: {snapshot.ssh_error}")
+        from clusterwiz.core.ssh import SANDBOX_NOTICE
+
+        target = snapshot.target
+        if target is None:
+            text = f"SSH is not possible now: {snapshot.ssh_error}"
+        elif target.emulated:
+            text = f"{SANDBOX_NOTICE}\n{target.shell_command()}"
+        else:
+            text = f"Log in to the head node with:\n{target.shell_command()}"
         self.query_one("#ssh-command", Static).update(Text(text))
-        for button in ("#ssh-shell", "#ssh-copy", "#ssh-run"):
-            self.query_one(button, Button).disabled = snapshot.target is None
+        self.query_one("#ssh-copy", Button).disabled = target is None
+        for button in ("#ssh-shell", "#ssh-run"):
+            self.query_one(button, Button).disabled = target is None or target.emulated
 
     def _show_savings(self, snapshot: Snapshot) -> None:
         saved = snapshot.savings
@@ -362,13 +374,14 @@ class DashboardScreen(Screen[None]):
         self.action_refresh()
 
     def action_destroy(self) -> None:
+        from clusterwiz.core.teardown import snapshot_offer
         from clusterwiz.modals.destroy import DestroyModal
 
         status = self.snapshot.status if self.snapshot else None
-        created = sum(1 for volume in status.volumes if not volume.existing) if status else 0
         saves = f"${self.snapshot.savings.destroy:.3f}/h" if self.snapshot and self.snapshot.savings else \
             "what it costs now"
-        self.app.push_screen(DestroyModal(self.cluster, created, saves), self._destroy_confirmed)
+        volumes = snapshot_offer(status) if status else None
+        self.app.push_screen(DestroyModal(self.cluster, volumes, saves), self._destroy_confirmed)
 
     def _destroy_confirmed(self, snapshot: bool | None) -> None:
         from clusterwiz.screens.navigation import start_run

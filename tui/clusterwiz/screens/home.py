@@ -17,9 +17,6 @@ if TYPE_CHECKING:
     from clusterwiz.app import ClusterwizApp
     from clusterwiz.core.registry import ClusterRecord
 
-RUNNING_STATUSES = ("applied",)  # statuses in which the cluster's machines exist and bill
-
-
 class CostFound(Message):
     def __init__(self, name: str, text: str) -> None:
         super().__init__()
@@ -86,25 +83,29 @@ class HomeScreen(Screen[None]):
             self.reload()
 
     def reload(self) -> None:
+        from clusterwiz.core.status import may_bill, per_hour_cell, state_label
+
         table = self.query_one(DataTable)
         table.clear()
         records = self.cw_app.registry.records()
+        billing = [record for record in records if may_bill(record)]
+        names = {record.name for record in billing}
         for record in records:
-            running = record.metadata.status in RUNNING_STATUSES
-            table.add_row(record.name, record.spec.region, record.metadata.status, nodes_text(record),
-                          "…" if running else "0.00", key=record.name)
-        running_records = [r for r in records if r.metadata.status in RUNNING_STATUSES]
-        if running_records:
-            self.price(running_records)
+            table.add_row(record.name, record.spec.region, state_label(record), nodes_text(record),
+                          "…" if record.name in names else per_hour_cell(None), key=record.name)
+        if billing:
+            self.price(billing)
 
     @work(thread=True, exclusive=True, group="home-cost")
     def price(self, records: list[ClusterRecord]) -> None:
-        from clusterwiz.core.cost import estimate
+        from clusterwiz.core.status import cost_now, per_hour_cell
+        from clusterwiz.screens.navigation import live_workspace
 
+        workspace = live_workspace(self.cw_app)()
         for record in records:
             try:
-                text = f"{estimate(record.spec, self.cw_app.catalog).per_hour_now:.2f}"
-            except Exception:  # a price we cannot look up is shown as unknown, not as an error
+                text = per_hour_cell(cost_now(workspace.session, workspace.catalog, record))
+            except Exception:  # a cluster we cannot look up is shown as unknown, not as an error
                 text = "?"
             self.post_message(CostFound(record.name, text))
 

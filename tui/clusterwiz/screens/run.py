@@ -202,9 +202,7 @@ class RunScreen(Screen[None]):
                 self.terraform.discard(plan)
             leftovers = None
             if self.operation == "destroy":
-                leftovers = self.terraform.leftovers(self.cluster)
-                if not leftovers and self.forget:
-                    self.terraform.forget(self.cluster)
+                leftovers = self.terraform.leftovers(self.cluster, forget=self.forget)
         except TerraformInterrupted as stopped:
             post(RunFinished("interrupted", str(stopped)))
         except ClusterwizError as error:
@@ -428,9 +426,7 @@ class RunScreen(Screen[None]):
             for removal in self.terraform.remove_leftovers(self.cluster):
                 verb = "removed" if removal.removed else f"not removed: {removal.error}"
                 self.post_message(RunNote(f"{removal.leftover.kind} {removal.leftover.resource_id} {verb}"))
-            left = self.terraform.leftovers(self.cluster)
-            if not left and self.forget:
-                self.terraform.forget(self.cluster)
+            left = self.terraform.leftovers(self.cluster, forget=self.forget)
         except Exception as error:  # shown on the screen: the user can retry or use the console
             self.post_message(RunNote(f"Could not remove the leftovers: {error}"))
             left = None

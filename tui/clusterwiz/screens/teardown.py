@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
+from clusterwiz.core.suggest import cli
 from clusterwiz.screens.navigation import live_workspace, show_dashboard, start_run
 from clusterwiz.widgets.footer import Footer
 
@@ -23,16 +24,13 @@ if TYPE_CHECKING:
     from clusterwiz.core.settings import Settings
     from clusterwiz.core.teardown import Savings
 
-BILLING_STATUSES = ("applied", "failed")  # a failed apply may have left machines running
-
-
 class ClusterPriced(Message):
-    def __init__(self, name: str, per_hour: str, savings: Savings | None, created_volumes: int) -> None:
+    def __init__(self, name: str, per_hour: str, savings: Savings | None, volumes: list[str] | None) -> None:
         super().__init__()
         self.name = name
         self.per_hour = per_hour
         self.savings = savings
-        self.created_volumes = created_volumes
+        self.volumes = volumes  # the snapshot offer of its destroy; None when it could not be looked up
 
 
 class ActionDone(Message):
@@ -60,7 +58,8 @@ class TeardownMenuScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.savings: dict[str, Savings] = {}
-        self.created_volumes: dict[str, int] = {}
+        self.volumes: dict[str, list[str] | None] = {}
+        self.billing: list[str] = []  # the clusters that may bill (something of them exists), priced live
 
     @property
     def cw_app(self) -> ClusterwizApp:
@@ -85,40 +84,47 @@ class TeardownMenuScreen(Screen[None]):
         table.focus()
 
     def action_reload(self) -> None:
+        from clusterwiz.core.sandbox import other_area_note
+        from clusterwiz.core.status import may_bill, per_hour_cell, state_label
+
         table = self.query_one(DataTable)
         table.clear()
         records = self.cw_app.registry.records()
+        self.billing = [record.name for record in records if may_bill(record)]
         for record in records:
-            billing = record.metadata.status in BILLING_STATUSES
-            table.add_row(record.name, record.spec.region, record.metadata.status, "…" if billing else "0.00",
-                          "", "", "", key=record.name)
+            table.add_row(record.name, record.spec.region, state_label(record),
+                          "…" if record.name in self.billing else per_hour_cell(None), "", "", "", key=record.name)
+        settings = self.cw_app.settings
         if not records:
-            self.query_one("#teardown-result", Static).update("No clusters: nothing bills. ✓")
-        self.price([r.name for r in records if r.metadata.status in BILLING_STATUSES])
+            here = " in the sandbox" if settings.sandbox else ""
+            note = other_area_note(settings, "teardown")
+            self.query_one("#teardown-result", Static).update(
+                f"No clusters{here}: nothing bills here. ✓" + (f"\n{note}" if note else ""))
+        self.price(self.billing)
 
     @work(thread=True, exclusive=True, group="teardown-prices")
     def price(self, names: list[str]) -> None:
-        from clusterwiz.core.status import cluster_status
-        from clusterwiz.core.teardown import savings
+        from clusterwiz.core.status import cluster_status, per_hour_cell
+        from clusterwiz.core.teardown import savings, snapshot_offer
 
         workspace = live_workspace(self.cw_app)()
         for name in names:
             try:
                 status = cluster_status(workspace.session, workspace.catalog, workspace.registry.get(name).spec)
             except Exception:  # a cluster we cannot look up is shown as unknown, not as an error
-                self.post_message(ClusterPriced(name, "?", None, 0))
+                self.post_message(ClusterPriced(name, "?", None, None))
                 continue
-            self.post_message(ClusterPriced(name, f"{status.cost.per_hour:.3f}", savings(status),
-                                            sum(1 for v in status.volumes if not v.existing)))
+            self.post_message(ClusterPriced(name, per_hour_cell(status.cost), savings(status),
+                                            snapshot_offer(status)))
 
     def on_cluster_priced(self, message: ClusterPriced) -> None:
         table = self.query_one(DataTable)
         if message.name not in table.rows:
             return
         table.update_cell(message.name, "cost", message.per_hour)
+        self.volumes[message.name] = message.volumes
         if message.savings is not None:
             self.savings[message.name] = message.savings
-            self.created_volumes[message.name] = message.created_volumes
             table.update_cell(message.name, "fleet", f"{message.savings.stop_fleet:.3f}")
             table.update_cell(message.name, "all", f"{message.savings.stop_all:.3f}")
             table.update_cell(message.name, "destroy", f"{message.savings.destroy:.3f}")
@@ -161,8 +167,8 @@ class TeardownMenuScreen(Screen[None]):
             self.post_message(ActionDone(name, f"{name}: {error}"))
             return
         head = f"; head node {', '.join(result.head_instance_ids)} stopping" if result.head_instance_ids else ""
-        self.post_message(ActionDone(name, f"{name}: every queue at 0 nodes{head}. `clusterwiz start {name}` "
-                                           "brings it back."))
+        start = cli("start", name, sandbox=self.cw_app.settings.sandbox)
+        self.post_message(ActionDone(name, f"{name}: every queue at 0 nodes{head}. `{start}` brings it back."))
 
     def on_action_done(self, message: ActionDone) -> None:
         self.query_one("#teardown-result", Static).update(message.text)
@@ -175,7 +181,9 @@ class TeardownMenuScreen(Screen[None]):
         if not name:
             return
         saves = f"${self.savings[name].destroy:.3f}/h" if name in self.savings else "what it costs now"
-        self.app.push_screen(DestroyModal(name, self.created_volumes.get(name, 0), saves),
+        # A cluster with nothing in AWS has no volume to snapshot; one not looked up yet offers none, and says so.
+        volumes = self.volumes.get(name, None if name in self.billing else [])
+        self.app.push_screen(DestroyModal(name, volumes, saves),
                              lambda snapshot: self._destroy(name, snapshot))
 
     def _destroy(self, name: str, snapshot: bool | None) -> None:

@@ -24,11 +24,12 @@ def tagged_resources(session: Any, region: str, cluster: str) -> list[str]:
         found -= {instances[gone] for gone in _gone_instances(session, region, set(instances))}
         found |= set(_groups(session, region, cluster))
         found |= set(_launch_templates(session, region, cluster))
+        found |= set(_key_pairs(session, region, cluster))
         found |= set(_iam(session, cluster))
     except (BotoCoreError, ClientError) as error:
         raise translate(error, "tag:GetResources, autoscaling:DescribeAutoScalingGroups, "
-                        "ec2:DescribeLaunchTemplates, iam:ListRoles, iam:ListInstanceProfiles, "
-                        "iam:GetInstanceProfile", region) from error
+                        "ec2:DescribeLaunchTemplates, ec2:DescribeKeyPairs, iam:ListRoles, iam:ListInstanceProfiles, "
+                        "iam:GetInstanceProfile, sts:GetCallerIdentity", region) from error
     return sorted(found)
 
 
@@ -74,6 +75,17 @@ def _launch_templates(session: Any, region: str, cluster: str) -> list[str]:
             _, partition, _, _, account, _ = template["CreatedBy"].split(":", 5)
             arns.append(f"arn:{partition}:ec2:{region}:{account}:launch-template/{template['LaunchTemplateId']}")
     return arns
+
+
+def _key_pairs(session: Any, region: str, cluster: str) -> list[str]:
+    """The key pairs clusterwiz made for the cluster (core.keypair), which moto's tagging API leaves out."""
+    client = session.client("ec2", region)
+    pairs = client.describe_key_pairs(Filters=[{"Name": f"tag:{CLUSTER_TAG}", "Values": [cluster]}])["KeyPairs"]
+    if not pairs:
+        return []
+    # A key pair's description has no ARN; the caller's own ARN gives the partition and account.
+    _, partition, _, _, account, _ = session.client("sts", region).get_caller_identity()["Arn"].split(":", 5)
+    return [f"arn:{partition}:ec2:{region}:{account}:key-pair/{pair['KeyPairId']}" for pair in pairs]
 
 
 def _is_tagged(tags: list[dict], cluster: str) -> bool:

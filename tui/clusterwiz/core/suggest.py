@@ -1,0 +1,19 @@
+"""The clusterwiz commands that hints, "Next:" lines and error messages suggest, written so they work where the
+user is: a sandbox cluster's commands carry --sandbox (without it, clusterwiz looks in the real account's registry
+and finds no such cluster)."""
+
+from __future__ import annotations
+
+import shlex
+
+SANDBOX_FLAG = "--sandbox"
+REMOTE_SEPARATOR = "--"  # `clusterwiz ssh NAME -- COMMAND`: whatever follows belongs to the remote command
+
+
+def cli(*words: str, sandbox: bool) -> str:
+    """`clusterwiz WORDS`, with --sandbox in the sandbox, quoted for a shell."""
+    argv = ["clusterwiz", *words]
+    if sandbox:
+        at = argv.index(REMOTE_SEPARATOR) if REMOTE_SEPARATOR in argv else len(argv)
+        argv.insert(at, SANDBOX_FLAG)
+    return shlex.join(argv)
