@@ -18,13 +18,13 @@ from clusterwiz.core.jobs.head import connect
 from clusterwiz.core.lifecycle import Workspace, apply_plan, cluster_outputs, render_cluster, terraform_session
 from clusterwiz.core.settings import Settings
 from clusterwiz.core.spec import ClusterSpec
+from clusterwiz.core.status import STOPPED_BY_TAG, cost_now, state_label
 from clusterwiz.core.teardown import (
     FLEET_SIZES_FILE,
     SNAPSHOT_OF_TAG,
     cluster_snapshots,
     find_leftovers,
 )
-from clusterwiz.core.status import STOPPED_BY_TAG
 from clusterwiz.core.terraform import TerraformInterrupted
 from clusterwiz.node.autoscaling import Fleet
 from clusterwiz.node.scaler import ScalerConfig, stop_cluster
@@ -194,7 +194,13 @@ def test_an_apply_interrupted_midway_then_destroyed_leaves_nothing_behind(moto, 
             apply_plan(workspace, record, runner, runner.plan(), on_event=cancel_when_the_head_node_starts)
         assert record.managed_resources() > 0
         assert tagged_resources(workspace.session, REGION, "halfway")
-        assert workspace.registry.get("halfway").metadata.error == "interrupted during apply"
+        cancelled = workspace.registry.get("halfway")
+        assert (cancelled.metadata.status, cancelled.metadata.error) == ("cancelled", "apply cancelled midway")
+        assert state_label(cancelled) == "cancelled, partly created"
+        # Whatever runs of it bills: `clusterwiz list` says so with the live figure, as status does.
+        listed = clusterwiz_json(tmp_path / "home", "list")
+        assert [(row["state"], row["per_hour"]) for row in listed] == [
+            ("cancelled, partly created", cost_now(workspace.session, workspace.catalog, cancelled).per_hour)]
 
     with terraform_session(workspace, "halfway") as (record, runner):
         apply_plan(workspace, record, runner, runner.plan(destroy=True))

@@ -14,6 +14,7 @@ from typing import Any
 
 from clusterwiz.core.aws.errors import aws_errors
 from clusterwiz.core.cost import PUBLIC_IPV4_USD_PER_HOUR, volume_per_hour
+from clusterwiz.core.registry import ClusterRecord
 from clusterwiz.core.spec import ClusterSpec
 
 CLUSTER_TAG = "clusterwiz:cluster"
@@ -334,3 +335,31 @@ def head_address(session: Any, spec: ClusterSpec) -> str | None:
         if _tags(raw).get(ROLE_TAG) == "head" and raw["State"]["Name"] == "running":
             return raw.get("PublicIpAddress") or raw.get("PublicDnsName") or None
     return None
+RAN_STATUSES = ("applied", "failed", "cancelled")  # an apply ran: all, part or none of the cluster exists
+
+
+def may_bill(record: ClusterRecord) -> bool:
+    """Whether anything of the cluster can exist in AWS: an apply ran (a failed or cancelled one may have created
+    part of it), or its Terraform state holds resources. Only a live look (cost_now) says what bills."""
+    return record.metadata.status in RAN_STATUSES or record.managed_resources() > 0
+
+
+def cost_now(session: Any, catalog: Any, record: ClusterRecord) -> ClusterCost:
+    """What the cluster bills now, the one figure every list, the dashboard and `clusterwiz status` show."""
+    return cluster_status(session, catalog, record.spec).cost
+
+
+def per_hour_cell(cost: ClusterCost | None) -> str:
+    """A cluster's $/h in a table; None: nothing of it exists (not may_bill), so nothing bills."""
+    return "0.000" if cost is None else f"{cost.per_hour:.3f}"
+
+
+def state_label(record: ClusterRecord) -> str:
+    """The cluster's state in words, for every list: a failed or cancelled run says that part of it exists."""
+    status = record.metadata.status
+    resources = record.managed_resources() if status in ("failed", "cancelled") else 0
+    if not resources:
+        return status
+    if record.metadata.applied is None:
+        return f"{status}, partly created"
+    return f"{status}, {resources} resources exist"

@@ -33,6 +33,8 @@ from clusterwiz.core.status import (
     ROLE_TAG,
     STOPPED_BY_TAG,
     ClusterStatus,
+    VolumeStatus,
+    cluster_status,
     describe_groups,
     describe_instances,
 )
@@ -233,29 +235,45 @@ class VolumeSnapshot:
     state: str
 
 
-def snapshot_created_volumes(session: Any, spec: ClusterSpec, outputs: dict[str, Any], wait: bool = True,
+def snapshot_candidates(status: ClusterStatus) -> list[VolumeStatus]:
+    """The volumes a destroy offers to snapshot first: the shared volumes clusterwiz created, which the storage
+    module names <cluster>:<mount dir>. Not the root volumes (they hold the OS, which a new apply installs
+    afresh) nor the user's own volumes (destroy detaches and keeps them)."""
+    prefix = f"{status.name}:"
+    return [volume for volume in status.volumes if not volume.existing and (volume.name or "").startswith(prefix)]
+
+
+def snapshot_offer(status: ClusterStatus) -> list[str]:
+    """The snapshot candidates as a destroy dialog names them: mount dir and size."""
+    prefix = f"{status.name}:"
+    return [f"{(volume.name or '').removeprefix(prefix)} ({volume.size_gib} GiB)"
+            for volume in snapshot_candidates(status)]
+
+
+def snapshot_created_volumes(session: Any, spec: ClusterSpec, volumes: list[VolumeStatus], wait: bool = True,
                              on_snapshot: Callable[[VolumeSnapshot], None] | None = None) -> list[VolumeSnapshot]:
-    """Snapshot the volumes clusterwiz created (outputs["created_volume_ids"]); existing volumes are never
-    touched. Tagged clusterwiz:snapshot-of=<cluster> and with the spec's own tags, so they are easy to find
-    and survive the destroy; waits until they are complete, since the volumes are deleted next."""
+    """Snapshot the given snapshot_candidates; a volume the spec names as the user's own is never touched.
+    Tagged clusterwiz:snapshot-of=<cluster> and with the spec's own tags, so they are easy to find and survive
+    the destroy; waits until they are complete, since the volumes are deleted next."""
     existing = {volume.volume_id for volume in spec.shared_storage if volume.volume_id}
-    mounts = {volume_id: mount_dir for mount_dir, volume_id in (outputs.get("shared_volume_ids") or {}).items()}
-    volume_ids = [v for v in outputs.get("created_volume_ids") or [] if v not in existing]
     client = session.client("ec2", spec.region)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     taken = []
-    for volume_id in volume_ids:
-        mount_dir = mounts.get(volume_id)
-        label = f"{spec.name} {mount_dir or volume_id}"
+    for volume in volumes:
+        if volume.volume_id in existing:
+            continue
+        mount_dir = (volume.name or "").removeprefix(f"{spec.name}:") or None
+        label = f"{spec.name} {mount_dir or volume.volume_id}"
         tags = {**spec.tags, "Name": f"{label} (before destroy)", SNAPSHOT_OF_TAG: spec.name}
         if mount_dir:
             tags[MOUNT_DIR_TAG] = mount_dir
         with aws_errors("ec2:CreateSnapshot", spec.region):
             reply = client.create_snapshot(
-                VolumeId=volume_id, Description=f"clusterwiz: {label}, taken before destroying the cluster, {stamp}",
+                VolumeId=volume.volume_id,
+                Description=f"clusterwiz: {label}, taken before destroying the cluster, {stamp}",
                 TagSpecifications=[{"ResourceType": "snapshot",
                                     "Tags": [{"Key": key, "Value": value} for key, value in tags.items()]}])
-        snapshot = VolumeSnapshot(snapshot_id=reply["SnapshotId"], volume_id=volume_id, mount_dir=mount_dir,
+        snapshot = VolumeSnapshot(snapshot_id=reply["SnapshotId"], volume_id=volume.volume_id, mount_dir=mount_dir,
                                   state=reply.get("State", "pending"))
         taken.append(snapshot)
         if on_snapshot:
@@ -274,6 +292,13 @@ def snapshot_created_volumes(session: Any, spec: ClusterSpec, outputs: dict[str,
     return taken
 
 
+def snapshot_before_destroy(session: Any, catalog: Any, spec: ClusterSpec,
+                            on_snapshot: Callable[[VolumeSnapshot], None] | None = None) -> list[VolumeSnapshot]:
+    """What every destroy with snapshots does first: snapshot the candidates its dialog or --snapshot offered."""
+    volumes = snapshot_candidates(cluster_status(session, catalog, spec))
+    return snapshot_created_volumes(session, spec, volumes, on_snapshot=on_snapshot)
+
+
 def cluster_snapshots(session: Any, region: str, cluster: str) -> list[dict]:
     """Snapshots kept from the cluster's volumes (they outlive it)."""
     client = session.client("ec2", region)
@@ -287,7 +312,8 @@ def cluster_snapshots(session: Any, region: str, cluster: str) -> list[dict]:
 
 # Removal order: what holds others goes first (groups launch instances, instances hold volumes and groups...).
 REMOVAL_ORDER = ("autoscaling-group", "instance", "network-interface", "elastic-ip", "volume", "launch-template",
-                 "security-group", "route-table", "internet-gateway", "subnet", "vpc", "instance-profile", "role")
+                 "security-group", "route-table", "internet-gateway", "subnet", "vpc", "instance-profile", "role",
+                 "key-pair")
 ACTIONS = {
     "autoscaling-group": "delete the auto scaling group (and its nodes)", "instance": "terminate the instance",
     "network-interface": "delete the network interface", "elastic-ip": "release the address",
@@ -296,6 +322,7 @@ ACTIONS = {
     "internet-gateway": "detach and delete the internet gateway", "subnet": "delete the subnet",
     "vpc": "delete the VPC", "instance-profile": "delete the instance profile",
     "role": "delete the IAM role and its policies",
+    "key-pair": "delete the key pair clusterwiz made for the cluster",
 }
 
 
@@ -449,6 +476,13 @@ def _ec2(session: Any, region: str) -> Any:
     return session.client("ec2", region)
 
 
+def _remove_key_pair(session: Any, region: str, _cluster: str, key_pair_id: str) -> None:
+    client = _ec2(session, region)
+    # moto ignores KeyPairIds (it lists every pair) and deletes by name only; AWS does both.
+    pairs = client.describe_key_pairs(KeyPairIds=[key_pair_id])["KeyPairs"]
+    client.delete_key_pair(KeyName=next(pair["KeyName"] for pair in pairs if pair["KeyPairId"] == key_pair_id))
+
+
 def _remove_group(session: Any, region: str, _cluster: str, name: str) -> None:
     session.client("autoscaling", region).delete_auto_scaling_group(AutoScalingGroupName=name, ForceDelete=True)
 
@@ -548,4 +582,5 @@ _REMOVERS: dict[str, Callable[[Any, str, str, str], None]] = {
     "vpc": lambda s, r, _c, i: _ec2(s, r).delete_vpc(VpcId=i),
     "instance-profile": _remove_instance_profile,
     "role": _remove_role,
+    "key-pair": _remove_key_pair,
 }
