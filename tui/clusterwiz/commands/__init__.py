@@ -7,6 +7,7 @@ COMMAND_MODULES = [
     "clusterwiz.commands.sandbox",
     "clusterwiz.commands.operations",
     "clusterwiz.commands.preflight",
+    "clusterwiz.commands.sweep",
     "clusterwiz.commands.teardown",
     "clusterwiz.commands.wizard",
 ]

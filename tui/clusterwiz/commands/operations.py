@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from clusterwiz.core.lifecycle import Workspace
     from clusterwiz.core.settings import Settings
     from clusterwiz.core.status import ClusterStatus
-    from clusterwiz.core.teardown import Leftover, Removal, Savings
+    from clusterwiz.core.teardown import Leftover, Savings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -227,7 +227,7 @@ def run_leftovers(args: argparse.Namespace, settings: Settings) -> int:
         common.confirm(f"Remove {len(found)} resource(s) tagged with {args.name}?", args.yes or settings.json)
 
     results = remove_cluster_leftovers(workspace, args.name, confirm,
-                                       on_removal=None if settings.json else _print_removal)
+                                       on_removal=None if settings.json else common.print_removal)
     failed = [r for r in results if not r.removed]
     if settings.json:
         common.print_json([{"arn": r.leftover.arn, "removed": r.removed, "error": r.error} for r in results])
@@ -235,10 +235,3 @@ def run_leftovers(args: argparse.Namespace, settings: Settings) -> int:
         destroy = cli("destroy", args.name, sandbox=settings.sandbox)
         print(f"Nothing tagged with cluster {args.name} is left; `{destroy}` forgets it.")
     return 1 if failed else 0
-
-
-def _print_removal(result: Removal) -> None:
-    if result.removed:
-        print(f"removed  {result.leftover.kind} {result.leftover.resource_id}")
-    else:
-        print(f"FAILED   {result.leftover.kind} {result.leftover.resource_id}: {result.error}", file=sys.stderr)

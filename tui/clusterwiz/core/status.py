@@ -216,10 +216,11 @@ def _group_status(queue: str, cluster: str, raw: dict | None) -> GroupStatus:
                        max_size=raw["MaxSize"], in_service=in_service)
 
 
-def _describe_volumes(session: Any, region: str, spec: ClusterSpec) -> list[dict]:
+def _describe_volumes(session: Any, region: str, cluster: str, existing_ids: Iterable[str] = ()) -> list[dict]:
+    """The cluster's tagged volumes, and the user's own volumes it attached (existing_ids)."""
     client = session.client("ec2", region)
-    tagged_filter = [{"Name": f"tag:{CLUSTER_TAG}", "Values": [spec.name]}]
-    existing_ids = [volume.volume_id for volume in spec.shared_storage if volume.volume_id]
+    tagged_filter = [{"Name": f"tag:{CLUSTER_TAG}", "Values": [cluster]}]
+    existing_ids = sorted(existing_ids)
     with aws_errors("ec2:DescribeVolumes", region):
         found = [volume for page in client.get_paginator("describe_volumes").paginate(Filters=tagged_filter)
                  for volume in page["Volumes"]]
@@ -304,23 +305,40 @@ def stopped_itself(instance: InstanceStatus, cluster: str) -> str | None:
             f"{cluster}` brings it back as it was")
 
 
+def _priced(catalog: Any, region: str, raw_instances: list[dict], raw_volumes: list[dict],
+            existing_ids: set[str]) -> tuple[list[InstanceStatus], list[VolumeStatus]]:
+    """The instances and volumes found, each with its price from the catalog, in the order status shows them."""
+    instance_prices = _instance_prices(catalog, region, {raw["InstanceType"] for raw in raw_instances})
+    volume_prices = _volume_prices(catalog, region, {raw.get("VolumeType", "standard") for raw in raw_volumes})
+    instances = sorted((_instance_status(raw, instance_prices) for raw in raw_instances),
+                       key=lambda i: (i.role != "head", i.queue or "", i.launch_time, i.instance_id))
+    volumes = sorted({raw["VolumeId"]: _volume_status(raw, existing_ids, volume_prices)
+                      for raw in raw_volumes}.values(), key=lambda v: (v.existing, v.name or "", v.volume_id))
+    return instances, volumes
+
+
+def tagged_cost(session: Any, catalog: Any, region: str, cluster: str, now: datetime | None = None) -> ClusterCost:
+    """What the resources tagged with the cluster bill now, by cluster_cost's rule, with no spec to go by: a cluster
+    another machine made (clusterwiz sweep). The user's own volumes it attached carry no clusterwiz tag, so they are
+    left out, as cluster_status leaves them out of the cost."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        raw_instances = pool.submit(describe_instances, session, region, cluster)
+        raw_volumes = pool.submit(_describe_volumes, session, region, cluster)
+        instances, volumes = _priced(catalog, region, raw_instances.result(), raw_volumes.result(), set())
+    return cluster_cost(instances, volumes, now or datetime.now(UTC))
+
+
 def cluster_status(session: Any, catalog: Any, spec: ClusterSpec, now: datetime | None = None) -> ClusterStatus:
     """Look the cluster up in AWS (instances, groups, volumes at once) and price it with the catalog's prices."""
     region = spec.region
+    existing_ids = {volume.volume_id for volume in spec.shared_storage if volume.volume_id}
     with ThreadPoolExecutor(max_workers=3) as pool:
         raw_instances = pool.submit(describe_instances, session, region, spec.name)
         raw_groups = pool.submit(describe_groups, session, region, spec)
-        raw_volumes = pool.submit(_describe_volumes, session, region, spec)
+        raw_volumes = pool.submit(_describe_volumes, session, region, spec.name, existing_ids)
         instances_found, groups_found, volumes_found = raw_instances.result(), raw_groups.result(), raw_volumes.result()
-    instance_prices = _instance_prices(catalog, region, {raw["InstanceType"] for raw in instances_found})
-    volume_prices = _volume_prices(catalog, region, {raw.get("VolumeType", "standard") for raw in volumes_found})
-    existing_ids = {volume.volume_id for volume in spec.shared_storage if volume.volume_id}
-
-    instances = sorted((_instance_status(raw, instance_prices) for raw in instances_found),
-                       key=lambda i: (i.role != "head", i.queue or "", i.launch_time, i.instance_id))
+    instances, volumes = _priced(catalog, region, instances_found, volumes_found, existing_ids)
     groups = [_group_status(queue.name, spec.name, groups_found.get(queue.name)) for queue in spec.queues]
-    volumes = sorted({raw["VolumeId"]: _volume_status(raw, existing_ids, volume_prices)
-                      for raw in volumes_found}.values(), key=lambda v: (v.existing, v.name or "", v.volume_id))
     moment = now or datetime.now(UTC)
     notes = [f"queue {g.queue}: its group {g.name} does not exist" for g in groups if not g.exists]
     notes += [note for note in (bootstrap_failure(i, spec.name) for i in instances) if note]

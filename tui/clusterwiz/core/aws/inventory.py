@@ -33,6 +33,25 @@ def tagged_resources(session: Any, region: str, cluster: str) -> list[str]:
     return sorted(found)
 
 
+def tagged_cluster_names(session: Any, region: str) -> set[str]:
+    """The names on every clusterwiz:cluster tag in the region, whatever the cluster: what to ask
+    tagged_resources about. Three listings, since each misses something: the tagging API (moto's leaves out
+    launch templates and key pairs), EC2's tag index (which moto keeps for deleted resources) and auto scaling's.
+    A name may belong to nothing live any more; tagged_resources says what lives."""
+    tag_filter = [{"Name": "key", "Values": [CLUSTER_TAG]}]
+    try:
+        names = {tag["Value"] for page in session.client("resourcegroupstaggingapi", region).get_paginator(
+            "get_resources").paginate(TagFilters=[{"Key": CLUSTER_TAG}])
+            for item in page.get("ResourceTagMappingList", []) for tag in item.get("Tags", [])
+            if tag["Key"] == CLUSTER_TAG}
+        for service in ("ec2", "autoscaling"):
+            names |= {tag["Value"] for page in session.client(service, region).get_paginator("describe_tags").paginate(
+                Filters=tag_filter) for tag in page["Tags"]}
+    except (BotoCoreError, ClientError) as error:
+        raise translate(error, "tag:GetResources, ec2:DescribeTags, autoscaling:DescribeTags", region) from error
+    return names
+
+
 def _from_tagging_api(session: Any, region: str, cluster: str) -> list[str]:
     client = session.client("resourcegroupstaggingapi", region)
     arns = []
