@@ -24,7 +24,9 @@ resource "aws_launch_template" "queue" {
   #checkov:skip=CKV_AWS_88:nodes reach package mirrors through a public address (no NAT); the intra group admits no outside traffic
   for_each = local.queues
 
-  name                   = "${var.cluster_name}-${each.key}"
+  # A prefix, not a name: a template an interrupted apply created but never saved to state would otherwise make
+  # every later apply fail (AlreadyExists). Nothing looks a template up by name; its group refers to it by id.
+  name_prefix            = "${var.cluster_name}-${each.key}-"
   description            = "clusterwiz ${var.cluster_name}: compute nodes of queue ${each.key}"
   image_id               = var.ami_id
   instance_type          = each.value.instance_types[0]
@@ -84,6 +86,11 @@ resource "aws_launch_template" "queue" {
   }
 
   tags = local.queue_tags[each.key]
+
+  # A cluster rendered with a fixed name gets a prefixed template: its group moves to the new one before the old goes.
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_autoscaling_group" "queue" {

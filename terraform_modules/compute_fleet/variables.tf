@@ -97,7 +97,7 @@ variable "root_volume_gib" {
 }
 
 variable "queues" {
-  description = "Slurm partitions; each gets a launch template and an auto scaling group named <cluster>-<queue>."
+  description = "Slurm partitions; each gets a launch template named <cluster>-<queue>-<suffix> and an auto scaling group named <cluster>-<queue>."
   type = list(object({
     name           = string
     instance_types = list(string)

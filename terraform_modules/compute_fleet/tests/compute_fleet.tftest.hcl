@@ -35,6 +35,11 @@ run "one_template_and_group_per_queue" {
   }
 
   assert {
+    condition     = aws_launch_template.queue["compute"].name_prefix == "demo-compute-" && aws_launch_template.queue["spot"].name_prefix == "demo-spot-"
+    error_message = "Launch templates have a unique name after <cluster>-<queue>-, so an orphan of an interrupted apply cannot block the next."
+  }
+
+  assert {
     condition = (aws_autoscaling_group.queue["compute"].min_size == 1 && aws_autoscaling_group.queue["compute"].desired_capacity == 2 &&
     aws_autoscaling_group.queue["compute"].max_size == 4 && aws_autoscaling_group.queue["spot"].desired_capacity == 0)
     error_message = "min, initial and max nodes come from the queue."
