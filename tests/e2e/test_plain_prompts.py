@@ -80,10 +80,10 @@ def plain(moto: str, tmp_path: Path) -> Iterator[PlainSession]:
 
 def test_a_new_user_answers_every_plain_prompt_and_saves_what_was_typed(plain: PlainSession) -> None:
     shell, account = plain.terminal, plain.account
-    shell.wait_for("Step 1 of 10: Account", scrolled_off=True)
+    shell.wait_for("Step 1 of 11: Account", scrolled_off=True)
     plain.answer("Where to build", "Enter")  # the one account there is
 
-    shell.wait_for("Step 2 of 10: Name", scrolled_off=True)
+    shell.wait_for("Step 2 of 11: Name", scrolled_off=True)
     plain.answer("Cluster name", "Enter", typed="Bad_Name", replace=True)
     plain.wait_for_question("Cluster name", times=2)  # asked again, after the step's own message:
     assert ("? Cluster name — lowercase letters, digits and '-': Bad_Name problem: Cluster name: 'Bad_Name' is "
@@ -99,7 +99,7 @@ def test_a_new_user_answers_every_plain_prompt_and_saves_what_was_typed(plain: P
     shell.keys("Enter")
     shell.wait_for("eu-west-2: 3 availability zones")
 
-    shell.wait_for("Step 4 of 10: Network", scrolled_off=True)
+    shell.wait_for("Step 4 of 11: Network", scrolled_off=True)
     screen = plain.wait_for_question("VPC")
     assert "Create a new VPC for me" in screen and "CIDR" in screen  # rows under a header
     plain.answer("VPC", "Enter", typed="hpc")
@@ -108,12 +108,12 @@ def test_a_new_user_answers_every_plain_prompt_and_saves_what_was_typed(plain: P
     plain.answer("Subnet", "Enter", typed="hpc-a")
     plain.answer("Who may SSH in", "Enter", typed="203.0.113.0/24")
 
-    shell.wait_for("Step 5 of 10: Operating system", scrolled_off=True)
+    shell.wait_for("Step 5 of 11: Operating system", scrolled_off=True)
     plain.answer("Operating system", "Enter")  # Debian 13 x86_64, the suggested one
-    shell.wait_for("Step 6 of 10: Head node", scrolled_off=True)
+    shell.wait_for("Step 6 of 11: Head node", scrolled_off=True)
     plain.answer("Head node type", "Enter", typed="t3.small")
 
-    shell.wait_for("Step 7 of 10: Queues", scrolled_off=True)
+    shell.wait_for("Step 7 of 11: Queues", scrolled_off=True)
     plain.answer("Queue name", "Enter", typed="batch", replace=True)
     screen = plain.wait_for_question("Node types")
     assert " » ● c6i.xlarge" in screen  # the suggested type is ticked and in view
@@ -128,7 +128,7 @@ def test_a_new_user_answers_every_plain_prompt_and_saves_what_was_typed(plain: P
     shell.wait_for("at most 24 vCPUs at max size")
     plain.answer("Add another queue?", "n")
 
-    shell.wait_for("Step 8 of 10: Shared storage", scrolled_off=True)
+    shell.wait_for("Step 8 of 11: Shared storage", scrolled_off=True)
     plain.answer("Add a volume?", "y")
     screen = plain.wait_for_question("Volume")
     assert "is in eu-west-2b but the cluster runs in eu-west-2a" in plain.said()
@@ -142,13 +142,18 @@ def test_a_new_user_answers_every_plain_prompt_and_saves_what_was_typed(plain: P
     plain.answer("Encrypted", "n")
     plain.answer("Add another volume?", "n")
 
-    shell.wait_for("Step 9 of 10: Key pair", scrolled_off=True)
+    shell.wait_for("Step 9 of 11: Key pair", scrolled_off=True)
     plain.answer("Key pair", "Enter", typed=account.key_ed25519)
     plain.answer("Private key file", "Enter")
+
+    shell.wait_for("Step 10 of 11: Cost limits", scrolled_off=True)
+    plain.answer("Stop when unused", "Enter")
+    plain.answer("Stop after (minutes)", "Enter", typed="120", replace=True)
 
     plain.wait_for_question("Save this cluster?")
     review = plain.said()
     assert "Cluster plain-e2e in region eu-west-2." in review
+    assert "Idle stop: after 120 minutes with no job and nobody logged in" in review
     assert "Estimated cost: $" in review and "/h at maximum size" in review
     # Findings are printed with their fix (the emulated AWS has no quotas: said as information).
     assert "info: the emulated AWS has no vCPU quotas, so none were checked Fix: " in review
@@ -168,6 +173,7 @@ def test_a_new_user_answers_every_plain_prompt_and_saves_what_was_typed(plain: P
     assert (new.mount_dir, new.volume_id, new.size_gib, new.volume_type, new.encrypted) == ("/data", None, 250,
                                                                                              "st1", False)
     assert (spec.key_pair, spec.ssh_key_file) == (account.key_ed25519, None)
+    assert spec.idle_stop_minutes == 120
 
 
 def test_ctrl_c_in_the_middle_leaves_nothing_behind(plain: PlainSession) -> None:

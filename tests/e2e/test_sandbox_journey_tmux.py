@@ -48,15 +48,16 @@ def test_a_workshop_attendee_builds_and_destroys_a_sandbox_cluster(sandbox_home:
     terminal.start(clusterwiz_command(sandbox_home))
     try:
         terminal.wait_for("SANDBOX")
-        assert "SANDBOX" in terminal.wait_for("Step 1 of 10: Account")
+        assert "SANDBOX" in terminal.wait_for("Step 1 of 11: Account")
         terminal.wait_for("Practice in the sandbox")
         terminal.wait_for("Signed in to the sandbox")  # the emulator started behind the first screen
-        for step, shown in (("Step 2 of 10: Name", CLUSTER), ("Step 3 of 10: Region", "eu-west-2"),
-                            ("Step 4 of 10: Network", "Create a new VPC for me"),
-                            ("Step 5 of 10: Operating system", "Current AMI"),
-                            ("Step 6 of 10: Head node", "t3.medium"), ("Step 7 of 10: Queues", "Queue 1"),
-                            ("Step 8 of 10: Shared storage", "Add a volume"),
-                            ("Step 9 of 10: Key pair", "workshop")):
+        for step, shown in (("Step 2 of 11: Name", CLUSTER), ("Step 3 of 11: Region", "eu-west-2"),
+                            ("Step 4 of 11: Network", "Create a new VPC for me"),
+                            ("Step 5 of 11: Operating system", "Current AMI"),
+                            ("Step 6 of 11: Head node", "t3.medium"), ("Step 7 of 11: Queues", "Queue 1"),
+                            ("Step 8 of 11: Shared storage", "Add a volume"),
+                            ("Step 9 of 11: Key pair", "workshop"),
+                            ("Step 10 of 11: Cost limits", "Stop after (minutes)")):
             terminal.keys("C-n")
             terminal.wait_for(step)
             terminal.wait_for(shown, timeout=60)  # lookups run in workers; slow when the machine is busy

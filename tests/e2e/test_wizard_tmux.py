@@ -40,35 +40,38 @@ def terminal(moto: str, tmp_path: Path) -> Iterator[tuple[Terminal, Path]]:
 
 def test_a_new_user_builds_a_cluster_spec_in_a_real_terminal(terminal: tuple[Terminal, Path]) -> None:
     shell, home = terminal
-    shell.wait_for("Step 1 of 10: Account")
+    shell.wait_for("Step 1 of 11: Account")
     shell.wait_for("123456789012")
     shell.keys("C-n")
-    shell.wait_for("Step 2 of 10: Name")
+    shell.wait_for("Step 2 of 11: Name")
     shell.wait_for("Cluster name")
     shell.keys("C-u")
     shell.type_text("e2e")
     shell.keys("Enter")
-    shell.wait_for("Step 3 of 10: Region")
+    shell.wait_for("Step 3 of 11: Region")
     shell.wait_for("type to search region")
     shell.keys("C-n")
-    shell.wait_for("Step 4 of 10: Network")
+    shell.wait_for("Step 4 of 11: Network")
     shell.wait_for("Create a new VPC for me")
     shell.keys("Tab", "Down", "Tab")  # zone eu-west-2b, then the SSH field
     shell.type_text("198.51.100.0/24")  # SSH from this range only
     shell.keys("Enter")
-    shell.wait_for("Step 5 of 10: Operating system")
+    shell.wait_for("Step 5 of 11: Operating system")
     shell.wait_for("Current AMI")  # the table of the images looked up (the help text names Debian 13 too)
     shell.keys("C-n")
-    shell.wait_for("Step 6 of 10: Head node")
+    shell.wait_for("Step 6 of 11: Head node")
     shell.wait_for("t3.medium")
     shell.keys("C-n")
-    shell.wait_for("Step 7 of 10: Queues")
+    shell.wait_for("Step 7 of 11: Queues")
     shell.wait_for("Queue 1")
     shell.keys("C-n")
-    shell.wait_for("Step 8 of 10: Shared storage")
+    shell.wait_for("Step 8 of 11: Shared storage")
     shell.keys("C-n")
-    shell.wait_for("Step 9 of 10: Key pair")
+    shell.wait_for("Step 9 of 11: Key pair")
     shell.wait_for("Create a new key pair")
+    shell.keys("C-n")
+    shell.wait_for("Step 10 of 11: Cost limits")
+    shell.wait_for("Stop after (minutes)")
     shell.keys("C-n")
     shell.wait_for("Cluster e2e in region eu-west-2")
     shell.wait_for("/h now")
@@ -83,5 +86,6 @@ def test_a_new_user_builds_a_cluster_spec_in_a_real_terminal(terminal: tuple[Ter
     assert spec.network.ssh_cidr == "198.51.100.0/24"
     assert [(q.name, q.instance_types, q.max_nodes) for q in spec.queues] == [("compute", ["c6i.xlarge"], 4)]
     assert spec.shared_storage == [] and spec.key_pair == "e2e-key"
+    assert spec.idle_stop_minutes == 60
     key_file = Path(spec.ssh_key_file or "")
     assert key_file.is_file() and stat.S_IMODE(key_file.stat().st_mode) == 0o600

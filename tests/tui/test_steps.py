@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 import boto3
@@ -70,6 +71,33 @@ def test_defaults_fill_every_step_a_file_leaves_out(state: WizardState, account:
     assert spec.head_node.instance_type == "t3.medium"
     assert spec.queues[0].name == "compute" and spec.queues[0].instance_types == ["c6i.xlarge"]
     assert spec.shared_storage == [] and spec.key_pair == "tiny-key"
+    assert spec.idle_stop_minutes == 60  # a new cluster stops itself after an unused hour
+
+
+def test_idle_stop_is_turned_off_or_timed_and_read_back_from_a_spec(state: WizardState, account: Account) -> None:
+    off = answers_from_mapping(full_answers(account, cost_limits=False), state.context, "answers.yaml").spec()
+    assert off.idle_stop_minutes is None
+    timed = full_answers(account, cost_limits={"stop_when_idle": True, "idle_stop_minutes": 240})
+    spec = answers_from_mapping(timed, state.context, "answers.yaml").spec()
+    assert spec.idle_stop_minutes == 240
+    step = STEPS_BY_ID["cost_limits"]
+    assert step.read(spec) == {"stop_when_idle": True, "idle_stop_minutes": 240}
+    assert step.read(off) == {"stop_when_idle": False}
+    in_the_sandbox = replace(state.context, sandbox=True, answers={"name": {"name": "lab"}})
+    assert "`clusterwiz start lab --sandbox` brings it back" in step.field("idle_stop_minutes").describe(
+        240, in_the_sandbox, {})
+
+
+@pytest.mark.parametrize(("minutes", "expected"), [
+    (10, "Stop after (minutes): is 10 but idle nodes are removed after 10 minutes (node scale-down time); the "
+         "cluster would stop before its nodes scale down: use more than 10"),
+    (20000, "Stop after (minutes): 20000 is out of range; it should be less than or equal to 10080"),
+])
+def test_an_idle_stop_the_spec_refuses_is_refused_in_the_forms_words(state: WizardState, minutes: int,
+                                                                     expected: str) -> None:
+    step = STEPS_BY_ID["cost_limits"]
+    [problem] = check_answer(step, {"stop_when_idle": True, "idle_stop_minutes": minutes}, state.context)
+    assert step.in_words(problem) == expected
 
 
 @pytest.mark.parametrize(("overrides", "expected"), [
@@ -168,7 +196,7 @@ def test_a_new_region_clears_only_the_answers_that_depend_on_it(state: WizardSta
     answered = answers_from_mapping(full_answers(account), state.context, "answers.yaml")
     cleared = answered.answer("region", {"region": "us-east-1"})
     assert [s.id for s in cleared] == ["network", "storage", "key_pair"]
-    assert set(answered.answers) == {"account", "name", "region", "os", "head_node", "queues"}
+    assert set(answered.answers) == {"account", "name", "region", "os", "head_node", "queues", "cost_limits"}
     assert answered.first_unanswered() is STEPS_BY_ID["network"]
 
 

@@ -130,6 +130,10 @@ async def test_a_new_user_walks_every_step_by_keyboard_and_saves(settings, catal
         await pick(pilot, "key", account.key_ed25519)
         await next_step(pilot)
 
+        await at_step(pilot, "cost_limits")
+        await type_into(pilot, "idle_stop_minutes", "30")
+        await next_step(pilot)
+
         await settle(pilot)
         review = app.screen
         assert isinstance(review, ReviewScreen)
@@ -151,6 +155,7 @@ async def test_a_new_user_walks_every_step_by_keyboard_and_saves(settings, catal
     assert (queue.min_nodes, queue.initial_nodes, queue.max_nodes) == (3, 3, 6)
     assert [(v.volume_id, v.mount_dir) for v in spec.shared_storage] == [(account.volume_b, "/data")]
     assert spec.key_pair == account.key_ed25519
+    assert spec.idle_stop_minutes == 30
 
 
 @synchronous
@@ -200,7 +205,7 @@ async def test_a_new_region_clears_only_what_depends_on_it_and_says_so(settings,
         await pick(pilot, "region", "us-east-1")
         await next_step(pilot)
         screen = await at_step(pilot, "network")
-        assert set(screen.state.answers) == {"account", "name", "region", "os", "head_node", "queues"}
+        assert set(screen.state.answers) == {"account", "name", "region", "os", "head_node", "queues", "cost_limits"}
         notices = [n.message for n in app._notifications]
         assert any("Network, Shared storage, Key pair were cleared" in n for n in notices)
         # Only the cleared steps and those answered stay reachable; review waits until all are done.
@@ -322,7 +327,7 @@ async def test_the_home_screen_lists_saved_clusters(settings, catalog, registry,
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
         table = app.screen.query_one("#clusters", DataTable)
-        assert [str(c) for c in table.get_row_at(0)] == ["alpha", REGION, "new", "1 head + 0-4", "0.00"]
+        assert [str(c) for c in table.get_row_at(0)] == ["alpha", REGION, "new", "1 head + 0-4", "0.000"]
         await pilot.press("n")
         await at_step(pilot, "account")
         await pilot.press("ctrl+n")

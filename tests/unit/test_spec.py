@@ -351,7 +351,7 @@ def test_every_string_comes_back_from_the_spec_file_as_written(text):
 
 @pytest.mark.parametrize(("value", "expected"), [
     ("0", "idle_stop_minutes: "), ("-5", "idle_stop_minutes: "), ("4", "idle_stop_minutes: "),
-    ("10", "idle_stop_minutes: is 10 but idle nodes are removed after 10 (scaledown_idle_minutes)"),
+    ("10", "idle_stop_minutes: is 10 but idle nodes are removed after 10 minutes (scaledown_idle_minutes)"),
 ])
 def test_an_idle_stop_the_scaler_could_not_reach_first_is_refused(value: str, expected: str) -> None:
     [problem] = problems_of(with_changes(idle_stop_minutes=value))

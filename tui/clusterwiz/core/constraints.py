@@ -5,6 +5,8 @@ Kept apart from the spec's pydantic models so the wizard's first screen starts w
 
 SUPPORTED_OS = ("debian13", "ubuntu2404", "ubuntu2204", "al2023", "rocky9")
 DEFAULT_OS = "debian13"
+DEFAULT_SCALEDOWN_IDLE_MINUTES = 10
+DEFAULT_IDLE_STOP_MINUTES = 60  # a forgotten cluster bills its head node for an hour, then only storage
 # The node bootstrap needs Slurm >= 22.05 (dynamic nodes) from the OS's own repositories.
 UNSUPPORTED_OS = {
     "ubuntu2204": "its Slurm (21.08) lacks the dynamic nodes clusterwiz's elastic queues need",

@@ -62,6 +62,11 @@ def describe_spec(spec: ClusterSpec, creates_key: bool = False) -> list[str]:
     else:
         lines.append(f"Key pair: {spec.key_pair}" + (f" (private key {spec.ssh_key_file})." if spec.ssh_key_file
                                                     else "."))
+    if spec.idle_stop_minutes is None:
+        lines.append("Idle stop: off; the cluster bills until you stop or destroy it.")
+    else:
+        lines.append(f"Idle stop: after {spec.idle_stop_minutes} minutes with no job and nobody logged in, the whole "
+                     "cluster stops itself and only its storage bills until you start it again.")
     return lines
 
 

@@ -29,7 +29,9 @@ from pydantic import (
 from clusterwiz.core.constraints import (
     AZ_PATTERN,
     BOOTABLE_OS,
+    DEFAULT_IDLE_STOP_MINUTES,
     DEFAULT_OS,
+    DEFAULT_SCALEDOWN_IDLE_MINUTES,
     EBS_IOPS_LIMITS,
     EBS_SIZE_LIMITS,
     EBS_THROUGHPUT_LIMITS,
@@ -61,7 +63,6 @@ from clusterwiz.core.spec_yaml import (
 )
 
 SPEC_VERSION = 1
-DEFAULT_IDLE_STOP_MINUTES = 60  # a forgotten cluster bills its head node for an hour, then only storage
 CIDR_MAX_CHARS = 43  # an IPv6 address with its /128
 
 FIXES = {
@@ -112,6 +113,34 @@ def _aws_id_checker(prefix: str, example: str):
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False, str_strip_whitespace=True)
+
+
+ScaledownIdleMinutes = Annotated[int, Field(ge=1, le=1440)]
+IdleStopMinutes = Annotated[int, Field(ge=5, le=10080)]
+
+
+def idle_stop_too_early(idle_stop_minutes: int | None, scaledown_idle_minutes: int) -> str | None:
+    """Why an idle stop the scaler would reach before its own scale-down cannot be: the cluster would stop with
+    nodes the scale-down was about to remove."""
+    if idle_stop_minutes is None or idle_stop_minutes > scaledown_idle_minutes:
+        return None
+    return (f"is {idle_stop_minutes} but idle nodes are removed after {scaledown_idle_minutes} minutes "
+            f"(scaledown_idle_minutes); the cluster would stop before its nodes scale down: use more than "
+            f"{scaledown_idle_minutes}")
+
+
+class IdleTimes(_Model):
+    """The spec's two idle times and the rule that ties them, on their own: the wizard asks only for the idle stop
+    and checks it by the spec's own rules."""
+
+    scaledown_idle_minutes: ScaledownIdleMinutes = DEFAULT_SCALEDOWN_IDLE_MINUTES
+    idle_stop_minutes: IdleStopMinutes | None = DEFAULT_IDLE_STOP_MINUTES
+
+    @model_validator(mode="after")
+    def _check_order(self) -> IdleTimes:
+        problem = idle_stop_too_early(self.idle_stop_minutes, self.scaledown_idle_minutes)
+        _raise_if([("idle_stop_minutes", problem)] if problem else [])
+        return self
 
 
 class Network(_Model):
@@ -384,10 +413,12 @@ class ClusterSpec(_Model):
     network: Network = Field(default_factory=Network)
     head_node: HeadNode = Field(default_factory=HeadNode)
     queues: list[Queue] = Field(min_length=1, max_length=10)
-    scaledown_idle_minutes: int = Field(10, ge=1, le=1440, description="Idle minutes before a node is removed")
-    idle_stop_minutes: int | None = Field(DEFAULT_IDLE_STOP_MINUTES, ge=5, le=10080,
-                                          description="Minutes with no job and nobody logged in before the whole "
-                                                      "cluster stops itself (only storage bills); null: never")
+    scaledown_idle_minutes: ScaledownIdleMinutes = Field(DEFAULT_SCALEDOWN_IDLE_MINUTES,
+                                                         description="Idle minutes before a node is removed")
+    idle_stop_minutes: IdleStopMinutes | None = Field(DEFAULT_IDLE_STOP_MINUTES,
+                                                      description="Minutes with no job and nobody logged in before "
+                                                                  "the whole cluster stops itself (only storage "
+                                                                  "bills); null: never")
     shared_storage: list[SharedVolume] = Field(default_factory=list, max_length=5)
     tags: dict[ExactText, ExactText] = Field(default_factory=dict, description="Extra tags on every resource")
 
@@ -472,10 +503,9 @@ class ClusterSpec(_Model):
                     problems.append((f"shared_storage.{index}.volume_id", f"{volume.volume_id} is listed twice; "
                                      "a volume can be mounted once"))
                 seen_volumes.add(volume.volume_id)
-        if self.idle_stop_minutes is not None and self.idle_stop_minutes <= self.scaledown_idle_minutes:
-            problems.append(("idle_stop_minutes", f"is {self.idle_stop_minutes} but idle nodes are removed after "
-                             f"{self.scaledown_idle_minutes} (scaledown_idle_minutes); the cluster would stop before "
-                             f"its nodes scale down: use more than {self.scaledown_idle_minutes}, or null for never"))
+        too_early = idle_stop_too_early(self.idle_stop_minutes, self.scaledown_idle_minutes)
+        if too_early:
+            problems.append(("idle_stop_minutes", f"{too_early}, or null for never"))
         if self.network.availability_zone and not self.network.availability_zone.startswith(self.region):
             problems.append(("network.availability_zone", f"{self.network.availability_zone} is not in region "
                              f"{self.region}; use a zone such as {self.region}a"))

@@ -21,6 +21,7 @@ from clusterwiz.core.aws.quotas import quota_for
 from clusterwiz.core.aws.regions import location, other_partition
 from clusterwiz.core.constraints import (
     BOOTABLE_OS,
+    DEFAULT_IDLE_STOP_MINUTES,
     DEFAULT_OS,
     EBS_SIZE_LIMITS,
     NAME_MAX_LENGTH,
@@ -30,6 +31,7 @@ from clusterwiz.core.constraints import (
     UNSUPPORTED_OS,
 )
 from clusterwiz.core.errors import AwsError, ClusterwizError
+from clusterwiz.core.suggest import cli
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -257,7 +259,7 @@ def load_answer_checks() -> None:
     import clusterwiz.core.spec  # noqa: F401
 
 
-def _validated(model: type[BaseModel], data: Item, item: int) -> tuple[Any, list[Problem]]:
+def _validated(model: type[BaseModel], data: Item, item: int | None) -> tuple[Any, list[Problem]]:
     """`data` as one of the spec's models, or None and each problem against its field."""
     from pydantic import ValidationError
 
@@ -892,8 +894,60 @@ KEY_PAIR = Step(
 )
 
 
+# -- 10. cost limits ----------------------------------------------------------------------------------
+
+
+def _stops_when_idle(item: Item) -> bool:
+    return item.get("stop_when_idle") is True
+
+
+def _check_idle_stop(value: Any, context: Context, item: Item) -> str | None:
+    from clusterwiz.core.spec import IdleTimes
+
+    # The wizard does not ask for the scale-down time: the spec's default is the one the cluster gets.
+    problems = _validated(IdleTimes, {"idle_stop_minutes": value}, None)[1]
+    return "; ".join(problem.message for problem in problems) or None
+
+
+def _describe_idle_stop(value: Any, context: Context, item: Item) -> str:
+    if not isinstance(value, int):
+        return ""  # being typed; Next says what is wrong with it
+    start = cli("start", context.value("name", "name", "NAME"), sandbox=context.sandbox)
+    return (f"no job and nobody logged in for {value} minutes: the whole cluster stops itself, only its storage "
+            f"bills; `{start}` brings it back")
+
+
+def _write_cost_limits(spec: dict[str, Any], answer: Answer, context: Context) -> None:
+    assert isinstance(answer, dict)
+    spec.update(idle_stop_minutes=answer.get("idle_stop_minutes") if _stops_when_idle(answer) else None)
+
+
+def _read_cost_limits(spec: ClusterSpec) -> Item:
+    if spec.idle_stop_minutes is None:
+        return {"stop_when_idle": False}
+    return {"stop_when_idle": True, "idle_stop_minutes": spec.idle_stop_minutes}
+
+
+COST_LIMITS = Step(
+    id="cost_limits",
+    title="Cost limits",
+    help=("A cluster someone forgot bills by the hour until somebody acts. With idle stop on, a cluster with no job "
+          "and nobody logged in for the time you set stops itself, compute nodes and head node, and only its "
+          "storage bills. Anyone logged in is warned a few minutes before. Starting it again brings it back as it "
+          "was."),
+    fields=(
+        Field("stop_when_idle", "Stop when unused", "bool", default=lambda context, item: True, refreshes=True),
+        _int_field("idle_stop_minutes", "Stop after (minutes)", DEFAULT_IDLE_STOP_MINUTES, "",
+                   validate=_check_idle_stop, describe=_describe_idle_stop, visible=_stops_when_idle),
+    ),
+    write=_write_cost_limits,
+    read=_read_cost_limits,
+    spec_paths=("idle_stop_minutes",),
+)
+
+
 STEPS: tuple[Step, ...] = (ACCOUNT, NAME, REGION, NETWORK, OPERATING_SYSTEM, HEAD_NODE, QUEUES, STORAGE,
-                           KEY_PAIR)
+                           KEY_PAIR, COST_LIMITS)
 STEPS_BY_ID = {step.id: step for step in STEPS}
 REVIEW_TITLE = "Review"
 
@@ -997,7 +1051,7 @@ def check_answer(step: Step, answer: Answer, context: Context) -> list[Problem]:
 # cluster.yaml's names a message may hold that no step's field carries under the same id (a step asks for "vpc",
 # the spec holds "vpc_id").
 SPEC_FIELD_LABELS = {"vpc_id": "VPC", "subnet_id": "Subnet", "key_pair": "Key pair", "volume_id": "Volume",
-                     "root_volume_gib": "Root volume size"}
+                     "root_volume_gib": "Root volume size", "scaledown_idle_minutes": "Node scale-down time"}
 
 
 def _user_words() -> dict[str, str]:
