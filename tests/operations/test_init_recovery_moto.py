@@ -4,10 +4,8 @@ leave a .terraform folder behind, which alone must not count as initialised."""
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.operations.test_operations_moto import prepare_account, write_spec
-from tests.support.cli import clusterwiz, clusterwiz_command
+from tests.support.cli import clusterwiz
+from tests.support.jobs import TerminalJob
 from tests.support.terraform_env import MIRROR_ENV
 
 pytestmark = [pytest.mark.terraform, pytest.mark.moto]
@@ -80,20 +79,15 @@ def test_an_init_interrupted_by_ctrl_c_runs_again_next_time(moto: str, terraform
     url, connected = silent_mirror
     stalled = users_cli_config(tmp_path / "stalled.tfrc", f'  network_mirror {{\n    url = "{url}"\n  }}\n')
     clusterwiz(home, "render", "--config", str(write_spec(tmp_path / "cluster.yaml", "halted", ami)), env=stalled)
-    argv, env = clusterwiz_command(home, "plan", "halted", env=stalled)
-    # A session of its own, as a shell's job: the signal goes to the whole process group, as a terminal's Ctrl-C.
-    plan = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
-    try:
+    # A job of its own, as a shell starts it: the signal goes to its whole process group, as a terminal's Ctrl-C.
+    with TerminalJob(home, "plan", "halted", env=stalled) as plan:
         assert connected.wait(120), "terraform init never asked the provider mirror"
-        os.killpg(plan.pid, signal.SIGINT)
-        _, err = plan.communicate(timeout=120)
-    finally:
-        if plan.poll() is None:
-            os.killpg(plan.pid, signal.SIGKILL)
+        plan.signal(signal.SIGINT)
+        code = plan.wait(120)
+    err = plan.output
     workdir = home / "aws" / "clusters" / "halted" / "workdir"
 
-    assert plan.returncode == 2 and "Traceback" not in err
+    assert code == 2 and "Traceback" not in err
     assert "terraform init was interrupted before it finished" in err and "runs init again" in err
     assert "nothing was left half-written" not in err
     assert (workdir / ".terraform" / "modules").is_dir()  # what the interrupted init had done

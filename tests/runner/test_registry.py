@@ -160,7 +160,7 @@ def test_the_lock_keeps_a_second_process_out_and_names_the_holder(tmp_path: Path
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
         with pytest.raises(RegistryError, match=rf"cluster 'demo' is busy: another clusterwiz \(pid {holder.pid}, "
-                                                r"`-c .*`\) is working on it"), registry.lock("demo"):
+                                                r"`-c .*`, since \S+\) is working on it"), registry.lock("demo"):
             pass
         with pytest.raises(RegistryError, match="is busy"):
             registry.remove("demo")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from clusterwiz.core.errors import ClusterwizError
 from clusterwiz.core.events import Event
-from clusterwiz.core.registry import ClusterRecord, Registry
+from clusterwiz.core.registry import ClusterLock, ClusterRecord, Registry
 from clusterwiz.core.settings import Settings
 from clusterwiz.core.spec import ClusterSpec
 
@@ -79,10 +79,12 @@ class Workspace:
 
         return provider_installation(self.settings)
 
-    def runner(self, record: ClusterRecord) -> TerraformRunner:
+    def runner(self, record: ClusterRecord, lock: ClusterLock | None = None) -> TerraformRunner:
+        """The cluster's Terraform; given the cluster's `lock`, every Terraform it starts holds that lock too."""
         from clusterwiz.core.terraform import TerraformRunner
 
-        return TerraformRunner(record.workdir, record.log_file(TERRAFORM_LOG), env=self.terraform_environment())
+        return TerraformRunner(record.workdir, record.log_file(TERRAFORM_LOG), env=self.terraform_environment(),
+                               lock=lock)
 
 
 def render_cluster(workspace: Workspace, spec: ClusterSpec) -> tuple[ClusterRecord, RenderedCluster]:
@@ -135,8 +137,8 @@ def terraform_session(workspace: Workspace, name: str) -> Iterator[tuple[Cluster
     if not (record.workdir / "main.tf").is_file():
         raise ClusterwizError(f"cluster {name!r} has no Terraform yet; run `clusterwiz render --config "
                               f"{record.spec_path}` first")
-    with workspace.registry.lock(name):
-        runner = workspace.runner(record)
+    with workspace.registry.lock(name) as lock:
+        runner = workspace.runner(record, lock)
         if not runner.initialised():
             problem = workspace.provider_installation().problem
             if problem:
@@ -150,19 +152,20 @@ def apply_plan(workspace: Workspace, record: ClusterRecord, runner: TerraformRun
     """Apply exactly the planned changes; the registry records how it ended."""
     from clusterwiz.core.terraform import TerraformInterrupted
 
+    done = "destroyed" if plan.destroy else "applied"
     try:
         result = runner.apply(plan, on_event=on_event)
-    except TerraformInterrupted:
-        what = "destroy" if plan.destroy else "apply"
-        workspace.registry.set_status(record.name, "cancelled", error=f"{what} cancelled midway")
+    except TerraformInterrupted as interrupted:
+        if interrupted.completed:  # Terraform finished the plan all the same
+            workspace.registry.set_status(record.name, done)
+        else:
+            what = "destroy" if plan.destroy else "apply"
+            workspace.registry.set_status(record.name, "cancelled", error=f"{what} cancelled midway")
         raise
     except ClusterwizError as error:
         workspace.registry.set_status(record.name, "failed", error=str(error).splitlines()[0])
         raise
-    if plan.destroy:
-        workspace.registry.set_status(record.name, "destroyed")
-    else:
-        workspace.registry.set_status(record.name, "applied")
+    workspace.registry.set_status(record.name, done)
     return result
 
 

@@ -260,8 +260,9 @@ class Registry:
         shutil.rmtree(graveyard)
 
     @contextlib.contextmanager
-    def lock(self, name: str) -> Iterator[None]:
-        """Hold the cluster's lock, so no other clusterwiz runs Terraform on it meanwhile.
+    def lock(self, name: str) -> Iterator[ClusterLock]:
+        """Hold the cluster's lock, so no other clusterwiz runs Terraform on it meanwhile. A Terraform started
+        under it inherits it (core.terraform), so one that outlives a killed clusterwiz still holds it.
 
         Non-blocking: when another process holds it, RegistryError names that process.
         """
@@ -273,16 +274,15 @@ class Registry:
             try:
                 fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise RegistryError(f"cluster {name!r} is busy: {_holder(descriptor)} is working on it; wait "
-                                    "for it to finish (or stop it) and try again") from None
-            os.ftruncate(descriptor, 0)
-            os.write(descriptor, json.dumps({"pid": os.getpid(), "command": " ".join(sys.argv)}).encode())
+                raise RegistryError(f"cluster {name!r} is busy: {_holder(descriptor)}") from None
+            held = ClusterLock(descriptor, {"pid": os.getpid(), "command": " ".join(sys.argv), "since": _now()})
+            held.child_ended()
             try:
-                yield
+                yield held
             finally:
                 os.ftruncate(descriptor, 0)
         finally:
-            os.close(descriptor)  # closing releases the flock
+            os.close(descriptor)  # closing releases the flock, unless a Terraform still running holds it too
 
     def _directory(self, name: str) -> Path:
         # The name becomes a path: anything but a valid cluster name could escape the registry.
@@ -300,10 +300,52 @@ class Registry:
             return Metadata(status="failed", created="", updated="", error="metadata.json is missing or damaged")
 
 
+@dataclass
+class ClusterLock:
+    """A held cluster lock, and what its file says of the holder: this clusterwiz, and the Terraform it runs."""
+
+    descriptor: int
+    holder: dict[str, Any]
+
+    def record_child(self, pid: int, command: str, log_file: Path) -> None:
+        """A Terraform started under the lock (and holding it with us): named to whoever finds the cluster busy."""
+        self._write({**self.holder, "terraform": {"pid": pid, "command": command, "since": _now(),
+                                                  "log": str(log_file)}})
+
+    def child_ended(self) -> None:
+        self._write(self.holder)
+
+    def _write(self, holder: dict[str, Any]) -> None:
+        os.ftruncate(self.descriptor, 0)
+        os.pwrite(self.descriptor, json.dumps(holder).encode(), 0)
+
+
 def _holder(descriptor: int) -> str:
-    """Who holds a lock, from what it wrote into the lock file."""
+    """Who holds a lock, from what it wrote into the lock file, and what to do."""
+    wait = "wait for it to finish (or stop it) and try again"
     try:
         data = json.loads(os.pread(descriptor, 4096, 0).decode() or "{}")
-        return f"another clusterwiz (pid {data['pid']}, `{data['command']}`)"
+        pid, command, since = data["pid"], data["command"], data.get("since", "?")
     except (ValueError, KeyError, OSError):
-        return "another clusterwiz process"
+        return f"another clusterwiz process is working on it; {wait}"
+    terraform = data.get("terraform")
+    if not terraform or _alive(pid):
+        running = f", running `{terraform['command']}` (pid {terraform['pid']})" if terraform else ""
+        return f"another clusterwiz (pid {pid}, `{command}`, since {since}{running}) is working on it; {wait}"
+    # The lock is held and its clusterwiz is gone: the Terraform it started (which inherited the lock) runs on.
+    return (f"an earlier run still holds the Terraform state lock: `{command}` (pid {pid}) is gone, but the "
+            f"`{terraform['command']}` it started (pid {terraform['pid']}, since {terraform['since']}) still runs. "
+            "Terraform saves what it creates when it finishes; another Terraform started now would create the same "
+            f"resources again. Wait for it to end (its output goes to {terraform['log']}; `kill -INT "
+            f"{terraform['pid']}` makes it stop cleanly sooner), then run your command again. Do not delete the "
+            "lock or pass -lock=false")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

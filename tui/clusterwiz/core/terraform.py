@@ -11,10 +11,15 @@ Its gaps are fixed here, each pinned by a test in tests/runner/test_python_terra
 - its `cmd()` always runs with a copy of os.environ, no umask and no log: ours runs with the caller's
   environment, umask 077 (state and plan files are 0600) and appends all output to the run log.
 
-Ctrl-C (or `cancel()` from another thread) sends Terraform one SIGINT, to its own process group, and
-waits for it to finish the operations in flight and save its state; a second SIGINT would make
-Terraform exit at once and lose track of resources, so it is never sent. Only a Terraform still
-running `stop_grace_seconds` after the interrupt is killed.
+Ctrl-C, SIGTERM, a hang-up (a closed terminal, a dropped SSH session) or `cancel()` from another thread send
+Terraform one SIGINT, to its own process group, and wait for it to finish the operations in flight and save its
+state; a second SIGINT would make Terraform exit at once and lose track of resources, so it is never sent. Only a
+Terraform still running `stop_grace_seconds` after the interrupt is killed.
+
+Terraform must never die of our exit, which no handler sees coming (SIGKILL, the OOM killer): its output goes to
+the run log, a file, which it can write whatever happens to us (a pipe would kill it with SIGPIPE on its next line,
+mid-create), and clusterwiz follows that file. A runner given the cluster's lock (`lock`) hands it down to
+Terraform, so a Terraform that outlives us still holds it and no second one starts on the same state.
 """
 
 from __future__ import annotations
@@ -32,12 +37,12 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Generic, TypeVar
+from typing import IO, Any, Generic, Protocol, TypeVar
 
 import python_terraform
 
 from clusterwiz.core.errors import TerraformError
-from clusterwiz.core.events import ChangeSummary, Diagnostic, Event, Log, Outputs, parse_line
+from clusterwiz.core.events import ChangeSummary, Diagnostic, Event, Log, Outputs, ResourceDone, parse_line
 from clusterwiz.core.files import atomic_write_text
 from clusterwiz.core.provider import LOCK_FILE
 
@@ -52,6 +57,13 @@ DEFAULT_STOP_GRACE_SECONDS = 900.0
 RUN_UMASK = 0o077
 # Exit codes that are not failures: `plan -detailed-exitcode` exits 2 when there are changes.
 PLAN_EXIT_CODES = (0, 2)
+FOLLOW_POLL_SECONDS = 0.05
+STATE_LOCK_INFO = ".terraform.tfstate.lock.info"
+# The signals that stop a run gracefully, as the user would name what happened.
+STOP_SIGNALS = {signal.SIGINT: "Ctrl-C (SIGINT)", signal.SIGTERM: "SIGTERM",
+                signal.SIGHUP: "a hang-up (SIGHUP: the terminal or SSH session closed)"}
+CANCELLED = "a cancel request"
+DONE_WORDS = {"create": "created", "update": "changed", "delete": "destroyed"}
 
 EventCallback = Callable[[Event], None]
 T = TypeVar("T")
@@ -68,7 +80,23 @@ class TerraformRunFailed(TerraformError):
 
 
 class TerraformInterrupted(TerraformError):
-    """The run was interrupted (Ctrl-C or cancel()) and Terraform stopped cleanly."""
+    """The run was interrupted (a signal or cancel()) and Terraform stopped cleanly. `completed`: Terraform had
+    finished the whole command all the same (it ignores an interrupt that comes before its work begins)."""
+
+    def __init__(self, message: str, completed: bool = False):
+        super().__init__(message)
+        self.completed = completed
+
+
+class InheritableLock(Protocol):
+    """A held lock whose descriptor, passed down to Terraform, keeps it held for as long as Terraform runs."""
+
+    @property
+    def descriptor(self) -> int: ...
+
+    def record_child(self, pid: int, command: str, log_file: Path) -> None: ...
+
+    def child_ended(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -104,10 +132,12 @@ class TerraformRunner:
     """Terraform for one working directory; every run's output is appended to `log_file`."""
 
     def __init__(self, workdir: Path, log_file: Path, env: Mapping[str, str] | None = None,
-                 binary: str | None = None, stop_grace_seconds: float = DEFAULT_STOP_GRACE_SECONDS):
+                 binary: str | None = None, stop_grace_seconds: float = DEFAULT_STOP_GRACE_SECONDS,
+                 lock: InheritableLock | None = None):
         self.workdir = Path(workdir)
         self.log_file = Path(log_file)
         self.stop_grace_seconds = stop_grace_seconds
+        self.lock = lock
         self.binary = binary or shutil.which("terraform") or "terraform"
         # Endpoints and credentials come from the caller's environment, never from generated config.
         self.env = {**(os.environ if env is None else env), "TF_IN_AUTOMATION": "1", "TF_INPUT": "0",
@@ -116,8 +146,9 @@ class TerraformRunner:
         self._version: tuple[int, int, int] | None = None
         # Re-entrant: the SIGINT handler calls cancel() on the main thread, maybe while it holds the lock.
         self._lock = threading.RLock()
-        self._process: subprocess.Popen[str] | None = None
+        self._process: subprocess.Popen[bytes] | None = None
         self._cancelled = threading.Event()
+        self._stop_reason = CANCELLED
         self._interrupt_sent = False
         self._killed = False
 
@@ -148,6 +179,10 @@ class TerraformRunner:
         try:
             self._stream(["init", "-input=false", "-no-color"], None, (0,))
         except TerraformInterrupted as interrupted:
+            if interrupted.completed:
+                self._mark_initialised()
+                raise TerraformInterrupted(f"terraform init was interrupted by {self._stop_reason} once it had "
+                                           "finished; nothing in AWS changed", completed=True) from interrupted
             raise TerraformInterrupted(
                 f"terraform init was interrupted before it finished in {self.workdir}; nothing in AWS changed, "
                 "and the next plan, apply or destroy runs init again") from interrupted
@@ -156,6 +191,10 @@ class TerraformRunner:
                 f"{failed}\nA provider that cannot be installed: run `clusterwiz doctor`, which says where "
                 "clusterwiz looks for it and what to do. The next plan, apply or destroy runs init again.",
                 "init", failed.exit_code, failed.diagnostics) from failed
+        self._mark_initialised()
+
+    def _mark_initialised(self) -> None:
+        marker = self.workdir / INIT_MARKER
         marker.parent.mkdir(exist_ok=True)  # an init with nothing to install makes no .terraform
         atomic_write_text(marker, self._init_inputs())
 
@@ -221,9 +260,13 @@ class TerraformRunner:
 
     def _plan(self, on_event: EventCallback | None, destroy: bool, plan_file: Path | None) -> PlanResult:
         target = plan_file or self.workdir / PLAN_FILE_NAME
-        events = self._stream(["plan", "-json", "-input=false", "-no-color", "-detailed-exitcode",
-                               *(["-destroy"] if destroy else []), f"-out={target}"],
-                              on_event, PLAN_EXIT_CODES)
+        try:
+            events = self._stream(["plan", "-json", "-input=false", "-no-color", "-detailed-exitcode",
+                                   *(["-destroy"] if destroy else []), f"-out={target}"],
+                                  on_event, PLAN_EXIT_CODES)
+        except TerraformInterrupted:
+            target.unlink(missing_ok=True)  # a plan finished despite the interrupt is not to be applied
+            raise
         return PlanResult(plan_file=target, destroy=destroy, has_changes=events.exit_code == 2,
                           summary=events.summary)
 
@@ -240,10 +283,13 @@ class TerraformRunner:
         """Iterate the events of `operation` (plan, apply, destroy) instead of passing a callback."""
         return EventStream(self, operation, args)
 
-    def cancel(self) -> None:
-        """Ask the current run to stop cleanly; safe from any thread, and idempotent."""
-        self._cancelled.set()
+    def cancel(self, reason: str = CANCELLED) -> None:
+        """Ask the current run to stop cleanly; safe from any thread, and idempotent. `reason` is what the
+        interrupt's message names: a signal's description, or the default, a cancel."""
         with self._lock:
+            if not self._cancelled.is_set():
+                self._stop_reason = reason
+            self._cancelled.set()
             process = self._process
             if process is None or self._interrupt_sent or process.poll() is not None:
                 return
@@ -285,32 +331,41 @@ class TerraformRunner:
         if self._cancelled.is_set():
             raise TerraformInterrupted(f"terraform {command} was cancelled before it started; nothing changed")
         run = _StreamedRun()
+        consumer_error: BaseException | None = None
         with self._open_log() as log, _forward_interrupts(self.cancel):
             _log_header(log, argv, self.workdir)
-            process = self._start(argv)
-            if self._cancelled.is_set():  # interrupted while it was starting
-                self.cancel()
-            read_to_end = False
+            output_begins = os.fstat(log.fileno()).st_size
+            process = self._start(argv, log)
             try:
-                assert process.stdout is not None
-                for line in process.stdout:
-                    log.write(line)
-                    log.flush()
+                if self._cancelled.is_set():  # interrupted while it was starting
+                    self.cancel()
+                for line in _follow(self.log_file, output_begins, process):
                     event = parse_line(line)
                     run.record(event)
-                    if on_event is not None:
+                    if on_event is None or consumer_error is not None:
+                        continue
+                    try:
                         on_event(event)
-                read_to_end = True
-            finally:
-                if not read_to_end:
-                    # The consumer's callback raised: stop Terraform cleanly before passing that on.
-                    self.cancel()
-                    _drain(process, log)
+                    except BaseException as error:  # noqa: BLE001 -- raised once Terraform has stopped
+                        # The consumer failed (a closed terminal, say): stop Terraform cleanly, follow it to its
+                        # end, then pass that on.
+                        consumer_error = error
+                        self.cancel(f"an error showing its progress ({type(error).__name__}: {error})")
                 run.exit_code = process.wait()
+            finally:
                 with self._lock:
                     self._process = None
-                log.write(f"=== exit code {run.exit_code}\n")
-        self._raise_for(command, run, ok_codes)
+                if self.lock is not None:
+                    self.lock.child_ended()
+            log.write(f"=== exit code {run.exit_code}\n")
+        if consumer_error is not None and not self._interrupt_sent:
+            raise consumer_error  # Terraform had already finished: nothing was interrupted
+        try:
+            self._raise_for(command, run, ok_codes)
+        except TerraformInterrupted as interrupted:
+            if consumer_error is not None:
+                raise interrupted from consumer_error
+            raise
         return run
 
     def _check_workdir(self) -> None:
@@ -318,20 +373,24 @@ class TerraformRunner:
             raise TerraformError(f"the Terraform working directory {self.workdir} does not exist; "
                                  "render the cluster first")
 
-    def _start(self, argv: list[str]) -> subprocess.Popen[str]:
+    def _start(self, argv: list[str], log: IO[str]) -> subprocess.Popen[bytes]:
         with self._lock:
             self._interrupt_sent = False
             self._killed = False
             try:
-                # Its own process group: a terminal's Ctrl-C reaches only us, and we forward exactly one.
+                # Its own process group: a terminal's Ctrl-C and hang-up reach only us, and we forward one SIGINT.
+                # Its output goes to the log, which it can write even once we are gone.
                 self._process = subprocess.Popen(
-                    argv, cwd=self.workdir, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL, text=True, bufsize=1, umask=RUN_UMASK, process_group=0)
+                    argv, cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL, umask=RUN_UMASK, process_group=0,
+                    pass_fds=() if self.lock is None else (self.lock.descriptor,))
             except FileNotFoundError as exc:
                 raise _not_installed(argv[0]) from exc
+            if self.lock is not None:
+                self.lock.record_child(self._process.pid, " ".join(["terraform", *argv[1:2]]), self.log_file)
             return self._process
 
-    def _kill(self, process: subprocess.Popen[str]) -> None:
+    def _kill(self, process: subprocess.Popen[bytes]) -> None:
         with self._lock:
             if process.poll() is None:
                 self._killed = True
@@ -343,18 +402,49 @@ class TerraformRunner:
                 f"Terraform did not stop within {self.stop_grace_seconds:.0f} s of the interrupt and was killed; "
                 f"its state in {self.workdir} may miss resources it was creating: run a plan to see what "
                 f"it knows, and check the AWS console for resources tagged with the cluster name")
+        if self._interrupt_sent:
+            self._raise_interrupted(command, run, run.exit_code in ok_codes)
         if run.exit_code in ok_codes:
             return
-        if self._cancelled.is_set():
-            raise TerraformInterrupted(
-                f"terraform {command} was interrupted; Terraform stopped cleanly and saved its state in "
-                f"{self.workdir}. Run it again to continue, or destroy the cluster to remove what was created")
         errors = [d for d in run.diagnostics if d.severity == "error"]
+        if any(d.summary.startswith("Error acquiring the state lock") for d in errors):
+            raise TerraformError(self._state_lock_held())
         details = "\n\n".join(d.text for d in errors) or "\n".join(run.text_lines[-20:])
         raise TerraformRunFailed(
             f"terraform {command} failed (exit code {run.exit_code}):\n{details}\n\n"
             f"Fix the problem above and run it again; the full output is in {self.log_file}",
             command, run.exit_code, errors)
+
+    def _raise_interrupted(self, command: str, run: _StreamedRun, completed: bool) -> None:
+        """What an interrupted run did: Terraform ignores an interrupt that comes before its work begins and then
+        finishes it all, which must be said as plainly as a stop midway."""
+        done = run.done_text()
+        if completed and command == "apply":
+            raise TerraformInterrupted(
+                f"terraform apply was interrupted by {self._stop_reason}, but Terraform finished what it had "
+                f"started: {done or 'no change was left to make'}. The whole plan is applied; nothing was left "
+                "half-made", completed=True)
+        if completed:
+            raise TerraformInterrupted(f"terraform {command} was interrupted by {self._stop_reason}; it changed "
+                                       "nothing in AWS", completed=True)
+        so_far = f" after {done}" if done else ""
+        raise TerraformInterrupted(
+            f"terraform {command} was interrupted by {self._stop_reason}; Terraform stopped cleanly{so_far} and "
+            f"saved its state in {self.workdir}. Run it again to continue, or destroy the cluster to remove what "
+            "was created")
+
+    def _state_lock_held(self) -> str:
+        """Terraform's own state lock is held by a Terraform clusterwiz did not start (the cluster's lock keeps out
+        any clusterwiz): who, since when, and what to do, instead of Terraform's advice to pass -lock=false."""
+        try:
+            info = json.loads((self.workdir / STATE_LOCK_INFO).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            info = {}
+        who = f"`terraform {info.get('Operation', '?').removeprefix('Operation')}` by {info.get('Who', '?')}" \
+              f", since {info.get('Created', '?')}"
+        return (f"the Terraform state in {self.workdir} is locked by a Terraform that clusterwiz did not start "
+                f"({who}); is one running there by hand? Let it finish, then try again. Never pass -lock=false: "
+                "two Terraforms on one state create the same resources twice")
 
     def _open_log(self) -> IO[str]:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -371,9 +461,12 @@ class _StreamedRun:
     outputs: dict[str, Any] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     text_lines: list[str] = field(default_factory=list)
+    done: dict[str, int] = field(default_factory=dict)  # resources finished, by action
 
     def record(self, event: Event) -> None:
-        if isinstance(event, ChangeSummary):
+        if isinstance(event, ResourceDone):
+            self.done[event.action] = self.done.get(event.action, 0) + 1
+        elif isinstance(event, ChangeSummary):
             self.summary = event
         elif isinstance(event, Outputs):
             self.outputs = event.values()
@@ -381,6 +474,10 @@ class _StreamedRun:
             self.diagnostics.append(event)
         elif isinstance(event, Log) and event.type == "text":
             self.text_lines.append(event.message)
+
+    def done_text(self) -> str:
+        """What the run finished, e.g. '3 created, 1 destroyed'; empty when nothing."""
+        return ", ".join(f"{count} {DONE_WORDS[action]}" for action, count in self.done.items() if action in DONE_WORDS)
 
 
 class _Finished:
@@ -390,7 +487,7 @@ class _Finished:
 class EventStream(Generic[T]):
     """Events of one runner operation, as an iterator; `result` holds its return value afterwards.
 
-    The operation runs in a thread; Ctrl-C in the iterating thread cancels it cleanly, and the run's
+    The operation runs in a thread; Ctrl-C (SIGTERM, a hang-up) on the main thread cancels it cleanly, and the run's
     error (TerraformInterrupted among them) is raised at the end of the loop. Leaving the loop early
     (or closing the iterator) cancels the run too and returns once Terraform has stopped.
     """
@@ -422,55 +519,60 @@ class EventStream(Generic[T]):
         worker = threading.Thread(target=work, name="terraform-events", daemon=True)
         worker.start()
         finished = False
-        try:
-            while not finished:
-                try:
+        with _forward_interrupts(self._runner.cancel):
+            try:
+                while not finished:
                     item = items.get()
-                except KeyboardInterrupt:
+                    if isinstance(item, _Finished):
+                        finished = True
+                    else:
+                        yield item
+            finally:
+                if not finished:
                     self._runner.cancel()
-                    continue
-                if isinstance(item, _Finished):
-                    finished = True
-                else:
-                    yield item
-        finally:
-            if not finished:
-                self._runner.cancel()
-            _join_patiently(worker, self._runner.cancel)
+                worker.join()
         if self._error is not None:
             raise self._error
 
 
-def _join_patiently(worker: threading.Thread, on_interrupt: Callable[[], None]) -> None:
-    while worker.is_alive():
-        try:
-            worker.join()
-        except KeyboardInterrupt:
-            on_interrupt()
-
-
 class _forward_interrupts:
-    """While a run streams on the main thread, Ctrl-C cancels it cleanly instead of raising."""
+    """While a run goes on the main thread, Ctrl-C, SIGTERM and a hang-up cancel it cleanly instead of ending us."""
 
-    def __init__(self, cancel: Callable[[], None]):
+    def __init__(self, cancel: Callable[[str], None]):
         self._cancel = cancel
-        self._previous: Any = None
-        self._installed = False
+        self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> None:
         if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, lambda _signum, _frame: self._cancel())
-            self._installed = True
+            for number in STOP_SIGNALS:
+                self._previous[number] = signal.signal(number, self._stop)
+
+    def _stop(self, number: int, _frame: object) -> None:
+        self._cancel(STOP_SIGNALS[signal.Signals(number)])
 
     def __exit__(self, *_exc: object) -> None:
-        if self._installed:
-            signal.signal(signal.SIGINT, self._previous)
+        for number, previous in self._previous.items():
+            signal.signal(number, previous)
 
 
-def _drain(process: subprocess.Popen[str], log: IO[str]) -> None:
-    assert process.stdout is not None
-    for line in process.stdout:
-        log.write(line)
+def _follow(path: Path, offset: int, process: subprocess.Popen[bytes]) -> Iterator[str]:
+    """The lines `process` appends to the file at `path` from `offset` on, as it writes them, until it exits."""
+    with open(path, "rb") as source:
+        source.seek(offset)
+        partial = b""
+        while True:
+            exited = process.poll() is not None  # before reading: what it wrote before exiting is read below
+            chunk = source.read()
+            lines = (partial + chunk).split(b"\n")
+            partial = lines.pop()
+            for line in lines:
+                yield line.decode("utf-8", "replace") + "\n"
+            if exited:
+                if partial:
+                    yield partial.decode("utf-8", "replace")
+                return
+            if not chunk:
+                time.sleep(FOLLOW_POLL_SECONDS)
 
 
 def _log_header(log: IO[str], argv: Sequence[str], workdir: Path) -> None:
