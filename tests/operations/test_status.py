@@ -23,6 +23,7 @@ from clusterwiz.core.status import (
     cluster_cost,
     cluster_status,
     head_address,
+    stopped_itself,
 )
 from clusterwiz.core.teardown import savings
 from clusterwiz.node.instance import LOG_TAIL_TAG, READINESS_TAG, TAG_VALUE_LIMIT, log_tail
@@ -180,15 +181,29 @@ def test_status_finds_the_nodes_by_tag_with_their_readiness_and_prices_them(moto
 def test_a_failed_bootstrap_is_told_with_its_step_log_and_what_to_do() -> None:
     base = instance("compute", 0.1, 1)
     failed = dataclasses.replace(base, bootstrap="failed:packages", bootstrap_log="E: Unable to locate package slurmd")
-    note = bootstrap_failure(failed, "stat")
+    note = bootstrap_failure(failed, "stat", sandbox=False)
     assert note is not None and note.startswith(
         f"compute node {failed.instance_id} (queue compute) failed its bootstrap at step packages: E: Unable to "
         "locate package slurmd. Likely cause: the node could not install its packages")
     assert "The scaler on the head node replaces it" in note
     head = dataclasses.replace(instance("head", 0.1, 1), bootstrap="failed:slurmd", bootstrap_log=None)
-    told = bootstrap_failure(head, "stat")
+    told = bootstrap_failure(head, "stat", sandbox=False)
     assert told is not None and "`clusterwiz ssh stat -- sinfo`" in told and "`clusterwiz destroy stat`" in told
-    assert bootstrap_failure(base, "stat") is None
+    assert bootstrap_failure(base, "stat", sandbox=False) is None
+    # In the sandbox, every command it suggests finds the sandbox's cluster.
+    in_sandbox = bootstrap_failure(head, "stat", sandbox=True)
+    assert in_sandbox is not None and "`clusterwiz ssh stat --sandbox -- sinfo`" in in_sandbox
+    assert "`clusterwiz ssh stat --sandbox -- sudo tail -n 50 /var/log/clusterwiz-bootstrap.log`" in in_sandbox
+    assert "`clusterwiz destroy stat --sandbox`" in in_sandbox
+
+
+def test_a_head_node_that_stopped_itself_is_labelled_and_told_with_its_start_command() -> None:
+    stopped = dataclasses.replace(instance("head", 0.1, 1), state="stopped",
+                                  stopped_by="idle: no job and nobody logged in for 60 min (since 2026-12-01T10:00Z)")
+    assert stopped_itself(stopped, "stat", sandbox=True) == (
+        "the cluster stopped itself (idle: no job and nobody logged in for 60 min (since 2026-12-01T10:00Z)): only "
+        "its volumes bill; `clusterwiz start stat --sandbox` brings it back as it was")
+    assert stopped_itself(instance("head", 0.1, 1), "stat", sandbox=True) is None
 
 
 def test_the_log_tail_tag_is_the_one_the_node_agent_writes(tmp_path: Path) -> None:

@@ -8,6 +8,8 @@ from clusterwiz.app import make_app
 from clusterwiz.core.status import cluster_status, group_name
 from clusterwiz.core.teardown import savings
 from clusterwiz.modals.destroy import DestroyModal
+from clusterwiz.node.autoscaling import Fleet
+from clusterwiz.node.scaler import ScalerConfig, stop_cluster
 from clusterwiz.screens.dashboard import DashboardScreen
 from clusterwiz.screens.home import HomeScreen
 from clusterwiz.screens.navigation import live_workspace
@@ -131,3 +133,40 @@ async def test_the_menu_the_dashboard_and_status_show_one_cost_with_addresses_an
         assert (row[2], row[4]) == ("cancelled", f"{cost.per_hour:.3f}")
     listed = clusterwiz_json(settings.home, "--endpoint-url", moto, "list")
     assert [(r["name"], r["status"], r["per_hour"]) for r in listed] == [("demo", "cancelled", cost.per_hour)]
+
+
+def stopped_by_its_agent(registry) -> str:
+    """Cluster demo, stopped as the head node's agent stops it once unused for idle_stop_minutes (node/idle.py);
+    what the lists say of it under their table."""
+    registry.set_status("demo", "applied")
+    head = head_of("demo")
+    fleet_of("demo", {"compute": 1, "gpu": 0})
+    agent = ScalerConfig(cluster_name="demo", region=REGION, idle_limit_seconds=600.0, node_cpus={},
+                         group_queues={"demo-compute": "compute", "demo-gpu": "gpu"})
+    why = "idle: no job and nobody logged in for 60 min (since 2026-12-01T10:00Z)"
+    stop_cluster(agent, Fleet(REGION), head, why, log=lambda _: None)
+    return (f"demo: the cluster stopped itself ({why}): only its volumes bill; `clusterwiz start demo` brings it "
+            "back as it was")
+
+
+@synchronous
+async def test_the_menu_says_a_cluster_stopped_itself_and_why(settings, catalog, registry) -> None:
+    told = stopped_by_its_agent(registry)
+    app = teardown_app(settings, catalog_factory=lambda _: catalog, registry=registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        row = [str(cell) for cell in app.screen.query_one("#teardown-clusters").get_row("demo")]
+        assert row[:3] == ["demo", REGION, "stopped itself (idle)"]
+        assert " ".join(text_of(app.screen, "#teardown-notes").split()) == told
+
+
+@synchronous
+async def test_the_home_screen_says_a_cluster_stopped_itself_and_why(settings, catalog, registry) -> None:
+    told = stopped_by_its_agent(registry)
+    app = make_app(settings, catalog_factory=lambda _: catalog, registry=registry)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        row = [str(cell) for cell in app.screen.query_one("#clusters").get_row("demo")]
+        assert row[:3] == ["demo", REGION, "stopped itself (idle)"]
+        assert " ".join(text_of(app.screen, "#home-notes").split()) == told

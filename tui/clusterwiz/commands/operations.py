@@ -62,7 +62,8 @@ def _usd(value: float) -> str:
 def _live_status(workspace: Workspace, name: str) -> ClusterStatus:
     from clusterwiz.core.status import cluster_status
 
-    return cluster_status(workspace.session, workspace.catalog, workspace.registry.get(name).spec)
+    return cluster_status(workspace.session, workspace.catalog, workspace.registry.get(name).spec,
+                          sandbox=workspace.settings.sandbox)
 
 
 def _savings_json(savings: Savings) -> dict[str, float]:

@@ -16,6 +16,7 @@ from clusterwiz.core.aws.errors import aws_errors
 from clusterwiz.core.cost import PUBLIC_IPV4_USD_PER_HOUR, volume_per_hour
 from clusterwiz.core.registry import ClusterRecord
 from clusterwiz.core.spec import ClusterSpec
+from clusterwiz.core.suggest import cli
 
 CLUSTER_TAG = "clusterwiz:cluster"
 ROLE_TAG = "clusterwiz:role"
@@ -33,7 +34,7 @@ STEP_HINTS = {
               "cluster's security group lets the nodes reach it",
     "volumes": "a shared volume did not appear or could not be mounted: it must be in the head node's zone and hold "
                "a file system on the whole disk (or be blank)",
-    "slurmd": "slurmd did not start: the head node's slurmctld must be running (`clusterwiz ssh {cluster} -- sinfo`)",
+    "slurmd": "slurmd did not start: the head node's slurmctld must be running (`{sinfo}`)",
 }
 # Terminated instances keep their tags for an hour but cost nothing; shutting-down ones are on their way out.
 GONE_INSTANCE_STATES = ("terminated", "shutting-down")
@@ -279,7 +280,7 @@ def cluster_cost(instances: list[InstanceStatus], volumes: list[VolumeStatus], n
                        unpriced=tuple(unpriced), notes=tuple(notes))
 
 
-def bootstrap_failure(instance: InstanceStatus, cluster: str) -> str | None:
+def bootstrap_failure(instance: InstanceStatus, cluster: str, *, sandbox: bool) -> str | None:
     """What a failed bootstrap says, in words: which node, which step, its log's last lines and what to do."""
     step = instance.failed_step
     if step is None:
@@ -287,22 +288,23 @@ def bootstrap_failure(instance: InstanceStatus, cluster: str) -> str | None:
     node = "the head node" if instance.role == "head" else f"compute node {instance.instance_id} (queue " \
                                                             f"{instance.queue})"
     said = f": {instance.bootstrap_log}" if instance.bootstrap_log else ""
-    hint = STEP_HINTS.get(step, "see the node's log").format(cluster=cluster)
+    hint = STEP_HINTS.get(step, "see the node's log").format(sinfo=cli("ssh", cluster, "--", "sinfo", sandbox=sandbox))
     if instance.role == "head":
-        then = (f"See its whole log with `clusterwiz ssh {cluster} -- sudo tail -n 50 {BOOTSTRAP_LOG}`; once the "
-                f"cause is fixed, `clusterwiz destroy {cluster}` and apply again (the head node keeps billing until "
-                "then)")
+        log = cli("ssh", cluster, "--", "sudo", "tail", "-n", "50", BOOTSTRAP_LOG, sandbox=sandbox)
+        destroy = cli("destroy", cluster, sandbox=sandbox)
+        then = (f"See its whole log with `{log}`; once the cause is fixed, `{destroy}` and apply again (the head node "
+                "keeps billing until then)")
     else:
         then = "The scaler on the head node replaces it, and stops doing so once no job waits for the queue"
     return f"{node} failed its bootstrap at step {step}{said}. Likely cause: {hint}. {then}."
 
 
-def stopped_itself(instance: InstanceStatus, cluster: str) -> str | None:
+def stopped_itself(instance: InstanceStatus, cluster: str, *, sandbox: bool) -> str | None:
     """Why the head node stopped the cluster on its own, and how to bring it back."""
     if instance.role != "head" or instance.stopped_by is None:
         return None
-    return (f"the cluster stopped itself ({instance.stopped_by}): only its volumes bill; `clusterwiz start "
-            f"{cluster}` brings it back as it was")
+    return (f"the cluster stopped itself ({instance.stopped_by}): only its volumes bill; "
+            f"`{cli('start', cluster, sandbox=sandbox)}` brings it back as it was")
 
 
 def _priced(catalog: Any, region: str, raw_instances: list[dict], raw_volumes: list[dict],
@@ -328,8 +330,10 @@ def tagged_cost(session: Any, catalog: Any, region: str, cluster: str, now: date
     return cluster_cost(instances, volumes, now or datetime.now(UTC))
 
 
-def cluster_status(session: Any, catalog: Any, spec: ClusterSpec, now: datetime | None = None) -> ClusterStatus:
-    """Look the cluster up in AWS (instances, groups, volumes at once) and price it with the catalog's prices."""
+def cluster_status(session: Any, catalog: Any, spec: ClusterSpec, now: datetime | None = None, *,
+                   sandbox: bool = False) -> ClusterStatus:
+    """Look the cluster up in AWS (instances, groups, volumes at once) and price it with the catalog's prices; its
+    notes suggest commands for the sandbox when `sandbox`."""
     region = spec.region
     existing_ids = {volume.volume_id for volume in spec.shared_storage if volume.volume_id}
     with ThreadPoolExecutor(max_workers=3) as pool:
@@ -341,8 +345,8 @@ def cluster_status(session: Any, catalog: Any, spec: ClusterSpec, now: datetime 
     groups = [_group_status(queue.name, spec.name, groups_found.get(queue.name)) for queue in spec.queues]
     moment = now or datetime.now(UTC)
     notes = [f"queue {g.queue}: its group {g.name} does not exist" for g in groups if not g.exists]
-    notes += [note for note in (bootstrap_failure(i, spec.name) for i in instances) if note]
-    notes += [note for note in (stopped_itself(i, spec.name) for i in instances) if note]
+    notes += [note for note in (bootstrap_failure(i, spec.name, sandbox=sandbox) for i in instances) if note]
+    notes += [note for note in (stopped_itself(i, spec.name, sandbox=sandbox) for i in instances) if note]
     return ClusterStatus(name=spec.name, region=region, checked_at=moment, instances=instances, groups=groups,
                          volumes=volumes, cost=cluster_cost(instances, volumes, moment), notes=notes)
 
@@ -372,8 +376,12 @@ def per_hour_cell(cost: ClusterCost | None) -> str:
     return "0.000" if cost is None else f"{cost.per_hour:.3f}"
 
 
-def state_label(record: ClusterRecord) -> str:
-    """The cluster's state in words, for every list: a failed or cancelled run says that part of it exists."""
+def state_label(record: ClusterRecord, live: ClusterStatus | None = None) -> str:
+    """The cluster's state in words, for every list: a failed or cancelled run says that part of it exists; with
+    the `live` look at it, a cluster whose head node stopped it says so, and why in a word (the tag's first)."""
+    head = live.head if live is not None else None
+    if head is not None and head.stopped_by:
+        return f"stopped itself ({head.stopped_by.split(':', 1)[0]})"
     status = record.metadata.status
     resources = record.managed_resources() if status in ("failed", "cancelled") else 0
     if not resources:
@@ -381,3 +389,17 @@ def state_label(record: ClusterRecord) -> str:
     if record.metadata.applied is None:
         return f"{status}, partly created"
     return f"{status}, {resources} resources exist"
+
+
+@dataclass(frozen=True)
+class ListedCluster:
+    """What a list of clusters (home, teardown menu) shows of one it looked up live."""
+
+    per_hour: str
+    state: str
+    stopped: str | None  # why it stopped itself and how to start it, if it did
+
+
+def listed(record: ClusterRecord, status: ClusterStatus, *, sandbox: bool) -> ListedCluster:
+    stopped = stopped_itself(status.head, record.name, sandbox=sandbox) if status.head else None
+    return ListedCluster(per_hour_cell(status.cost), state_label(record, status), stopped)

@@ -189,7 +189,8 @@ class DashboardScreen(Screen[None]):
         try:
             workspace = self.workspace_factory()
             record = workspace.registry.get(self.cluster)
-            status = cluster_status(workspace.session, workspace.catalog, record.spec)
+            status = cluster_status(workspace.session, workspace.catalog, record.spec,
+                                    sandbox=workspace.settings.sandbox)
             saved = savings(status)
         except Exception as error:  # shown where the figures would be; the next refresh tries again
             return Snapshot(None, str(error), None, None, None, {})

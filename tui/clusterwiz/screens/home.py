@@ -12,16 +12,18 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from clusterwiz.widgets.footer import Footer
+from clusterwiz.widgets.stopped_notes import StoppedNotes, show_looked_up
 
 if TYPE_CHECKING:
     from clusterwiz.app import ClusterwizApp
     from clusterwiz.core.registry import ClusterRecord
+    from clusterwiz.core.status import ListedCluster
 
-class CostFound(Message):
-    def __init__(self, name: str, text: str) -> None:
+class ClusterLookedUp(Message):
+    def __init__(self, name: str, found: ListedCluster | None) -> None:
         super().__init__()
         self.name = name
-        self.text = text
+        self.found = found  # None: it could not be looked up
 
 
 class OpenCluster(Message):
@@ -64,6 +66,7 @@ class HomeScreen(Screen[None]):
         yield Static("Your clusters. A cluster bills by the hour while it runs: tear down what you do not use.",
                      id="home-intro")
         yield DataTable(id="clusters", cursor_type="row")
+        yield StoppedNotes(id="home-notes")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -87,6 +90,7 @@ class HomeScreen(Screen[None]):
 
         table = self.query_one(DataTable)
         table.clear()
+        self.query_one(StoppedNotes).clear()
         records = self.cw_app.registry.records()
         billing = [record for record in records if may_bill(record)]
         names = {record.name for record in billing}
@@ -98,19 +102,21 @@ class HomeScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="home-cost")
     def price(self, records: list[ClusterRecord]) -> None:
-        from clusterwiz.core.status import cost_now, per_hour_cell
+        from clusterwiz.core.status import cluster_status, listed
         from clusterwiz.screens.navigation import live_workspace
 
         workspace = live_workspace(self.cw_app)()
+        sandbox = self.cw_app.settings.sandbox
         for record in records:
             try:
-                text = per_hour_cell(cost_now(workspace.session, workspace.catalog, record))
+                status = cluster_status(workspace.session, workspace.catalog, record.spec, sandbox=sandbox)
             except Exception:  # a cluster we cannot look up is shown as unknown, not as an error
-                text = "?"
-            self.post_message(CostFound(record.name, text))
+                self.post_message(ClusterLookedUp(record.name, None))
+                continue
+            self.post_message(ClusterLookedUp(record.name, listed(record, status, sandbox=sandbox)))
 
-    def on_cost_found(self, message: CostFound) -> None:
-        self.query_one(DataTable).update_cell(message.name, "cost", message.text)
+    def on_cluster_looked_up(self, message: ClusterLookedUp) -> None:
+        show_looked_up(self.query_one(DataTable), self.query_one(StoppedNotes), message.name, message.found)
 
     def _selected(self) -> str | None:
         table = self.query_one(DataTable)

@@ -17,18 +17,21 @@ from textual.widgets import DataTable, Header, Static
 from clusterwiz.core.suggest import cli
 from clusterwiz.screens.navigation import live_workspace, show_dashboard, start_run
 from clusterwiz.widgets.footer import Footer
+from clusterwiz.widgets.stopped_notes import StoppedNotes, show_looked_up
 
 if TYPE_CHECKING:
     from clusterwiz.app import CatalogFactory, ClusterwizApp
     from clusterwiz.core.registry import Registry
     from clusterwiz.core.settings import Settings
+    from clusterwiz.core.status import ListedCluster
     from clusterwiz.core.teardown import Savings
 
 class ClusterPriced(Message):
-    def __init__(self, name: str, per_hour: str, savings: Savings | None, volumes: list[str] | None) -> None:
+    def __init__(self, name: str, found: ListedCluster | None, savings: Savings | None,
+                 volumes: list[str] | None) -> None:
         super().__init__()
         self.name = name
-        self.per_hour = per_hour
+        self.found = found  # None: it could not be looked up
         self.savings = savings
         self.volumes = volumes  # the snapshot offer of its destroy; None when it could not be looked up
 
@@ -71,6 +74,7 @@ class TeardownMenuScreen(Screen[None]):
                      "fleet · a: stop all of it (volumes still bill) · d: destroy it · enter: open it.",
                      id="teardown-intro")
         yield DataTable(id="teardown-clusters", cursor_type="row")
+        yield StoppedNotes(id="teardown-notes")
         yield Static("", id="teardown-result")
         yield Footer()
 
@@ -89,6 +93,7 @@ class TeardownMenuScreen(Screen[None]):
 
         table = self.query_one(DataTable)
         table.clear()
+        self.query_one(StoppedNotes).clear()
         records = self.cw_app.registry.records()
         self.billing = [record.name for record in records if may_bill(record)]
         for record in records:
@@ -104,24 +109,25 @@ class TeardownMenuScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="teardown-prices")
     def price(self, names: list[str]) -> None:
-        from clusterwiz.core.status import cluster_status, per_hour_cell
+        from clusterwiz.core.status import cluster_status, listed
         from clusterwiz.core.teardown import savings, snapshot_offer
 
         workspace = live_workspace(self.cw_app)()
+        sandbox = self.cw_app.settings.sandbox
         for name in names:
             try:
-                status = cluster_status(workspace.session, workspace.catalog, workspace.registry.get(name).spec)
+                record = workspace.registry.get(name)
+                status = cluster_status(workspace.session, workspace.catalog, record.spec, sandbox=sandbox)
             except Exception:  # a cluster we cannot look up is shown as unknown, not as an error
-                self.post_message(ClusterPriced(name, "?", None, None))
+                self.post_message(ClusterPriced(name, None, None, None))
                 continue
-            self.post_message(ClusterPriced(name, per_hour_cell(status.cost), savings(status),
+            self.post_message(ClusterPriced(name, listed(record, status, sandbox=sandbox), savings(status),
                                             snapshot_offer(status)))
 
     def on_cluster_priced(self, message: ClusterPriced) -> None:
         table = self.query_one(DataTable)
-        if message.name not in table.rows:
+        if not show_looked_up(table, self.query_one(StoppedNotes), message.name, message.found):
             return
-        table.update_cell(message.name, "cost", message.per_hour)
         self.volumes[message.name] = message.volumes
         if message.savings is not None:
             self.savings[message.name] = message.savings
