@@ -222,6 +222,9 @@ def _forget_if_gone(workspace: Workspace, name: str, settings: Settings) -> bool
     return True
 
 
+GONE_WITH_THE_SANDBOX = "gone (sandbox stopped)"
+
+
 def run_list(args: argparse.Namespace, settings: Settings) -> int:
     from rich.table import Table
 
@@ -234,8 +237,9 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
     records = registry.records()
     costs = _costs_now(settings, [record for record in records if record.name not in gone])
     rows = [
-        {"name": record.name, "region": record.spec.region, "status": record.metadata.status,
-         "state": "gone (sandbox stopped)" if record.name in gone else state_label(record),
+        {"name": record.name, "region": record.spec.region,
+         "status": GONE_WITH_THE_SANDBOX if record.name in gone else record.metadata.status,
+         "state": GONE_WITH_THE_SANDBOX if record.name in gone else state_label(record),
          "per_hour": costs[record.name].per_hour if costs.get(record.name) else None,
          "resources": record.managed_resources(), "updated": record.metadata.updated}
         for record in records
