@@ -351,12 +351,6 @@ def cluster_status(session: Any, catalog: Any, spec: ClusterSpec, now: datetime 
                          volumes=volumes, cost=cluster_cost(instances, volumes, moment), notes=notes)
 
 
-def head_address(session: Any, spec: ClusterSpec) -> str | None:
-    """The running head node's public address (it changes at every stop/start); None when it has none."""
-    for raw in describe_instances(session, spec.region, spec.name):
-        if _tags(raw).get(ROLE_TAG) == "head" and raw["State"]["Name"] == "running":
-            return raw.get("PublicIpAddress") or raw.get("PublicDnsName") or None
-    return None
 RAN_STATUSES = ("applied", "failed", "cancelled")  # an apply ran: all, part or none of the cluster exists
 
 
@@ -389,6 +383,14 @@ def state_label(record: ClusterRecord, live: ClusterStatus | None = None) -> str
     if record.metadata.applied is None:
         return f"{status}, partly created"
     return f"{status}, {resources} resources exist"
+
+
+def head_address(session: Any, spec: ClusterSpec) -> str | None:
+    """The running head node's public address (it changes at every stop/start); None when it has none."""
+    for raw in describe_instances(session, spec.region, spec.name):
+        if _tags(raw).get(ROLE_TAG) == "head" and raw["State"]["Name"] == "running":
+            return raw.get("PublicIpAddress") or raw.get("PublicDnsName") or None
+    return None
 
 
 @dataclass(frozen=True)
