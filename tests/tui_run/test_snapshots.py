@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 
 from textual.pilot import Pilot
-from textual.widgets import TabbedContent, Tree
+from textual.widgets import Input, TabbedContent, Tree
 
 from clusterwiz.screens.navigation import live_workspace, show_dashboard, show_plan, start_run
 from clusterwiz.screens.run import RunScreen, run_screen_name
@@ -72,6 +72,8 @@ async def destroy_modal(pilot: Pilot) -> None:
     await dashboard_tab("teardown")(pilot)
     await pilot.click("#destroy")
     await pilot.press(*"dem")
+    # A blinking cursor would be on or off depending on when the picture is taken.
+    pilot.app.screen.query_one(Input).cursor_blink = False
     await calm(pilot)
 
 
