@@ -218,10 +218,12 @@ def start_cluster(workspace: Workspace, name: str) -> StopResult:
             with aws_errors("ec2:StartInstances", spec.region):
                 client.start_instances(InstanceIds=to_start)
             _wait(workspace.session, spec.region, "instance_running", "ec2:DescribeInstances", InstanceIds=to_start)
-            # Started again, the head node's reason for stopping itself no longer holds.
+        groups = _start_fleet(workspace.session, record)
+        if to_start:
+            # Last: the cluster runs again whether or not the stale reason can be removed (status shows it only
+            # while the head node is stopped).
             with aws_errors("ec2:DeleteTags", spec.region):
                 client.delete_tags(Resources=to_start, Tags=[{"Key": STOPPED_BY_TAG}])
-        groups = _start_fleet(workspace.session, record)
     return StopResult(groups=groups, head_instance_ids=to_start)
 
 
