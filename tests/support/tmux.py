@@ -61,8 +61,11 @@ class Terminal:
             time.sleep(KEY_PAUSE_S)
 
     def type_text(self, text: str) -> None:
+        """Type `text`, then wait, as a person does, until it shows before pressing anything else: a key lost on
+        the way then fails here, by name, rather than as a wrong answer further on."""
         self.tmux("send-keys", "-t", "cw", "-l", text)
         time.sleep(KEY_PAUSE_S)
+        self.wait_for(text, timeout=10)
 
     def wait_for(self, text: str, timeout: float = 30, *, scrolled_off: bool = False) -> str:
         """The screen once `text` is on it; or, `scrolled_off`, once the terminal has shown it at all (a line
