@@ -45,16 +45,11 @@ def _tag(args: argparse.Namespace) -> int:
 
 def _scale(args: argparse.Namespace) -> int:
     from .autoscaling import Fleet
-    from .idle import check_idle
     from .instance import metadata
-    from .scaler import load_scaler_config, scale_once, stop_cluster
+    from .scaler import load_scaler_config, scaler_pass
 
     config = load_scaler_config(args.config)
-    fleet = Fleet(config.region)
-    scale_once(config, fleet)
-    if config.idle_stop_seconds is not None:
-        check_idle(config.idle_stop_seconds,
-                   lambda reason: stop_cluster(config, fleet, metadata("instance-id"), reason), print)
+    scaler_pass(config, Fleet(config.region), metadata("instance-id"))
     return 0
 
 

@@ -64,6 +64,12 @@ class Fleet:
         """Sizes 0/0/0: the group launches nothing until `clusterwiz start` restores its sizes."""
         self.client.update_auto_scaling_group(AutoScalingGroupName=group, MinSize=0, MaxSize=0, DesiredCapacity=0)
 
+    def tag_of(self, instance_id: str, key: str) -> str | None:
+        """One tag of an instance (the head node reads its own expiry this way: tags change in place)."""
+        found = self.ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [instance_id]},
+                                                {"Name": "key", "Values": [key]}])["Tags"]
+        return found[0]["Value"] if found else None
+
     def stop_head(self, instance_id: str, reason: str, reason_tag: str) -> None:
         """Stop this head node, its tag saying why first (the instance cannot tag itself once stopped)."""
         self.ec2.create_tags(Resources=[instance_id], Tags=[{"Key": reason_tag, "Value": reason}])

@@ -18,7 +18,8 @@ from typing import Callable, Literal
 from . import slurm_cli
 
 # Under /run: cleared when the instance stops, so a started cluster counts its idle time afresh.
-IDLE_STATE_FILE = "/run/clusterwiz/idle.json"
+STATE_DIR = "/run/clusterwiz"
+IDLE_STATE_FILE = f"{STATE_DIR}/idle.json"
 WARNING_SECONDS = 300.0
 STOPPED_BY_TAG = "clusterwiz:stopped-by"
 

@@ -10,7 +10,8 @@ from typing import Callable
 
 from . import slurm_cli
 from .autoscaling import Fleet
-from .idle import STOPPED_BY_TAG
+from .expiry import EXPIRES_TAG, EXPIRY_STATE_FILE, check_expiry
+from .idle import IDLE_STATE_FILE, STOPPED_BY_TAG, check_idle
 from .scaling import Action, ForgetNode, ReplaceNode, SetDesired, TerminateNode, decide
 
 
@@ -82,3 +83,18 @@ def stop_cluster(config: ScalerConfig, fleet: Fleet, head_instance_id: str, reas
         log(f"stopped {group}: no node until `clusterwiz start`")
     fleet.stop_head(head_instance_id, reason, STOPPED_BY_TAG)
     log(f"stopping this head node ({head_instance_id}): {reason}")
+
+
+def scaler_pass(config: ScalerConfig, fleet: Fleet, head_instance_id: str, log: Callable[[str], None] = print,
+                now: float | None = None, state_files: tuple[str, str] = (EXPIRY_STATE_FILE, IDLE_STATE_FILE)) -> None:
+    """What the scaler's timer runs: scale the fleet, then stop the whole cluster if it expired or sat unused."""
+    scale_once(config, fleet, log, now)
+
+    def stop(reason: str) -> None:
+        stop_cluster(config, fleet, head_instance_id, reason, log)
+
+    expiry_file, idle_file = state_files
+    if check_expiry(fleet.tag_of(head_instance_id, EXPIRES_TAG), stop, log, now, expiry_file) == "stop":
+        return
+    if config.idle_stop_seconds is not None:
+        check_idle(config.idle_stop_seconds, stop, log, now, idle_file)
