@@ -92,6 +92,12 @@ class RunProgress:
     def done(self) -> int:
         return sum(1 for row in self.rows.values() if row.status == "done")
 
+    @property
+    def destroyed(self) -> bool:
+        """A destroy that ran to its end: what is left to show of the cluster is its line in the list (with any
+        leftovers), not its dashboard."""
+        return self.operation == "destroy" and self.outcome == "done"
+
     def elapsed(self) -> float:
         return (self.ended if self.ended is not None else self.clock()) - self.started
 

@@ -51,7 +51,8 @@ def run_screen(app: ClusterwizApp, name: str, terraform: ClusterTerraform | None
     if not app.is_screen_installed(key):
         app.install_screen(RunScreen(name, terraform or live_terraform(app),
                                      on_success=lambda screen: show_dashboard(app, screen.cluster, replacing=screen),
-                                     on_edit=lambda screen: edit_in_wizard(app, screen.cluster)), key)
+                                     on_edit=lambda screen: edit_in_wizard(app, screen.cluster),
+                                     on_gone=lambda screen: app.show_home()), key)
     screen = app.get_screen(key)
     assert isinstance(screen, RunScreen)
     return screen

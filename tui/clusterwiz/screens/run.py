@@ -77,18 +77,22 @@ class RunScreen(Screen[None]):
     """
     BINDINGS = [
         Binding("ctrl+c", "cancel", "Cancel run", priority=True),
+        # One key, two words: while Terraform works, leaving does not stop it; once it has ended, it is a plain Back.
         Binding("escape", "leave", "Back (a run keeps going)"),
+        Binding("escape", "back", "Back"),
     ]
 
     def __init__(self, name: str, terraform: ClusterTerraform,
                  on_success: Callable[[RunScreen], None] | None = None,
                  on_edit: Callable[[RunScreen], None] | None = None,
+                 on_gone: Callable[[RunScreen], None] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
         self.cluster = name
         self.terraform = terraform
         self.on_success = on_success
         self.on_edit = on_edit
+        self.on_gone = on_gone  # Back once a destroy has ended: the cluster's own screens have nothing left to show
         self.clock = clock
         self.operation: Operation = "apply"
         self.plan: PlanResult | None = None
@@ -131,6 +135,8 @@ class RunScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":
             return self.running and not self.cancel_requested
+        if action in ("leave", "back"):
+            return self.running == (action == "leave")
         return True
 
     def _heading(self) -> str:
@@ -232,7 +238,7 @@ class RunScreen(Screen[None]):
         self.query_one("#run-heading", Static).update(f"{self._heading()}: {ended}")
         self.refresh_bindings()
         self.query_one("#cancel", Button).display = False
-        self._label_leave("Back")
+        self._label_leave("Back to clusters" if self.progress.destroyed else "Back")
         result = self.query_one("#run-result", Static)
         result.set_classes(message.outcome)
         result.update(Text(self._result_text(message)))
@@ -342,7 +348,7 @@ class RunScreen(Screen[None]):
     # -- actions ----------------------------------------------------------------------------------
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        actions = {"cancel": self.action_cancel, "leave": self.action_leave, "retry": self.action_retry,
+        actions = {"cancel": self.action_cancel, "leave": self.action_back, "retry": self.action_retry,
                    "edit": self.action_edit, "destroy": self.action_destroy,
                    "dashboard": self.action_dashboard, "remove-leftovers": self.action_remove_leftovers}
         action = actions.get(event.button.id or "")
@@ -370,6 +376,12 @@ class RunScreen(Screen[None]):
 
     def action_leave(self) -> None:
         self.app.pop_screen()
+
+    def action_back(self) -> None:
+        if self.progress.destroyed and self.on_gone is not None:
+            self.on_gone(self)
+        else:
+            self.app.pop_screen()
 
     def action_retry(self) -> None:
         if not self.running:
