@@ -41,8 +41,9 @@ class ReplayedTerraform(LiveClusterTerraform):
     workspace given (moto's server in the tests)."""
 
     def __init__(self, workspace: Callable[[], Workspace], apply_stream: str = "apply-success",
-                 plan_stream: str = "plan", hold_before_end: bool = False):
+                 plan_stream: str = "plan", hold_before_end: bool = False, streams: Path = STREAMS):
         super().__init__(workspace)
+        self.streams = streams
         self.apply_stream = apply_stream
         self.plan_stream = plan_stream
         self.hold_before_end = hold_before_end  # keep each apply open until `release` is set
@@ -75,7 +76,7 @@ class ReplayedTerraform(LiveClusterTerraform):
 
     def _replay(self, stream: str, on_event: EventCallback, hold: bool = False) -> ChangeSummary | None:
         recorded = stream_index().get(stream, {"outcome": "ok"})
-        lines = (STREAMS / f"{stream}.jsonl").read_text().splitlines()
+        lines = (self.streams / f"{stream}.jsonl").read_text().splitlines()
         cancel_after = recorded.get("cancel_after")
         summary = None
         errors: list[Diagnostic] = []

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
+import shutil
 
 import boto3
 from rich.console import Console
 from textual.widgets import Button, DataTable, Log, Static, TabbedContent, Tree
 
+from clusterwiz.app import make_app
 from clusterwiz.modals.confirm import ConfirmModal
 from clusterwiz.modals.destroy import DestroyModal
 from clusterwiz.screens.dashboard import DashboardScreen
@@ -16,7 +19,7 @@ from clusterwiz.screens.navigation import live_workspace, running, show_plan, st
 from clusterwiz.screens.plan import PlanScreen
 from clusterwiz.screens.run import RunScreen
 from tests.tui.driving import click, settle, synchronous
-from tests.tui_run.replay import ReplayedTerraform
+from tests.tui_run.replay import STREAMS, ReplayedTerraform
 
 SIZE = (120, 40)
 
@@ -78,6 +81,43 @@ async def test_plan_shows_the_change_summary_readable_names_by_module_details_an
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
         assert terraform.discarded and terraform.calls == ["plan plan"]
+
+
+def reordered_streams(directory):
+    """The recorded streams, with the plan's changes reported in the reverse order (Terraform's parallel walk
+    reports them in any order)."""
+    shutil.copytree(STREAMS, directory)
+    plan = directory / "plan.jsonl"
+    lines = plan.read_text().splitlines()
+    changes = [line for line in lines if json.loads(line).get("type") == "planned_change"]
+    reversed_changes = iter(reversed(changes))
+    plan.write_text("\n".join(next(reversed_changes) if line in changes else line for line in lines) + "\n")
+    return directory
+
+
+def tree_labels(tree) -> list[list[str]]:
+    return [[str(group.label), *map(str, (leaf.label for leaf in group.children))] for group in tree.root.children]
+
+
+@synchronous
+async def test_resources_are_listed_in_the_same_order_whatever_order_terraform_reports_them(
+        settings, catalog, registry, tmp_path) -> None:
+    shown_orders = []
+    for streams in (STREAMS, reordered_streams(tmp_path / "streams")):
+        app = make_app(settings, catalog_factory=lambda _: catalog, registry=registry)
+        terraform = ReplayedTerraform(live_workspace(app), streams=streams)
+        async with app.run_test(size=SIZE) as pilot:
+            plan = await planned(pilot, terraform)
+            labels = tree_labels(plan.query_one(Tree))
+            await click(pilot, "#apply")
+            await settle(pilot)
+            run = app.get_screen("run-demo")
+            rows = [row.key.value for row in run.query_one(DataTable).ordered_rows]
+            shown_orders.append((labels, rows))
+    (labels, rows), (labels_again, rows_again) = shown_orders
+    assert labels == labels_again and rows == rows_again
+    assert labels[0][:4] == ["Network (7)", "+ VPC", "+ VPC's default firewall (closed)", "+ internet gateway"]
+    assert rows[0] == "module.cluster.module.network.aws_vpc.this[0]"
 
 
 @synchronous

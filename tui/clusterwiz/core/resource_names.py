@@ -25,7 +25,8 @@ MODULE_GROUPS: dict[str, str] = {
 
 Namer = Callable[[str], str]
 
-# (resource type, resource name) -> name, given the for_each/count key ("" when there is none).
+# (resource type, resource name) -> name, given the for_each/count key ("" when there is none); listed in the
+# order a module builds them, which is the order the plan and run views show them in.
 NAMES: dict[tuple[str, str], Namer] = {
     ("aws_vpc", "this"): lambda key: "VPC",
     ("aws_default_security_group", "this"): lambda key: "VPC's default firewall (closed)",
@@ -60,6 +61,16 @@ class ResourceName:
     name: str  # e.g. "shared volume /data"
     resource_type: str
     is_data: bool = False  # a lookup, not something created
+    rank: int = len(NAMES)  # its place in NAMES (build order); resources it does not know come after
+
+
+def build_order(name: ResourceName) -> tuple[int, int, str]:
+    """Where a resource comes in every list of them: by module in build order, then by resource in build order,
+    then by address. Terraform reports resources in whatever order its parallel walk reached them, so a list in
+    that order would change from one plan to the next."""
+    order = [*MODULE_GROUPS.values(), ROOT_GROUP]
+    group = order.index(name.group) if name.group in order else len(order)
+    return group, name.rank, name.address
 
 
 def describe(address: str) -> ResourceName:
@@ -82,17 +93,20 @@ def describe(address: str) -> ResourceName:
     name = namer(key) if namer else _generic_name(resource_type, resource["name"], key)
     if is_data:
         name = f"lookup: {name}"
-    return ResourceName(address=address, group=group, name=name, resource_type=resource_type, is_data=is_data)
+    rank = _RANKS.get((resource_type, resource["name"]), len(NAMES))
+    return ResourceName(address=address, group=group, name=name, resource_type=resource_type, is_data=is_data,
+                        rank=rank)
+
+
+_RANKS = {known: rank for rank, known in enumerate(NAMES)}
 
 
 def group_by_module(addresses: Iterable[str]) -> dict[str, list[ResourceName]]:
-    """Names grouped under their module's heading, groups in build order, names in the order given."""
+    """Names grouped under their module's heading, groups and names in build order (build_order)."""
     groups: dict[str, list[ResourceName]] = {}
-    for address in addresses:
-        described = describe(address)
+    for described in sorted(map(describe, addresses), key=build_order):
         groups.setdefault(described.group, []).append(described)
-    order = [*MODULE_GROUPS.values(), ROOT_GROUP]
-    return dict(sorted(groups.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order)))
+    return groups
 
 
 def _group(modules: list[str]) -> str:

@@ -23,7 +23,7 @@ from clusterwiz.core.events import (
     ResourceStarted,
 )
 from clusterwiz.core.hints import Hint, hint_for
-from clusterwiz.core.resource_names import ResourceName, describe
+from clusterwiz.core.resource_names import ResourceName, build_order, describe
 
 Outcome = Literal["running", "done", "failed", "interrupted"]
 # Planned actions that change nothing in AWS: not counted, not shown as work to do.
@@ -83,6 +83,10 @@ class RunProgress:
         for change in changes:
             progress.handle(change)
         return progress
+
+    def in_order(self) -> list[ResourceRow]:
+        """The rows in the order every view lists them (resource_names.build_order), the same at every run."""
+        return sorted(self.rows.values(), key=lambda row: build_order(row.name))
 
     @property
     def total(self) -> int:
@@ -169,7 +173,7 @@ class RunProgress:
 
     def existing_now(self) -> tuple[list[ResourceRow], list[ResourceRow]]:
         """After a stop: (what surely exists, what may exist — Terraform was working on it)."""
-        rows = list(self.rows.values())
+        rows = self.in_order()
         if self.operation == "destroy":
             surely = [row for row in rows if row.status in ("waiting", "failed")]
             maybe = [row for row in rows if row.status == "stopped"]

@@ -313,10 +313,23 @@ class RunScreen(Screen[None]):
 
     # -- the view ---------------------------------------------------------------------------------
 
+    def _show_rows(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        for row in self.progress.in_order():
+            table.add_row(*self._cells(row).values(), key=row.address)
+
     def _show_row(self, row: ResourceRow) -> None:
         table = self.query_one(DataTable)
+        if row.address not in table.rows:  # a row not shown yet (planned meanwhile, or unplanned) takes its place
+            self._show_rows()
+            return
+        for key, value in self._cells(row).items():
+            table.update_cell(row.address, key, value)
+
+    def _cells(self, row: ResourceRow) -> dict[str, str | Text]:
         elapsed = row.elapsed_at(self.clock())
-        cells = {
+        return {
             "what": row.name.name,
             "action": row.action,
             "status": Text(row.status, style=STATUS_STYLES.get(row.status, "bold")),
@@ -324,11 +337,6 @@ class RunScreen(Screen[None]):
             "id": row.aws_id or "",
             "address": Text(row.address, style="dim"),
         }
-        if row.address in table.rows:
-            for key, value in cells.items():
-                table.update_cell(row.address, key, value)
-        else:
-            table.add_row(*cells.values(), key=row.address)
 
     def _show_counts(self) -> None:
         progress = self.progress
@@ -390,10 +398,7 @@ class RunScreen(Screen[None]):
     def _reset_view(self) -> None:
         self.sub_title = f"{self.operation} {self.cluster}"
         self.query_one("#run-heading", Static).update(self._heading())
-        table = self.query_one(DataTable)
-        table.clear()
-        for row in self.progress.rows.values():
-            self._show_row(row)
+        self._show_rows()
         self.query_one(Log).clear()
         self.query_one("#run-result", Static).set_classes("hidden")
         for button in ("retry", "edit", "destroy", "dashboard", "remove-leftovers"):
