@@ -15,7 +15,7 @@ from clusterwiz.modals.confirm import ConfirmModal
 from clusterwiz.modals.destroy import DestroyModal
 from clusterwiz.screens.dashboard import DashboardScreen
 from clusterwiz.screens.home import HomeScreen
-from clusterwiz.screens.navigation import live_workspace, running, show_plan, start_run
+from clusterwiz.screens.navigation import live_workspace, run_screen, running, show_plan, start_run
 from clusterwiz.screens.plan import PlanScreen
 from clusterwiz.screens.run import RunScreen
 from tests.tui.driving import click, settle, synchronous
@@ -130,11 +130,32 @@ async def test_a_successful_apply_fills_the_live_table_then_opens_the_dashboard(
         table = run.query_one(DataTable)
         assert table.row_count == 22
         head = table.get_row("module.cluster.module.head_node.aws_instance.head")
-        assert head[0] == "head node" and str(head[2]) == "done" and head[4].startswith("i-")
+        assert str(head[0]) == "head node" and str(head[2]) == "done" and str(head[4]).startswith("i-")
         assert "Apply complete! Resources: 22 added" in "\n".join(run.query_one(Log).lines)
         assert isinstance(app.screen, DashboardScreen)
         assert "demo" in app.screen.sub_title
         assert app.registry.exists("demo")
+
+
+@synchronous
+async def test_the_run_table_gives_a_whole_aws_id_room_and_cuts_the_resource_name_first(app) -> None:
+    terraform = ReplayedTerraform(live_workspace(app))
+    longest_name = "volume /shared attached to the head node"
+    async with app.run_test(size=(80, 24)) as pilot:
+        run_screen(app, "demo", terraform).on_success = None  # stay on the run screen once it is done
+        run = await applied(pilot, terraform)
+        assert app.screen is run and run.progress.outcome == "done"
+        table = run.query_one(DataTable)
+        ids = [row.aws_id for row in run.progress.rows.values()]
+        for whole in ("i-", "vol-", "subnet-", "vpc-"):
+            aws_id = next(found for found in ids if found.startswith(whole))
+            assert len(aws_id) <= table.columns["id"].width, aws_id
+        assert table.columns["what"].width < len(longest_name)
+        visible = sum(column.get_render_width(table) for key, column in table.columns.items() if key != "address")
+        assert visible <= run.size.width  # all but the address fits the terminal
+        await pilot.resize_terminal(120, 36)
+        await settle(pilot)
+        assert table.columns["what"].width == len(longest_name)
 
 
 @synchronous

@@ -89,6 +89,10 @@ def test_apply_done(snap_compare, app) -> None:
     assert snap_compare(app, terminal_size=WIDE, run_before=run_of("apply-success"))
 
 
+def test_apply_done_at_80x24(snap_compare, app) -> None:
+    assert snap_compare(app, terminal_size=SMALL, run_before=run_of("apply-success"))
+
+
 def test_apply_failed(snap_compare, app) -> None:
     assert snap_compare(app, terminal_size=WIDE, run_before=run_of("apply-failure"))
 

@@ -10,7 +10,7 @@ from clusterwiz.core.events import PlannedChange, ResourceDone, ResourceStarted
 from clusterwiz.core.hints import hint_for
 from clusterwiz.core.plan_details import SENSITIVE, UNKNOWN, planned_attributes
 from clusterwiz.core.resource_names import describe, group_by_module
-from clusterwiz.core.run_progress import RunProgress
+from clusterwiz.core.run_progress import FULL_AWS_ID, SHORTEST_NAME, RunProgress, column_widths
 from tests.tui_run.replay import STREAMS, stream_events
 
 
@@ -146,3 +146,14 @@ def test_planned_attributes_put_known_values_first_and_hide_sensitive_ones():
     rows = dict(planned_attributes(crafted)["x.y"])
     assert rows["password"] == SENSITIVE and rows["id"] == UNKNOWN and "empty" not in rows
     assert len(rows["note"]) <= 160 and rows["note"].endswith("…")
+
+
+def test_an_aws_id_gets_room_before_the_resource_name_and_the_name_before_a_longer_id():
+    names = ["VPC", "volume /shared attached to the head node"]
+    fixed = sum(column_widths(200, names)[key] for key in ("action", "status", "elapsed"))
+    narrow = column_widths(fixed + 44, names)  # what an 80-column terminal leaves for the name and the id
+    assert narrow["id"] == FULL_AWS_ID and narrow["what"] == 44 - FULL_AWS_ID
+    wide = column_widths(fixed + 100, names)
+    assert wide["what"] == len(names[1]) and wide["id"] > FULL_AWS_ID
+    tiny = column_widths(fixed + 10, names)
+    assert tiny["what"] == SHORTEST_NAME and tiny["id"] == len("AWS id")

@@ -33,6 +33,30 @@ CREATING_ACTIONS = ("create", "update", "replace")
 # Every status a row can show, for a column as wide as the widest of them from the start.
 STATUSES = ("waiting", *WORKING_WORDS.values(), "working", "done", "failed", "stopped")
 
+# The run table's columns, left to right: (key, label).
+COLUMNS = (("what", "What"), ("action", "Action"), ("status", "Status"), ("elapsed", "Elapsed"), ("id", "AWS id"),
+           ("address", "Address"))
+FULL_AWS_ID = len("subnet-0123456789abcdef0")  # the longest of the usual ids; an instance's or a volume's is shorter
+LONG_AWS_ID = len("demo-compute-20261121052944991800000001")  # an IAM role's name; longer ids are cut
+SHORTEST_NAME = 12  # a resource's name is cut to no less than this
+
+
+def column_widths(room: int, names: Iterable[str]) -> dict[str, int]:
+    """How wide each column but the last (the address, as wide as it is) is, in cells of text, when `room` cells are
+    there for them: action, status and elapsed as wide as anything they show; then a whole AWS id, the resource's
+    name what it needs of the rest (cut first, as at 80 columns), and the id whatever is left, up to LONG_AWS_ID.
+    Fixed for a set of names and a width, so the table does not change shape as a run fills its ids in."""
+    labels = dict(COLUMNS)
+    widths = {"action": max(len(labels["action"]), *map(len, WORKING_WORDS)),
+              "status": max(len(labels["status"]), *map(len, STATUSES)),
+              "elapsed": len(labels["elapsed"])}
+    left = room - sum(widths.values())
+    whole_id = max(len(labels["id"]), min(FULL_AWS_ID, left - SHORTEST_NAME))
+    needed = max(len(labels["what"]), *map(len, names), 0)
+    widths["what"] = max(SHORTEST_NAME, min(needed, left - whole_id))
+    widths["id"] = max(whole_id, min(LONG_AWS_ID, left - widths["what"]))
+    return widths
+
 
 @dataclass
 class ResourceRow:

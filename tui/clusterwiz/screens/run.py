@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Header, Log, ProgressBar, Static, TabbedContent, TabPane
 
-from clusterwiz.core.run_progress import STATUSES, ResourceRow, RunProgress
+from clusterwiz.core.run_progress import COLUMNS, ResourceRow, RunProgress, column_widths
 from clusterwiz.modals.confirm import ConfirmModal
 from clusterwiz.widgets.footer import Footer
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 Operation = Literal["apply", "destroy"]
 STATUS_STYLES = {"done": "green", "failed": "bold red", "stopped": "yellow", "waiting": "dim"}
 TICK_SECONDS = 1.0
+SCROLLBAR_CELLS = 2  # kept free for the table's scrollbar, which shows once the rows outgrow it
 
 
 def run_screen_name(cluster: str) -> str:
@@ -103,6 +104,7 @@ class RunScreen(Screen[None]):
         self.cancel_requested = False
         self.notes: list[str] = []
         self._begin_on_mount = False
+        self._widths: dict[str, int] = {}
 
     @property
     def running(self) -> bool:
@@ -144,12 +146,7 @@ class RunScreen(Screen[None]):
         return f"{verb} cluster {self.cluster}"
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for label, key in (("What", "what"), ("Action", "action"), ("Status", "status"), ("Elapsed", "elapsed"),
-                           ("AWS id", "id"), ("Address", "address")):
-            # Status is sized once: grown only by the statuses a run happened to show, the layout would depend
-            # on timing.
-            table.add_column(label, key=key, width=max(map(len, STATUSES)) if key == "status" else None)
+        self._show_rows()
         self.set_interval(TICK_SECONDS, self._tick)
         if self._begin_on_mount:
             self._start()
@@ -313,10 +310,21 @@ class RunScreen(Screen[None]):
 
     # -- the view ---------------------------------------------------------------------------------
 
+    def on_resize(self) -> None:
+        self._show_rows()
+
     def _show_rows(self) -> None:
         table = self.query_one(DataTable)
-        table.clear()
-        for row in self.progress.in_order():
+        rows = self.progress.in_order()
+        # Columns are sized by core.run_progress.column_widths, never by what a run happened to show so far.
+        padding = 2 * table.cell_padding * (len(COLUMNS) - 1)
+        widths = column_widths(self.size.width - SCROLLBAR_CELLS - padding, [row.name.name for row in rows])
+        table.clear(columns=widths != self._widths)
+        if widths != self._widths:
+            self._widths = widths
+            for key, label in COLUMNS:
+                table.add_column(label, key=key, width=widths.get(key))
+        for row in rows:
             table.add_row(*self._cells(row).values(), key=row.address)
 
     def _show_row(self, row: ResourceRow) -> None:
@@ -330,11 +338,11 @@ class RunScreen(Screen[None]):
     def _cells(self, row: ResourceRow) -> dict[str, str | Text]:
         elapsed = row.elapsed_at(self.clock())
         return {
-            "what": row.name.name,
+            "what": Text(row.name.name, overflow="ellipsis"),
             "action": row.action,
             "status": Text(row.status, style=STATUS_STYLES.get(row.status, "bold")),
             "elapsed": f"{elapsed:.0f}s" if elapsed is not None else "",
-            "id": row.aws_id or "",
+            "id": Text(row.aws_id or "", overflow="ellipsis"),
             "address": Text(row.address, style="dim"),
         }
 
