@@ -158,7 +158,7 @@ def _start_fleet(session: Any, record: ClusterRecord) -> dict[str, GroupSize]:
     return restored
 
 
-def _head_instances(session: Any, spec: ClusterSpec) -> list[dict]:
+def head_instances(session: Any, spec: ClusterSpec) -> list[dict]:
     return [raw for raw in describe_instances(session, spec.region, spec.name)
             if any(tag["Key"] == ROLE_TAG and tag["Value"] == "head" for tag in raw.get("Tags", []))]
 
@@ -193,7 +193,7 @@ def stop_all(workspace: Workspace, name: str, wait: bool = False) -> StopResult:
     client = workspace.session.client("ec2", spec.region)
     with workspace.registry.lock(name):
         groups = _stop_fleet(workspace.session, record)
-        heads = [raw["InstanceId"] for raw in _head_instances(workspace.session, spec)
+        heads = [raw["InstanceId"] for raw in head_instances(workspace.session, spec)
                  if raw["State"]["Name"] in ("pending", "running")]
         if heads:
             with aws_errors("ec2:StopInstances", spec.region):
@@ -209,7 +209,7 @@ def start_cluster(workspace: Workspace, name: str) -> StopResult:
     spec = record.spec
     client = workspace.session.client("ec2", spec.region)
     with workspace.registry.lock(name):
-        heads = _head_instances(workspace.session, spec)
+        heads = head_instances(workspace.session, spec)
         stopping = [raw["InstanceId"] for raw in heads if raw["State"]["Name"] == "stopping"]
         if stopping:
             _wait(workspace.session, spec.region, "instance_stopped", "ec2:DescribeInstances", InstanceIds=stopping)
