@@ -18,7 +18,7 @@ from clusterwiz.core.jobs.head import connect
 from clusterwiz.core.lifecycle import Workspace, apply_plan, cluster_outputs, render_cluster, terraform_session
 from clusterwiz.core.settings import Settings
 from clusterwiz.core.spec import ClusterSpec
-from clusterwiz.core.status import STOPPED_BY_TAG, cost_now, state_label
+from clusterwiz.core.status import STOPPED_BY_TAG, cluster_status, state_label
 from clusterwiz.core.teardown import (
     FLEET_SIZES_FILE,
     SNAPSHOT_OF_TAG,
@@ -199,8 +199,9 @@ def test_an_apply_interrupted_midway_then_destroyed_leaves_nothing_behind(moto, 
         assert state_label(cancelled) == "cancelled, partly created"
         # Whatever runs of it bills: `clusterwiz list` says so with the live figure, as status does.
         listed = clusterwiz_json(tmp_path / "home", "list")
+        live = cluster_status(workspace.session, workspace.catalog, cancelled.spec)
         assert [(row["state"], row["per_hour"]) for row in listed] == [
-            ("cancelled, partly created", cost_now(workspace.session, workspace.catalog, cancelled).per_hour)]
+            ("cancelled, partly created", live.cost.per_hour)]
 
     with terraform_session(workspace, "halfway") as (record, runner):
         apply_plan(workspace, record, runner, runner.plan(destroy=True))

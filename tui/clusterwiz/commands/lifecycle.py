@@ -230,17 +230,20 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
 
     from clusterwiz.core.registry import Registry
     from clusterwiz.core.sandbox import other_area_note
-    from clusterwiz.core.status import per_hour_cell, state_label
+    from clusterwiz.core.status import listed, per_hour_cell, state_label
 
     registry = Registry(settings.home, area="sandbox" if settings.sandbox else "aws")
     gone = _gone_sandbox_clusters(settings)
     records = registry.records()
-    costs = _costs_now(settings, [record for record in records if record.name not in gone])
+    looks = _live_looks(settings, [record for record in records if record.name not in gone])
+    shown = {record.name: listed(record, looks[record.name], sandbox=settings.sandbox)
+             for record in records if looks.get(record.name) is not None}
     rows = [
         {"name": record.name, "region": record.spec.region,
          "status": GONE_WITH_THE_SANDBOX if record.name in gone else record.metadata.status,
-         "state": GONE_WITH_THE_SANDBOX if record.name in gone else state_label(record),
-         "per_hour": costs[record.name].per_hour if costs.get(record.name) else None,
+         "state": GONE_WITH_THE_SANDBOX if record.name in gone else (
+             shown[record.name].state if record.name in shown else state_label(record)),
+         "per_hour": looks[record.name].cost.per_hour if looks.get(record.name) else None,
          "resources": record.managed_resources(), "updated": record.metadata.updated}
         for record in records
     ]
@@ -256,30 +259,35 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
     else:
         table = Table("name", "region", "status", "$/h now", "resources", "updated")
         for record, row in zip(records, rows, strict=True):
-            cost = "?" if record.name in costs and costs[record.name] is None else per_hour_cell(costs.get(record.name))
+            cost = shown[record.name].per_hour if record.name in shown else (
+                "?" if record.name in looks else per_hour_cell(None))
             table.add_row(row["name"], row["region"], row["state"], cost, str(row["resources"]), row["updated"])
         console.print(table)
+        for name, found in shown.items():
+            if found.stopped:
+                console.print(f"{name}: {found.stopped}", markup=False)
     if note:
         console.print(note, markup=False)
     return 0
 
 
-def _costs_now(settings: Settings, records: list) -> dict[str, Any]:
-    """The live cost (ClusterCost) of each cluster that may bill; None for one that could not be looked up."""
+def _live_looks(settings: Settings, records: list) -> dict[str, Any]:
+    """The live status (ClusterStatus) of each cluster that may bill; None for one that could not be looked up."""
     from clusterwiz.core.errors import ClusterwizError
-    from clusterwiz.core.status import cost_now, may_bill
+    from clusterwiz.core.status import cluster_status, may_bill
 
     billing = [record for record in records if may_bill(record)]
     if not billing:
         return {}  # no AWS call (nor sandbox start) for a list of clusters none of which exists
     workspace = common.workspace(settings)
-    costs = {}
+    looks = {}
     for record in billing:
         try:
-            costs[record.name] = cost_now(workspace.session, workspace.catalog, record)
+            looks[record.name] = cluster_status(workspace.session, workspace.catalog, record.spec,
+                                                sandbox=settings.sandbox)
         except ClusterwizError:  # e.g. expired credentials: the list still shows every cluster
-            costs[record.name] = None
-    return costs
+            looks[record.name] = None
+    return looks
 
 
 def _gone_sandbox_clusters(settings: Settings) -> set[str]:

@@ -356,13 +356,8 @@ RAN_STATUSES = ("applied", "failed", "cancelled")  # an apply ran: all, part or 
 
 def may_bill(record: ClusterRecord) -> bool:
     """Whether anything of the cluster can exist in AWS: an apply ran (a failed or cancelled one may have created
-    part of it), or its Terraform state holds resources. Only a live look (cost_now) says what bills."""
+    part of it), or its Terraform state holds resources. Only a live look (cluster_status) says what bills."""
     return record.metadata.status in RAN_STATUSES or record.managed_resources() > 0
-
-
-def cost_now(session: Any, catalog: Any, record: ClusterRecord) -> ClusterCost:
-    """What the cluster bills now, the one figure every list, the dashboard and `clusterwiz status` show."""
-    return cluster_status(session, catalog, record.spec).cost
 
 
 def per_hour_cell(cost: ClusterCost | None) -> str:
@@ -370,12 +365,12 @@ def per_hour_cell(cost: ClusterCost | None) -> str:
     return "0.000" if cost is None else f"{cost.per_hour:.3f}"
 
 
-def state_label(record: ClusterRecord, live: ClusterStatus | None = None) -> str:
-    """The cluster's state in words, for every list: a failed or cancelled run says that part of it exists; with
-    the `live` look at it, a cluster whose head node stopped it says so, and why in a word (the tag's first)."""
-    head = live.head if live is not None else None
-    if head is not None and head.stopped_by:
-        return f"stopped itself ({head.stopped_by.split(':', 1)[0]})"
+def state_label(record: ClusterRecord, stopped_by: str | None = None) -> str:
+    """The cluster's state in words, for every list and the start-up reminder: a failed or cancelled run says that
+    part of it exists; a cluster whose head node stopped it (`stopped_by`, its tag at a live look) says so, and why
+    in a word (the tag's first)."""
+    if stopped_by:
+        return f"stopped itself ({stopped_by.split(':', 1)[0]})"
     status = record.metadata.status
     resources = record.managed_resources() if status in ("failed", "cancelled") else 0
     if not resources:
@@ -395,7 +390,7 @@ def head_address(session: Any, spec: ClusterSpec) -> str | None:
 
 @dataclass(frozen=True)
 class ListedCluster:
-    """What a list of clusters (home, teardown menu) shows of one it looked up live."""
+    """What a list of clusters (home, teardown menu, `clusterwiz list`) shows of one it looked up live."""
 
     per_hour: str
     state: str
@@ -403,5 +398,6 @@ class ListedCluster:
 
 
 def listed(record: ClusterRecord, status: ClusterStatus, *, sandbox: bool) -> ListedCluster:
-    stopped = stopped_itself(status.head, record.name, sandbox=sandbox) if status.head else None
-    return ListedCluster(per_hour_cell(status.cost), state_label(record, status), stopped)
+    head = status.head
+    stopped = stopped_itself(head, record.name, sandbox=sandbox) if head else None
+    return ListedCluster(per_hour_cell(status.cost), state_label(record, head.stopped_by if head else None), stopped)
