@@ -56,6 +56,7 @@ module "head_node" {
   instance_type         = var.head_node.instance_type
   root_volume_gib       = var.head_node.root_volume_gib
   node_agent_archive    = var.node_agent_archive
+  expires_at            = var.expires_at
   tags                  = local.tags
 
   bootstrap = {

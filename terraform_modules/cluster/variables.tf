@@ -145,6 +145,18 @@ variable "idle_stop_minutes" {
   }
 }
 
+variable "expires_at" {
+  description = "When the head node stops the whole cluster, as `clusterwiz stop --all` does (RFC 3339 UTC, e.g. 2026-12-04T18:00:00Z); null: never. Set as the head node's clusterwiz:expires-at tag, which changes in place."
+  type        = string
+  default     = null
+  nullable    = true
+
+  validation {
+    condition     = var.expires_at == null ? true : can(regex("^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$", var.expires_at))
+    error_message = "expires_at must be a UTC time such as 2026-12-04T18:00:00Z, or null for never."
+  }
+}
+
 variable "shared_storage" {
   description = "EBS volumes shared over NFS from the head node: an existing volume by volume_id (never deleted) or a new one."
   type = list(object({

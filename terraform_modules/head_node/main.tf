@@ -48,7 +48,9 @@ resource "aws_instance" "head" {
     tags = merge(local.tags, { Name = "${var.cluster_name}-head-root" })
   }
 
-  tags = merge(local.tags, { Name = "${var.cluster_name}-head" })
+  # Only the instance carries the expiry: its agent reads the tag each pass, and a new time changes it in place.
+  tags = merge(local.tags, { Name = "${var.cluster_name}-head" },
+  var.expires_at == null ? {} : { "clusterwiz:expires-at" = var.expires_at })
 
   lifecycle {
     # A newer AMI or bootstrap must never silently replace the node that holds the cluster's state.

@@ -133,3 +133,10 @@ variable "node_agent_archive" {
     error_message = "node_agent_archive must be base64 (of a compressed tar)."
   }
 }
+
+variable "expires_at" {
+  description = "The head node's clusterwiz:expires-at tag: when its agent stops the whole cluster (RFC 3339 UTC); null: never."
+  type        = string
+  default     = null
+  nullable    = true
+}

@@ -124,3 +124,13 @@ run "new_volume_needs_a_size" {
 
   expect_failures = [var.shared_storage]
 }
+
+run "an_expiry_that_is_not_a_utc_time_is_rejected" {
+  command = plan
+
+  variables {
+    expires_at = "tomorrow"
+  }
+
+  expect_failures = [var.expires_at]
+}

@@ -80,6 +80,28 @@ run "ssh_user_follows_the_os" {
   }
 }
 
+run "expiry_tags_the_instance_only" {
+  command = plan
+
+  variables {
+    expires_at = "2026-12-04T18:00:00Z"
+  }
+
+  assert {
+    condition     = aws_instance.head.tags["clusterwiz:expires-at"] == "2026-12-04T18:00:00Z" && !contains(keys(aws_instance.head.root_block_device[0].tags), "clusterwiz:expires-at")
+    error_message = "The expiry is the head instance's own tag (its agent reads it), on nothing else."
+  }
+}
+
+run "no_expiry_no_tag" {
+  command = plan
+
+  assert {
+    condition     = !contains(keys(aws_instance.head.tags), "clusterwiz:expires-at")
+    error_message = "A cluster without an expiry carries no expiry tag."
+  }
+}
+
 run "debian_logs_in_as_admin" {
   command = plan
 

@@ -91,10 +91,12 @@ def render_cluster(workspace: Workspace, spec: ClusterSpec) -> tuple[ClusterReco
     """Register (or update) the cluster and write its Terraform working directory. The AWS lookups come first and
     the files are written under the cluster's lock, the spec last: a render that fails, or finds the cluster busy,
     leaves the registry as it was."""
+    from clusterwiz.core.expiry import now_utc, refuse_if_expired
     from clusterwiz.core.render import keep_fleet_stopped, render_workdir
     from clusterwiz.core.resolve import resolve
     from clusterwiz.core.teardown import saved_fleet_sizes
 
+    refuse_if_expired(spec.name, spec.expires_at, now_utc(), "built or changed", sandbox=workspace.emulator is not None)
     registry = workspace.registry
     resolved = resolve(spec, workspace.catalog)
     with registry.saving(spec) as record:

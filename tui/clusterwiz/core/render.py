@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from clusterwiz import __version__
 from clusterwiz.core import hcl
 from clusterwiz.core.assets import terraform_modules_dir, wizard_templates_dir
+from clusterwiz.core.expiry import tag_value
 from clusterwiz.core.files import atomic_write_bytes, atomic_write_text
 from clusterwiz.core.provider import AWS_PROVIDER_CONSTRAINT, lock_provider
 
@@ -79,6 +80,7 @@ def module_values(spec: ClusterSpec, resolved: ResolvedInputs) -> dict[str, Any]
         "queues": [{**queue.model_dump(), **queue_node_size(queue.instance_types)} for queue in spec.queues],
         "scaledown_idle_minutes": spec.scaledown_idle_minutes,
         "idle_stop_minutes": spec.idle_stop_minutes,
+        "expires_at": None if spec.expires_at is None else tag_value(spec.expires_at),
         "shared_storage": [volume.model_dump() for volume in spec.shared_storage],
         "tags": dict(spec.tags),
     }

@@ -12,6 +12,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -419,6 +420,8 @@ class ClusterSpec(_Model):
                                                       description="Minutes with no job and nobody logged in before "
                                                                   "the whole cluster stops itself (only storage "
                                                                   "bills); null: never")
+    expires_at: datetime | None = Field(None, description="When the head node stops the whole cluster by itself, "
+                                                          "running jobs included (a UTC time); null: never")
     shared_storage: list[SharedVolume] = Field(default_factory=list, max_length=5)
     tags: dict[ExactText, ExactText] = Field(default_factory=dict, description="Extra tags on every resource")
 
@@ -441,6 +444,23 @@ class ClusterSpec(_Model):
     @classmethod
     def _check_region(cls, value: str) -> str:
         return _pattern_checker(REGION_PATTERN, "region", FIXES["region"])(value)
+
+    @field_validator("expires_at", mode="before")
+    @classmethod
+    def _check_expiry(cls, value: Any) -> datetime | None:
+        if value is None or isinstance(value, datetime):
+            moment = value
+        else:
+            try:
+                moment = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+            except ValueError:
+                raise ValueError(f"{shown(str(value))} is not a time; write it in UTC, e.g. 2026-12-04T18:00:00Z "
+                                 "(or give `--expires 8h` to render), or null for never") from None
+        if moment is None:
+            return None
+        if moment.tzinfo is None:
+            raise ValueError("has no time zone; write it in UTC with a Z, e.g. 2026-12-04T18:00:00Z")
+        return moment.astimezone(timezone.utc).replace(microsecond=0)
 
     @field_validator("ssh_key_file")
     @classmethod
