@@ -6,9 +6,10 @@ import json
 
 import pytest
 
-from clusterwiz.core.events import PlannedChange, ResourceDone, ResourceStarted
+from clusterwiz.core.events import PlannedChange, ResourceDone, ResourceStarted, unwrapped
 from clusterwiz.core.hints import hint_for
 from clusterwiz.core.plan_details import SENSITIVE, UNKNOWN, planned_attributes
+from clusterwiz.core.plan_failure import plan_failure
 from clusterwiz.core.resource_names import describe, group_by_module
 from clusterwiz.core.run_progress import FULL_AWS_ID, SHORTEST_NAME, RunProgress, column_widths
 from tests.tui_run.replay import STREAMS, stream_events
@@ -157,3 +158,44 @@ def test_an_aws_id_gets_room_before_the_resource_name_and_the_name_before_a_long
     assert wide["what"] == len(names[1]) and wide["id"] > FULL_AWS_ID
     tiny = column_widths(fixed + 10, names)
     assert tiny["what"] == SHORTEST_NAME and tiny["id"] == len("AWS id")
+
+
+# Terraform 1.11's `terraform init`, written to a file, with the AWS provider nowhere to be found.
+INIT_FAILED = """terraform init failed (exit code 1):
+Initializing the backend...
+Initializing provider plugins...
+- Reusing previous version of hashicorp/aws from the dependency lock file
+
+Error: Failed to query available provider packages
+
+Could not retrieve the list of available versions for provider hashicorp/aws:
+provider registry.terraform.io/hashicorp/aws was not found in any of the
+search locations
+
+  - /tmp/empty-mirror
+
+To see which modules are currently depending on hashicorp/aws and what
+versions are specified, run the following command:
+    terraform providers
+
+Fix the problem above and run it again; the full output is in /home/a-user/.clusterwiz/aws/clusters/lab/terraform.log
+A provider that cannot be installed: run `clusterwiz doctor`."""
+
+
+def test_terraforms_line_breaks_for_width_are_taken_out_and_no_other():
+    text = unwrapped(INIT_FAILED)
+    assert ("Could not retrieve the list of available versions for provider hashicorp/aws: provider "
+            "registry.terraform.io/hashicorp/aws was not found in any of the search locations\n\n  - /tmp/empty-mirror"
+            ) in text
+    assert ("To see which modules are currently depending on hashicorp/aws and what versions are specified, run the "
+            "following command:\n    terraform providers\n") in text
+    # Short lines, list items and a line longer than Terraform wraps are lines of their own.
+    assert "Initializing the backend...\nInitializing provider plugins...\n- Reusing" in text
+    assert "terraform.log\nA provider that cannot be installed" in text
+
+
+def test_a_failed_init_is_told_by_its_error_without_the_progress_before_it():
+    failure = plan_failure(INIT_FAILED, [])
+    assert failure.headline == "The plan failed: Failed to query available provider packages"
+    assert failure.text.startswith("terraform init failed (exit code 1):\nError: Failed to query available provider")
+    assert "Initializing" not in failure.text and "clusterwiz doctor" in failure.text

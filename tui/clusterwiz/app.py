@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from clusterwiz.core.registry import Registry
     from clusterwiz.core.settings import Settings
     from clusterwiz.core.spec import ClusterSpec
+    from clusterwiz.screens.wizard import WizardScreen
 
 CatalogFactory = Callable[["Settings"], "Catalog"]
 SANDBOX_TITLE = "clusterwiz · SANDBOX (emulated AWS, nothing billed)"
@@ -90,14 +91,18 @@ class ClusterwizApp(App[int]):
         self.catalog.close()
 
     def new_cluster(self, start_from: ClusterSpec | None = None) -> None:
+        self.push_screen(self.wizard(start_from))
+
+    def wizard(self, start_from: ClusterSpec | None = None, editing: str | None = None) -> WizardScreen:
+        """The wizard, blank or answered from `start_from`; `editing`: the registered cluster it saves over."""
         from clusterwiz.core.newcluster import new_context
         from clusterwiz.core.steps import WizardState
         from clusterwiz.screens.wizard import WizardScreen
 
-        state = WizardState(new_context(self.settings, self.catalog, self.registry))
+        state = WizardState(new_context(self.settings, self.catalog, self.registry, editing=editing))
         if start_from is not None:
             state.load_spec(start_from)
-        self.push_screen(WizardScreen(state, start_step="account" if start_from else None))
+        return WizardScreen(state, start_step="account" if start_from else None)
 
     def show_home(self) -> None:
         while len(self.screen_stack) > 2:

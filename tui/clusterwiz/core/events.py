@@ -201,3 +201,27 @@ def _diagnostic_text(body: Mapping[str, Any], severity: str, summary: str, detai
     if detail:
         lines += ["", detail]
     return "\n".join(lines)
+
+
+TERRAFORM_WRAP_COLUMNS = 78  # Terraform's human output, written to no terminal (our logs), is wrapped at this width
+_LIST_ITEM = ("- ", "* ", "• ")
+
+
+def unwrapped(text: str) -> str:
+    """Terraform's human text with the line breaks it made for width taken out, so a view wraps it once, at its own
+    width and at word boundaries. A line continues the one before when that one was broken only because the line's
+    first word would not have fitted in TERRAFORM_WRAP_COLUMNS; blank lines, indented lines (code, commands) and list
+    items start lines of their own, and so does whatever follows a line longer than Terraform wraps (not wrapped)."""
+    lines: list[str] = []
+    previous = ""
+    for line in text.split("\n"):
+        words = line.split()
+        broken_for_width = (bool(previous.strip()) and bool(words) and not line[0].isspace()
+                            and not line.startswith(_LIST_ITEM)
+                            and len(previous) <= TERRAFORM_WRAP_COLUMNS < len(previous) + 1 + len(words[0]))
+        if broken_for_width:
+            lines[-1] = f"{lines[-1]} {line}"
+        else:
+            lines.append(line)
+        previous = line
+    return "\n".join(lines)

@@ -115,12 +115,18 @@ def render_registered(workspace: Workspace, name: str) -> ClusterRecord:
     return record
 
 
+def preflight_scope(registry: Registry, name: str) -> tuple[list[str], bool]:
+    """What a pre-flight check of cluster `name` compares with: the other clusters' names, and whether it updates a
+    cluster whose resources exist (its Terraform state holds some), so that what is tagged with it is its own."""
+    others = [other for other in registry.names() if other != name]
+    return others, registry.exists(name) and registry.get(name).managed_resources() > 0
+
+
 def preflight(workspace: Workspace, spec: ClusterSpec) -> list[Finding]:
     from clusterwiz.core.validate import validate
 
-    others = [name for name in workspace.registry.names() if name != spec.name]
-    applied = workspace.registry.exists(spec.name) and workspace.registry.get(spec.name).managed_resources() > 0
-    return validate(spec, workspace.catalog, registry_names=others, updating=applied)
+    others, updating = preflight_scope(workspace.registry, spec.name)
+    return validate(spec, workspace.catalog, registry_names=others, updating=updating)
 
 
 def check_preflight(workspace: Workspace, spec: ClusterSpec, force: bool) -> list[Finding]:

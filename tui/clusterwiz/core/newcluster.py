@@ -10,6 +10,7 @@ from clusterwiz.core.steps import CREATE, Context, WizardState
 if TYPE_CHECKING:
     from clusterwiz.core.aws.catalog import Catalog
     from clusterwiz.core.registry import ClusterRecord, Registry
+    from clusterwiz.core.review import Review
     from clusterwiz.core.settings import Settings
 
 
@@ -34,6 +35,41 @@ def save_new_cluster(state: WizardState, registry: Registry, session: Any) -> Cl
     return registry.save_spec(spec.model_copy(update={"ssh_key_file": str(key_file)}))
 
 
+def save_cluster(state: WizardState, registry: Registry, session: Any) -> ClusterRecord:
+    """Save the wizard's answers: a new cluster is registered (save_new_cluster), the cluster it edits gets them as
+    its new spec. From then on the wizard edits that cluster, so saving again updates it."""
+    if state.context.editing is None:
+        record = save_new_cluster(state, registry, session)
+    else:
+        record = _save_edited(state, registry, session)
+    state.context.editing = record.name
+    return record
+
+
+def _save_edited(state: WizardState, registry: Registry, session: Any) -> ClusterRecord:
+    spec = state.spec()
+    record = registry.get(spec.name)
+    if creates_key(state):
+        assert spec.key_pair is not None
+        key_file = create_key_pair(session, spec.region, spec.key_pair, record.keys_dir, spec.name)
+        spec = spec.model_copy(update={"ssh_key_file": str(key_file)})
+    return registry.save_spec(spec)
+
+
+def review_answers(state: WizardState, registry: Registry) -> Review:
+    """The review of the wizard's cluster: a new one is checked against every registered name, the one it edits as a
+    plan of it would be (lifecycle.preflight_scope)."""
+    from clusterwiz.core.lifecycle import preflight_scope
+    from clusterwiz.core.review import build_review
+
+    spec = state.spec()
+    if state.context.editing is None:
+        others, updating = registry.names(), False
+    else:
+        others, updating = preflight_scope(registry, spec.name)
+    return build_review(spec, state.context.catalog, others, creates_key(state), updating=updating)
+
+
 def registry_for(settings: Settings) -> Registry:
     """The settings' registry area; asked for a cluster of the other area, it says how to reach it."""
     from clusterwiz.core.sandbox import area_registry
@@ -51,6 +87,7 @@ def catalog_for(settings: Settings) -> Catalog:
     return Catalog(session_for(settings, emulator), cache_dir=settings.home / "cache")
 
 
-def new_context(settings: Settings, catalog: Catalog, registry: Registry) -> Context:
+def new_context(settings: Settings, catalog: Catalog, registry: Registry, editing: str | None = None) -> Context:
+    """What the wizard's steps read; `editing`: the registered cluster whose spec the answers replace."""
     return Context(catalog=catalog, registry_names=frozenset(registry.names()), default_region=settings.region,
-                   profile=settings.profile, sandbox=settings.sandbox)
+                   profile=settings.profile, sandbox=settings.sandbox, editing=editing)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -77,8 +78,8 @@ def describe_cost(cost: Any) -> str:
             f"volumes included; prices as of {cost.as_of}).")
 
 
-def build_review(spec: ClusterSpec, catalog: Catalog, registry_names: frozenset[str] | tuple[str, ...] = (),
-                 creates_key: bool = False) -> Review:
+def build_review(spec: ClusterSpec, catalog: Catalog, registry_names: Iterable[str] = (),
+                 creates_key: bool = False, updating: bool = False) -> Review:
     from clusterwiz.core.cost import estimate
     from clusterwiz.core.validate import validate
 
@@ -87,7 +88,7 @@ def build_review(spec: ClusterSpec, catalog: Catalog, registry_names: frozenset[
         cost = estimate(spec, catalog)
     except ClusterwizError as error:
         cost_problem = str(error)
-    findings = validate(spec, catalog, registry_names=tuple(registry_names))
+    findings = validate(spec, catalog, registry_names=tuple(registry_names), updating=updating)
     if creates_key:
         # The key pair does not exist yet: it is created on save, so its "missing" finding does not apply.
         findings = [f for f in findings if not (f.field == "key_pair" and f.level == "error")]

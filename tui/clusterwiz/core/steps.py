@@ -98,6 +98,8 @@ class Context:
     default_region: str | None = None
     profile: str | None = None
     sandbox: bool = False
+    # The registered cluster whose spec the answers replace when saved (None: the wizard makes a new cluster).
+    editing: str | None = None
     # The other items of the repeated step being answered, so defaults do not repeat a name.
     siblings: list[Item] = field(default_factory=list)
 
@@ -338,7 +340,10 @@ def _check_name(value: Any, context: Context, item: Item) -> str | None:
     if not isinstance(value, str) or not re.match(NAME_PATTERN, value):
         return (f"{value!r} is not a valid cluster name; use 1-{NAME_MAX_LENGTH} lowercase letters, digits or '-', "
                 "starting with a letter (e.g. 'demo')")
-    if value in context.registry_names:
+    if context.editing is not None and value != context.editing:
+        return (f"this is cluster {context.editing!r}, whose resources AWS knows by that name: it keeps it. For "
+                "another cluster, start a new one (n on the cluster list)")
+    if value in context.registry_names and value != context.editing:
         return f"a cluster named {value!r} already exists; choose another name or remove that cluster first"
     return None
 

@@ -51,7 +51,7 @@ def run_screen(app: ClusterwizApp, name: str, terraform: ClusterTerraform | None
     if not app.is_screen_installed(key):
         app.install_screen(RunScreen(name, terraform or live_terraform(app),
                                      on_success=lambda screen: show_dashboard(app, screen.cluster, replacing=screen),
-                                     on_edit=lambda screen: edit_in_wizard(app, screen.cluster),
+                                     on_edit=lambda screen: edit_in_wizard(app, screen.cluster, replacing=screen),
                                      on_gone=lambda screen: app.show_home()), key)
     screen = app.get_screen(key)
     assert isinstance(screen, RunScreen)
@@ -95,7 +95,8 @@ def show_plan(app: ClusterwizApp, name: str, terraform: ClusterTerraform | None 
     def apply(plan_screen: PlanScreen, plan: PlanResult, planned: tuple[PlannedChange, ...]) -> None:
         start_run(app, name, "apply", terraform, plan=plan, planned=planned, replacing=plan_screen)
 
-    app.push_screen(PlanScreen(name, terraform, on_apply=apply, cost=cost, back_label=back_label(app.screen)))
+    app.push_screen(PlanScreen(name, terraform, on_apply=apply, cost=cost, back_label=back_label(app.screen),
+                               on_edit=lambda plan_screen: edit_in_wizard(app, name, replacing=plan_screen)))
 
 
 def back_label(screen: object) -> str:
@@ -148,5 +149,19 @@ def show_teardown(app: ClusterwizApp, name: str) -> None:
         show_dashboard(app, name, tab="teardown")
 
 
-def edit_in_wizard(app: ClusterwizApp, name: str) -> None:
-    app.new_cluster(app.registry.get(name).spec)
+def edit_in_wizard(app: ClusterwizApp, name: str, replacing: object = None) -> None:
+    """The wizard on the cluster's spec, saving over it: the one already open for it (under the plan it opened),
+    else a new one, in place of `replacing` when that is the screen on show."""
+    from clusterwiz.screens.wizard import WizardScreen
+
+    open_already = next((screen for screen in app.screen_stack
+                         if isinstance(screen, WizardScreen) and screen.state.context.editing == name), None)
+    if open_already is not None:
+        while app.screen is not open_already:
+            app.pop_screen()
+        return
+    wizard = app.wizard(app.registry.get(name).spec, editing=name)
+    if replacing is not None and app.screen is replacing:
+        app.switch_screen(wizard)
+    else:
+        app.push_screen(wizard)

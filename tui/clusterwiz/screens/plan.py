@@ -1,5 +1,6 @@
 """The plan: what Terraform will create, change or destroy, grouped by module in readable names, with the
-details of any resource on demand and the estimated cost; then Apply, or back to the wizard."""
+details of any resource on demand and the estimated cost; then Apply, or back. A plan that failed says what failed
+and offers to edit the cluster in the wizard or to plan again, never to apply."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Header, Static, Tree
 
 from clusterwiz.core.events import ChangeSummary, Diagnostic, PlannedChange
-from clusterwiz.core.hints import hint_for
+from clusterwiz.core.plan_failure import plan_failure
 from clusterwiz.core.resource_names import ResourceName, describe, group_by_module
 from clusterwiz.widgets.footer import Footer
 
@@ -57,6 +58,7 @@ class CostReady(Message):
 
 
 ApplyCallback = Callable[["PlanScreen", "PlanResult", tuple[PlannedChange, ...]], None]
+EditCallback = Callable[["PlanScreen"], None]
 
 
 class PlanScreen(Screen[None]):
@@ -68,19 +70,23 @@ class PlanScreen(Screen[None]):
     PlanScreen #plan-details-scroll { width: 1fr; padding: 0 1; }
     PlanScreen #plan-buttons { height: 3; align-horizontal: right; }
     PlanScreen #plan-buttons Button { margin-left: 1; }
+    PlanScreen.failed #plan-tree { display: none; }
     """
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+a", "apply", "Apply"),
+        Binding("ctrl+r", "plan_again", "Plan again"),
     ]
 
     def __init__(self, name: str, terraform: ClusterTerraform, on_apply: ApplyCallback,
-                 cost: Callable[[], CostEstimate] | None = None, back_label: str = "Back") -> None:
+                 cost: Callable[[], CostEstimate] | None = None, back_label: str = "Back",
+                 on_edit: EditCallback | None = None) -> None:
         super().__init__()
         self.back_label = back_label  # names the screen Back returns to: the one the plan was opened from
         self.cluster = name
         self.terraform = terraform
         self.on_apply = on_apply
+        self.on_edit = on_edit  # the wizard on this cluster's spec, to fix what made the plan fail
         self.cost = cost
         self.plan: PlanResult | None = None
         self.changes: dict[str, PlannedChange] = {}
@@ -97,15 +103,42 @@ class PlanScreen(Screen[None]):
                 yield Static("Select a resource to see what Terraform will set on it.", id="plan-details")
         with Horizontal(id="plan-buttons"):
             yield Button(self.back_label, id="back")
+            yield Button("Edit in wizard", id="edit", classes="hidden")
+            yield Button("Plan again", id="plan-again", variant="primary", classes="hidden")
             yield Button("Apply", id="apply", variant="success", disabled=True)
         yield Footer()
 
+    @property
+    def failed(self) -> bool:
+        return self.has_class("failed")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "apply":
+            return self.plan is not None and self.plan.has_changes
+        if action == "plan_again":
+            return self.failed
+        return True
+
     def on_mount(self) -> None:
         self.sub_title = f"plan {self.cluster}"
-        self.query_one("#plan-tree").loading = True
-        self.make_plan()
+        self._start_plan()
         if self.cost is not None:
             self.price()
+
+    def _start_plan(self) -> None:
+        self.remove_class("failed")
+        self.changes.clear()
+        self.diagnostics.clear()
+        self.query_one("#plan-summary", Static).update(f"Planning cluster {self.cluster}…")
+        self.query_one("#plan-details", Static).update("Select a resource to see what Terraform will set on it.")
+        for button in ("#edit", "#plan-again"):
+            self.query_one(button, Button).add_class("hidden")
+        self.query_one("#apply", Button).remove_class("hidden")
+        tree = self.query_one(Tree)
+        tree.clear()
+        tree.loading = True
+        self.refresh_bindings()
+        self.make_plan()
 
     @work(thread=True, exclusive=True, group="plan")
     def make_plan(self) -> None:
@@ -168,16 +201,27 @@ class PlanScreen(Screen[None]):
         tree.focus()
         apply = self.query_one("#apply", Button)
         apply.disabled = False
+        self.refresh_bindings()
 
     def on_plan_failed(self, message: PlanFailed) -> None:
+        failure = plan_failure(message.message, self.diagnostics)
         self.query_one(Tree).loading = False
-        self.query_one("#plan-summary", Static).update(Text("The plan failed. Fix the problem below, then go back "
-                                                            "to the wizard or plan again.", style="bold red"))
-        hints = [hint_for(f"{d.summary}\n{d.detail}") for d in self.diagnostics if d.severity == "error"]
-        text = Text(message.message)
-        for hint in filter(None, hints):
-            text.append(f"\n\n{hint.problem}\nWhat to do: {hint.fix}", style="bold")
+        self.add_class("failed")  # the error takes the tree's place: Terraform's text reads at the whole width
+        self.query_one("#plan-summary", Static).update(Text(failure.headline, style="bold red"))
+        text = Text()
+        for hint in failure.hints:
+            text.append(f"{hint.problem}\nWhat to do: {hint.fix}\n\n", style="bold")
+        where = "in the wizard (Edit in wizard) or outside clusterwiz" if self.on_edit else "outside clusterwiz"
+        text.append(f"Fix it {where}, then Plan again.\n\n", style="bold")
+        text.append(failure.text)
         self.query_one("#plan-details", Static).update(text)
+        self.query_one("#apply", Button).add_class("hidden")
+        if self.on_edit is not None:
+            self.query_one("#edit", Button).remove_class("hidden")
+        again = self.query_one("#plan-again", Button)
+        again.remove_class("hidden")
+        again.focus()
+        self.refresh_bindings()
 
     def _label(self, name: ResourceName) -> Text:
         mark, style = ACTION_MARKS.get(self.changes[name.address].action, ("·", "dim"))
@@ -202,16 +246,25 @@ class PlanScreen(Screen[None]):
         self.query_one("#plan-details", Static).update(table)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "apply":
-            self.action_apply()
-        elif event.button.id == "back":
-            self.action_back()
+        actions = {"apply": self.action_apply, "back": self.action_back, "edit": self.action_edit,
+                   "plan-again": self.action_plan_again}
+        action = actions.get(event.button.id or "")
+        if action is not None:
+            action()
 
     def action_apply(self) -> None:
         if self.plan is None or not self.plan.has_changes:
             return
         plan, self.plan = self.plan, None
         self.on_apply(self, plan, tuple(self.changes.values()))
+
+    def action_plan_again(self) -> None:
+        if self.failed:
+            self._start_plan()
+
+    def action_edit(self) -> None:
+        if self.on_edit is not None:
+            self.on_edit(self)
 
     def action_back(self) -> None:
         if self.plan is not None:

@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Header, Static, TabbedContent, TabPane
 
-from clusterwiz.core.review import Review, build_review, describe_cost
+from clusterwiz.core.review import Review, describe_cost
 from clusterwiz.core.steps import WizardState, step_for_field
 from clusterwiz.screens.wizard import lookup_message
 from clusterwiz.widgets.footer import Footer
@@ -98,12 +98,12 @@ class ReviewScreen(Screen[str | None]):
 
     @work(thread=True, exclusive=True, group="review")
     def build(self) -> None:
-        from clusterwiz.core.newcluster import creates_key
+        from clusterwiz.core.newcluster import review_answers
 
         try:
             spec = self.state.spec()
             catalog = self.state.context.catalog
-            review = build_review(spec, catalog, self.state.context.registry_names, creates_key(self.state))
+            review = review_answers(self.state, self.cw_app.registry)
         except Exception as error:  # shown with its message; the user can go back and change answers
             self.post_message(ReviewFailed(lookup_message(error)))
             return
@@ -199,10 +199,10 @@ class ReviewScreen(Screen[str | None]):
 
     @work(thread=True, exclusive=True, group="save")
     def save(self, then_plan: bool) -> None:
-        from clusterwiz.core.newcluster import save_new_cluster
+        from clusterwiz.core.newcluster import save_cluster
 
         try:
-            record = save_new_cluster(self.state, self.cw_app.registry, self.state.context.catalog.session)
+            record = save_cluster(self.state, self.cw_app.registry, self.state.context.catalog.session)
         except Exception as error:  # e.g. the name was taken meanwhile, or AWS refused the key pair
             self.post_message(SaveFailed(lookup_message(error)))
             return

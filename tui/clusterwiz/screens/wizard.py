@@ -154,7 +154,7 @@ class WizardScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = "new cluster"
+        self._name_what_is_edited()
         self.show_step(self.current.id)
         self.set_timer(PREPARE_AHEAD_AFTER_S, self.warm_up_checks)
 
@@ -568,6 +568,13 @@ class WizardScreen(Screen[None]):
 
         self.back_to_review = False
         self.app.push_screen(ReviewScreen(self.state), self.jump_to_field)
+
+    def on_screen_resume(self) -> None:
+        self._name_what_is_edited()  # a save on the review (or the plan it opened) makes the wizard edit that cluster
+
+    def _name_what_is_edited(self) -> None:
+        editing = self.state.context.editing
+        self.sub_title = "new cluster" if editing is None else f"edit {editing}"
 
     def jump_to_field(self, path: str | None) -> None:
         """Back from the review: show the step that sets a spec field (a finding's), or stay where we were
