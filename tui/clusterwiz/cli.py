@@ -47,6 +47,8 @@ def add_global_options(parser: argparse.ArgumentParser, suppress_defaults: bool)
                        help="print machine-readable JSON instead of tables and progress")
     group.add_argument("--sandbox", action="store_true", default=default if suppress_defaults else False,
                        help="use the local sandbox AWS instead of a real account")
+    group.add_argument("--quiet", action="store_true", default=default if suppress_defaults else False,
+                       help="do not print the note of which clusters bill now on stderr")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -63,7 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         handler = getattr(args, "handler", None)
         if handler is None:
-            return run_app(settings)
+            return run_app(settings)  # its first screen says what bills
+        if not (args.quiet or settings.json) and getattr(args, "billing_note", True):
+            print_billing_note(settings)
         return handler(args, settings)
     except ClusterwizError as error:
         print(f"clusterwiz: {error}", file=sys.stderr)
@@ -71,6 +75,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("clusterwiz: interrupted; nothing was left half-written.", file=sys.stderr)
         return 130
+
+
+def print_billing_note(settings) -> None:
+    """Which clusters bill now, on stderr before the command's own output; not with --json, whose reader is a
+    program (what bills is in `clusterwiz list --json`)."""
+    from clusterwiz.core.billing import billing_now
+
+    line = billing_now(settings.home, sandbox=settings.sandbox).line()
+    if line:
+        print(f"clusterwiz: {line}", file=sys.stderr)
 
 
 def run_app(settings) -> int:

@@ -15,14 +15,9 @@ if TYPE_CHECKING:
     from clusterwiz.core.terraform import PlanResult
 
 
-EXPIRES_HELP = ("when the head node stops the whole cluster by itself: 8h, 2d, a time such as 2026-12-04T18:00Z, or "
-                "never (the spec's expires_at)")
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     render = subparsers.add_parser("render", help="register a cluster.yaml and write its Terraform")
     render.add_argument("--config", required=True, metavar="FILE", help="the cluster spec (cluster.yaml)")
-    render.add_argument("--expires", metavar="WHEN", help=EXPIRES_HELP)
     render.set_defaults(handler=run_render)
 
     plan = subparsers.add_parser("plan", help="show what apply would create or change")
@@ -34,7 +29,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     apply.add_argument("name", help="cluster name")
     apply.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     apply.add_argument("--force", action="store_true", help="apply even when pre-flight checks find errors")
-    apply.add_argument("--expires", metavar="WHEN", help=EXPIRES_HELP)
     apply.set_defaults(handler=run_apply)
 
     output = subparsers.add_parser("output", help="show the cluster's outputs (head node address, ...)")
@@ -49,7 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     destroy.set_defaults(handler=run_destroy)
 
     listing = subparsers.add_parser("list", help="list the clusters clusterwiz knows")
-    listing.set_defaults(handler=run_list)
+    # It shows what bills, live: the start-up note's figures from the last look would only repeat it.
+    listing.set_defaults(handler=run_list, billing_note=False)
 
     locate = subparsers.add_parser("locate", help="show where clusterwiz keeps its files")
     locate.set_defaults(handler=run_locate)
@@ -66,10 +61,6 @@ def run_render(args: argparse.Namespace, settings: Settings) -> int:
     from clusterwiz.core.spec import ClusterSpec
 
     spec = ClusterSpec.load(args.config)
-    if args.expires is not None:
-        from clusterwiz.core.expiry import now_utc, parse_expires, spec_with_expiry
-
-        spec = spec_with_expiry(spec, parse_expires(args.expires, now_utc()))
     record, rendered = render_cluster(common.workspace(settings), spec)
     if settings.json:
         common.print_json({"name": record.name, "workdir": str(record.workdir), "files": sorted(rendered.files)})
@@ -131,10 +122,6 @@ def run_apply(args: argparse.Namespace, settings: Settings) -> int:
     from clusterwiz.core.lifecycle import apply_plan, render_registered, terraform_session
 
     workspace = common.workspace(settings)
-    if args.expires is not None:
-        from clusterwiz.core.expiry import extend_cluster, now_utc, parse_expires
-
-        extend_cluster(workspace, args.name, parse_expires(args.expires, now_utc()))
     render_registered(workspace, args.name)
     with terraform_session(workspace, args.name) as (record, runner):
         plan = _plan(workspace, args.name, args.force, False, settings, runner)
@@ -287,8 +274,9 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
 
 def _live_looks(settings: Settings, records: list) -> dict[str, Any]:
     """The live status (ClusterStatus) of each cluster that may bill; None for one that could not be looked up."""
+    from clusterwiz.core.billing import look_up
     from clusterwiz.core.errors import ClusterwizError
-    from clusterwiz.core.status import cluster_status, may_bill
+    from clusterwiz.core.status import may_bill
 
     billing = [record for record in records if may_bill(record)]
     if not billing:
@@ -297,8 +285,7 @@ def _live_looks(settings: Settings, records: list) -> dict[str, Any]:
     looks = {}
     for record in billing:
         try:
-            looks[record.name] = cluster_status(workspace.session, workspace.catalog, record.spec,
-                                                sandbox=settings.sandbox)
+            looks[record.name] = look_up(workspace.session, workspace.catalog, record, sandbox=settings.sandbox)
         except ClusterwizError:  # e.g. expired credentials: the list still shows every cluster
             looks[record.name] = None
     return looks

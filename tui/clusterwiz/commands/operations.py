@@ -60,10 +60,10 @@ def _usd(value: float) -> str:
 
 
 def _live_status(workspace: Workspace, name: str) -> ClusterStatus:
-    from clusterwiz.core.status import cluster_status
+    from clusterwiz.core.billing import look_up
 
-    return cluster_status(workspace.session, workspace.catalog, workspace.registry.get(name).spec,
-                          sandbox=workspace.settings.sandbox)
+    return look_up(workspace.session, workspace.catalog, workspace.registry.get(name),
+                   sandbox=workspace.settings.sandbox)
 
 
 def _savings_json(savings: Savings) -> dict[str, float]:

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 def register(subparsers: argparse._SubParsersAction) -> None:
     teardown = subparsers.add_parser("teardown", help="stop paying: every cluster with its $/h and the actions "
                                                       "that stop the fleet, stop it all, or destroy it")
-    teardown.set_defaults(handler=run_teardown)
+    teardown.set_defaults(handler=run_teardown, billing_note=False)  # its menu is every cluster's $/h, live
 
 
 def run_teardown(args: argparse.Namespace, settings: Settings) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -22,6 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError, WaiterError
 
 from clusterwiz.core.aws.errors import aws_errors
 from clusterwiz.core.aws.inventory import tagged_resources
+from clusterwiz.core.billing import forget_look
 from clusterwiz.core.errors import AwsError, ClusterwizError
 from clusterwiz.core.files import atomic_write_text
 from clusterwiz.core.registry import ClusterRecord
@@ -173,6 +174,16 @@ def _wait(session: Any, region: str, waiter_name: str, permission: str, **params
                        "instances in the EC2 console and try again") from error
 
 
+@contextlib.contextmanager
+def _changing(workspace: Workspace, record: ClusterRecord) -> Iterator[None]:
+    """The cluster locked while clusterwiz changes what runs of it; its last look is stale after, even a failure's."""
+    with workspace.registry.lock(record.name):
+        try:
+            yield
+        finally:
+            forget_look(record)
+
+
 @dataclass(frozen=True)
 class StopResult:
     groups: dict[str, GroupSize]  # queue -> sizes remembered (stop) or restored (start)
@@ -182,7 +193,7 @@ class StopResult:
 def stop_fleet(workspace: Workspace, name: str) -> StopResult:
     """Every queue to 0 nodes; the head node and the volumes stay."""
     record = workspace.registry.get(name)
-    with workspace.registry.lock(name):
+    with _changing(workspace, record):
         return StopResult(groups=_stop_fleet(workspace.session, record), head_instance_ids=[])
 
 
@@ -191,7 +202,7 @@ def stop_all(workspace: Workspace, name: str, wait: bool = False) -> StopResult:
     record = workspace.registry.get(name)
     spec = record.spec
     client = workspace.session.client("ec2", spec.region)
-    with workspace.registry.lock(name):
+    with _changing(workspace, record):
         groups = _stop_fleet(workspace.session, record)
         heads = [raw["InstanceId"] for raw in head_instances(workspace.session, spec)
                  if raw["State"]["Name"] in ("pending", "running")]
@@ -205,13 +216,10 @@ def stop_all(workspace: Workspace, name: str, wait: bool = False) -> StopResult:
 
 def start_cluster(workspace: Workspace, name: str) -> StopResult:
     """Start whatever is stopped: the head node first (nodes mount its NFS export at boot), then the fleet."""
-    from clusterwiz.core.expiry import now_utc, refuse_if_expired
-
     record = workspace.registry.get(name)
     spec = record.spec
-    refuse_if_expired(name, spec.expires_at, now_utc(), "started", sandbox=workspace.emulator is not None)
     client = workspace.session.client("ec2", spec.region)
-    with workspace.registry.lock(name):
+    with _changing(workspace, record):
         heads = head_instances(workspace.session, spec)
         stopping = [raw["InstanceId"] for raw in heads if raw["State"]["Name"] == "stopping"]
         if stopping:
@@ -419,12 +427,12 @@ def remove_cluster_leftovers(workspace: Workspace, name: str, confirm: Callable[
                              on_removal: Callable[[Removal], None] | None = None) -> list[Removal]:
     """Remove a registered cluster's leftovers, found and removed under its lock: an apply meanwhile would make
     resources that are not in its state yet. `confirm` sees what was found and raises to remove nothing."""
-    with workspace.registry.lock(name):
+    record = workspace.registry.get(name)
+    with _changing(workspace, record):
         found = cluster_leftovers(workspace, name)
         if found:
             confirm(found)
-        return remove_leftovers(workspace.session, workspace.registry.get(name).spec.region, name, found,
-                                on_removal=on_removal)
+        return remove_leftovers(workspace.session, record.spec.region, name, found, on_removal=on_removal)
 
 
 def _removal_rank(leftover: Leftover) -> tuple[int, str]:

@@ -178,9 +178,9 @@ class DashboardScreen(Screen[None]):
         self.post_message(StatusReady(self._look_up()))
 
     def _look_up(self) -> Snapshot:
+        from clusterwiz.core.billing import look_up
         from clusterwiz.core.lifecycle import cluster_outputs
         from clusterwiz.core.ssh import cluster_ssh_target
-        from clusterwiz.core.status import cluster_status
         from clusterwiz.core.teardown import savings
 
         status = saved = target = None
@@ -189,8 +189,7 @@ class DashboardScreen(Screen[None]):
         try:
             workspace = self.workspace_factory()
             record = workspace.registry.get(self.cluster)
-            status = cluster_status(workspace.session, workspace.catalog, record.spec,
-                                    sandbox=workspace.settings.sandbox)
+            status = look_up(workspace.session, workspace.catalog, record, sandbox=workspace.settings.sandbox)
             saved = savings(status)
         except Exception as error:  # shown where the figures would be; the next refresh tries again
             return Snapshot(None, str(error), None, None, None, {})

@@ -16,6 +16,7 @@ from clusterwiz.widgets.stopped_notes import StoppedNotes, show_looked_up
 
 if TYPE_CHECKING:
     from clusterwiz.app import ClusterwizApp
+    from clusterwiz.core.billing import BillingNow
     from clusterwiz.core.registry import ClusterRecord
     from clusterwiz.core.status import ListedCluster
 
@@ -24,6 +25,12 @@ class ClusterLookedUp(Message):
         super().__init__()
         self.name = name
         self.found = found  # None: it could not be looked up
+
+
+class BillingLookedUp(Message):
+    def __init__(self, billing: BillingNow) -> None:
+        super().__init__()
+        self.billing = billing
 
 
 class OpenCluster(Message):
@@ -65,6 +72,7 @@ class HomeScreen(Screen[None]):
         yield Header()
         yield Static("Your clusters. A cluster bills by the hour while it runs: tear down what you do not use.",
                      id="home-intro")
+        yield Static(id="home-billing", markup=False)
         yield DataTable(id="clusters", cursor_type="row")
         yield StoppedNotes(id="home-notes")
         yield Footer()
@@ -86,6 +94,7 @@ class HomeScreen(Screen[None]):
             self.reload()
 
     def reload(self) -> None:
+        from clusterwiz.core.billing import billing_now
         from clusterwiz.core.status import may_bill, per_hour_cell, state_label
 
         table = self.query_one(DataTable)
@@ -97,26 +106,38 @@ class HomeScreen(Screen[None]):
         for record in records:
             table.add_row(record.name, record.spec.region, state_label(record), nodes_text(record),
                           "…" if record.name in names else per_hour_cell(None), key=record.name)
+        self.show_billing(billing_now(self.cw_app.settings.home, sandbox=self.cw_app.settings.sandbox))
         if billing:
             self.price(billing)
 
+    def show_billing(self, billing: BillingNow) -> None:
+        line = billing.line()
+        shown = self.query_one("#home-billing", Static)
+        shown.update(line or "")
+        shown.display = line is not None
+
     @work(thread=True, exclusive=True, group="home-cost")
     def price(self, records: list[ClusterRecord]) -> None:
-        from clusterwiz.core.status import cluster_status, listed
+        from clusterwiz.core.billing import billing_now, look_up
+        from clusterwiz.core.status import listed
         from clusterwiz.screens.navigation import live_workspace
 
         workspace = live_workspace(self.cw_app)()
         sandbox = self.cw_app.settings.sandbox
         for record in records:
             try:
-                status = cluster_status(workspace.session, workspace.catalog, record.spec, sandbox=sandbox)
+                status = look_up(workspace.session, workspace.catalog, record, sandbox=sandbox)
             except Exception:  # a cluster we cannot look up is shown as unknown, not as an error
                 self.post_message(ClusterLookedUp(record.name, None))
                 continue
             self.post_message(ClusterLookedUp(record.name, listed(record, status, sandbox=sandbox)))
+        self.post_message(BillingLookedUp(billing_now(self.cw_app.settings.home, sandbox=sandbox)))
 
     def on_cluster_looked_up(self, message: ClusterLookedUp) -> None:
         show_looked_up(self.query_one(DataTable), self.query_one(StoppedNotes), message.name, message.found)
+
+    def on_billing_looked_up(self, message: BillingLookedUp) -> None:
+        self.show_billing(message.billing)
 
     def _selected(self) -> str | None:
         table = self.query_one(DataTable)

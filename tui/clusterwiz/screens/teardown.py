@@ -109,7 +109,8 @@ class TeardownMenuScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="teardown-prices")
     def price(self, names: list[str]) -> None:
-        from clusterwiz.core.status import cluster_status, listed
+        from clusterwiz.core.billing import look_up
+        from clusterwiz.core.status import listed
         from clusterwiz.core.teardown import savings, snapshot_offer
 
         workspace = live_workspace(self.cw_app)()
@@ -117,7 +118,7 @@ class TeardownMenuScreen(Screen[None]):
         for name in names:
             try:
                 record = workspace.registry.get(name)
-                status = cluster_status(workspace.session, workspace.catalog, record.spec, sandbox=sandbox)
+                status = look_up(workspace.session, workspace.catalog, record, sandbox=sandbox)
             except Exception:  # a cluster we cannot look up is shown as unknown, not as an error
                 self.post_message(ClusterPriced(name, None, None, None))
                 continue
