@@ -15,9 +15,14 @@ if TYPE_CHECKING:
     from clusterwiz.core.terraform import PlanResult
 
 
+EXPIRES_HELP = ("when the head node stops the whole cluster by itself: 8h, 2d, a time such as 2026-12-04T18:00Z, or "
+                "never (the spec's expires_at)")
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     render = subparsers.add_parser("render", help="register a cluster.yaml and write its Terraform")
     render.add_argument("--config", required=True, metavar="FILE", help="the cluster spec (cluster.yaml)")
+    render.add_argument("--expires", metavar="WHEN", help=EXPIRES_HELP)
     render.set_defaults(handler=run_render)
 
     plan = subparsers.add_parser("plan", help="show what apply would create or change")
@@ -29,6 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     apply.add_argument("name", help="cluster name")
     apply.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     apply.add_argument("--force", action="store_true", help="apply even when pre-flight checks find errors")
+    apply.add_argument("--expires", metavar="WHEN", help=EXPIRES_HELP)
     apply.set_defaults(handler=run_apply)
 
     output = subparsers.add_parser("output", help="show the cluster's outputs (head node address, ...)")
@@ -61,6 +67,10 @@ def run_render(args: argparse.Namespace, settings: Settings) -> int:
     from clusterwiz.core.spec import ClusterSpec
 
     spec = ClusterSpec.load(args.config)
+    if args.expires is not None:
+        from clusterwiz.core.expiry import now_utc, parse_expires, spec_with_expiry
+
+        spec = spec_with_expiry(spec, parse_expires(args.expires, now_utc()))
     record, rendered = render_cluster(common.workspace(settings), spec)
     if settings.json:
         common.print_json({"name": record.name, "workdir": str(record.workdir), "files": sorted(rendered.files)})
@@ -122,6 +132,10 @@ def run_apply(args: argparse.Namespace, settings: Settings) -> int:
     from clusterwiz.core.lifecycle import apply_plan, render_registered, terraform_session
 
     workspace = common.workspace(settings)
+    if args.expires is not None:
+        from clusterwiz.core.expiry import extend_cluster, now_utc, parse_expires
+
+        extend_cluster(workspace, args.name, parse_expires(args.expires, now_utc()))
     render_registered(workspace, args.name)
     with terraform_session(workspace, args.name) as (record, runner):
         plan = _plan(workspace, args.name, args.force, False, settings, runner)
