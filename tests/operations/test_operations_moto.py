@@ -94,9 +94,10 @@ def test_status_stop_start_and_destroy_with_snapshots(moto, terraform_cli_config
     # template asks for (AWS does). The node's root volume goes with it when the fleet stops.
     cost = status["cost"]
     addresses = {i["role"]: PUBLIC_IPV4_USD_PER_HOUR if i["public_ip"] else 0.0 for i in status["instances"]}
-    assert cost["compute_per_hour"] == pytest.approx(0.04942 + 0.10098)
+    assert (cost["head_node_per_hour"], cost["compute_nodes_per_hour"]) == (pytest.approx(0.04942),
+                                                                           pytest.approx(0.10098))
     assert addresses["head"] and cost["public_ipv4_per_hour"] == pytest.approx(sum(addresses.values()))
-    assert cost["per_hour"] > cost["compute_per_hour"] + cost["public_ipv4_per_hour"]
+    assert cost["per_hour"] > 0.04942 + 0.10098 + cost["public_ipv4_per_hour"]
     node_root = sum(v["usd_per_month"] / 730 for v in status["volumes"] if v["attached_to"] == compute["instance_id"])
     fleet = 0.10098 + addresses["compute"] + node_root
     assert status["savings"]["stop_fleet"] == pytest.approx(fleet)
@@ -105,6 +106,7 @@ def test_status_stop_start_and_destroy_with_snapshots(moto, terraform_cli_config
     assert left_when_stopped == pytest.approx(cost["per_hour"] - status["savings"]["stop_all"])
     text = clusterwiz(home, "status", "ops").stdout
     assert f"public IPv4 ${cost['public_ipv4_per_hour']:.3f}" in text and "stop the fleet" in text.lower()
+    assert "(head node $0.049, compute nodes $0.101," in text
 
     stopped = clusterwiz_json(home, "stop", "ops")
     assert stopped["saves_per_hour"] == pytest.approx(fleet)
@@ -122,7 +124,8 @@ def test_status_stop_start_and_destroy_with_snapshots(moto, terraform_cli_config
     clusterwiz(home, "stop", "--all", "--wait", "ops")
     after_stop_all = clusterwiz_json(home, "status", "ops")
     assert states(after_stop_all, "head") == ["stopped"] and states(after_stop_all, "compute") == []
-    assert after_stop_all["cost"]["compute_per_hour"] == 0 and after_stop_all["cost"]["storage_per_hour"] > 0
+    assert after_stop_all["cost"]["head_node_per_hour"] == after_stop_all["cost"]["compute_nodes_per_hour"] == 0
+    assert after_stop_all["cost"]["storage_per_hour"] > 0
     # Stopped, the head node gave its address back: only the volumes bill, as status said before the stop.
     assert after_stop_all["cost"]["public_ipv4_per_hour"] == 0
     assert after_stop_all["cost"]["per_hour"] == pytest.approx(left_when_stopped)

@@ -95,7 +95,14 @@ def test_a_missing_key_file_and_one_others_can_read_say_what_to_do(tmp_path):
 
 def test_a_stopped_head_node_and_a_closed_port_are_reported_as_unreachable(sshd, tmp_path):
     record = register(tmp_path / "home", sshd.key_file)
+    # Never applied: nothing to start, the cluster is to be created (issue 16).
+    with pytest.raises(SshUnreachable, match="cluster lab is not created yet.*create it with `clusterwiz apply lab`"):
+        ssh_target(record, None)
+    record = Registry(tmp_path / "home").set_status("lab", "applied")
     with pytest.raises(SshUnreachable, match="clusterwiz start lab"):
+        ssh_target(record, None)
+    record = Registry(tmp_path / "home").set_status("lab", "destroyed")
+    with pytest.raises(SshUnreachable, match="cluster lab was destroyed.*create it again with `clusterwiz apply lab`"):
         ssh_target(record, None)
     closed = ssh_target(record, "127.0.0.1", SshOverride(port=free_port(), user=sshd.user))
     with pytest.raises(SshUnreachable, match="ssh_cidr"):

@@ -68,7 +68,7 @@ def test_cost_counts_running_instances_and_own_volumes_since_they_exist():
 
     cost = cluster_cost(instances, volumes, NOW)
 
-    assert cost.compute_per_hour == pytest.approx(0.15)
+    assert (cost.head_node_per_hour, cost.compute_nodes_per_hour) == (pytest.approx(0.05), pytest.approx(0.10))
     assert cost.public_ipv4_per_hour == 0  # none of them has a public address
     assert cost.storage_per_hour == pytest.approx(0.1)  # 73 $/month over 730 h; the user's own volume is not ours
     assert cost.per_hour == pytest.approx(0.25)
@@ -87,12 +87,12 @@ def test_each_public_ipv4_address_bills_while_it_is_held():
 
     cost = cluster_cost([head, node, stopped, elastic], [volume(73.0, 10)], NOW)
 
-    assert cost.compute_per_hour == pytest.approx(0.15)
+    assert (cost.head_node_per_hour, cost.compute_nodes_per_hour) == (pytest.approx(0.05), pytest.approx(0.10))
     assert cost.public_ipv4_per_hour == pytest.approx(3 * 0.005)
     assert cost.per_hour == pytest.approx(0.15 + 0.015 + 0.1)
     assert cost.since_creation == pytest.approx(0.055 * 10 + 0.105 * 2 + 0.1 * 10)
     assert (head.per_hour, stopped.per_hour, elastic.per_hour) == (pytest.approx(0.055), 0, pytest.approx(0.005))
-    assert "public IPv4 $0.015" in cost.describe() and cost.describe().startswith("$0.265/hour now")
+    assert cost.describe().startswith("$0.265/hour now (head node $0.050, compute nodes $0.100, public IPv4 $0.015")
 
 
 def test_what_each_teardown_action_saves_counts_addresses_and_the_nodes_root_volumes():

@@ -15,7 +15,7 @@ from clusterwiz.modals.confirm import ConfirmModal
 from clusterwiz.modals.destroy import DestroyModal
 from clusterwiz.screens.dashboard import DashboardScreen
 from clusterwiz.screens.home import HomeScreen
-from clusterwiz.screens.navigation import live_workspace, run_screen, running, show_plan, start_run
+from clusterwiz.screens.navigation import live_workspace, run_screen, running, show_dashboard, show_plan, start_run
 from clusterwiz.screens.plan import PlanScreen
 from clusterwiz.screens.run import RunScreen
 from tests.tui.driving import click, settle, synchronous
@@ -345,3 +345,30 @@ async def test_the_destroy_dialog_snapshots_what_it_offers_and_says_why_when_it_
         kept = ec2.describe_snapshots(Filters=[{"Name": "tag:clusterwiz:snapshot-of", "Values": ["demo"]}])
         assert [snapshot["VolumeId"] for snapshot in kept["Snapshots"]] == [shared]
         assert "Snapshots kept from the cluster's volumes: snap-" in text_of(run, "#run-result")
+
+
+@synchronous
+async def test_the_dashboard_names_the_head_nodes_cost_and_tells_how_to_create_a_cluster_never_applied(app) -> None:
+    from tests.tui_run.test_teardown_menu import fleet_of, head_of
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        show_dashboard(app, "demo")
+        await settle(pilot)
+        dashboard = app.screen
+        assert isinstance(dashboard, DashboardScreen)
+        address = text_of(dashboard, "#dash-address")
+        assert ("ssh: cluster demo is not created yet, so it has no head node to log in to; create it with "
+                "`clusterwiz apply demo`") in " ".join(address.split())
+        assert "clusterwiz start" not in address
+        assert "(head node $0.000, compute nodes $0.000," in text_of(dashboard, "#dash-cost")
+
+        head_of("demo")  # applied: a head node and a node of queue compute run
+        fleet_of("demo", {"compute": 1, "gpu": 0})
+        app.registry.set_status("demo", "applied")
+        dashboard.action_refresh()
+        await settle(pilot)
+        cost = dashboard.snapshot.status.cost
+        assert cost.head_node_per_hour > 0 and cost.compute_nodes_per_hour > 0
+        assert (f"(head node ${cost.head_node_per_hour:.3f}, compute nodes ${cost.compute_nodes_per_hour:.3f},"
+                in text_of(dashboard, "#dash-cost"))

@@ -106,7 +106,8 @@ async def test_the_menu_the_dashboard_and_status_show_one_cost_with_addresses_an
     status = cluster_status(catalog.session, catalog, registry.get("demo").spec)
     cost, saved = status.cost, savings(status)
     assert cost.public_ipv4_per_hour >= 0.005 and cost.storage_per_hour > 0  # the head's address and root volume
-    assert cost.per_hour == round(cost.compute_per_hour + cost.public_ipv4_per_hour + cost.storage_per_hour, 6)
+    assert cost.per_hour == round(cost.head_node_per_hour + cost.compute_nodes_per_hour + cost.public_ipv4_per_hour
+                                  + cost.storage_per_hour, 6)
 
     app = teardown_app(settings, catalog_factory=lambda _: catalog, registry=registry)
     async with app.run_test(size=SIZE) as pilot:

@@ -188,15 +188,28 @@ def check_key_file(path: Path) -> None:
                                 f"{stat.S_IMODE(mode):o}), so ssh will refuse it; run `chmod 600 {path}`")
 
 
+def _no_address(record: ClusterRecord) -> str:
+    """Why there is no head node to log in to, and the command that brings one: start for a stopped cluster, apply
+    for one of which nothing exists (never created, or destroyed)."""
+    from clusterwiz.core.status import may_bill
+
+    name, sandbox = record.name, record.in_sandbox
+    if not may_bill(record):
+        what = "was destroyed" if record.metadata.status == "destroyed" else "is not created yet"
+        again = " again" if record.metadata.status == "destroyed" else ""
+        return (f"cluster {name} {what}, so it has no head node to log in to; create it{again} with "
+                f"`{cli('apply', name, sandbox=sandbox)}`")
+    return (f"the head node of cluster {name} has no public address: it is stopped or not created; see "
+            f"`{cli('status', name, sandbox=sandbox)}`, start it with `{cli('start', name, sandbox=sandbox)}`")
+
+
 def ssh_target(record: ClusterRecord, head_address: str | None, override: SshOverride | None = None,
                check_key: bool = True, emulated: bool = False) -> SshTarget:
     """Where and how to log in to the cluster's head node; checks the key first (unless only shown)."""
     chosen = load_ssh_override(record).merged(override or SshOverride())
     host = chosen.host or head_address
     if not host:
-        raise SshUnreachable(f"the head node of cluster {record.name} has no public address: it is stopped or "
-                             f"not created; see `{cli('status', record.name, sandbox=record.in_sandbox)}`, start "
-                             f"it with `{cli('start', record.name, sandbox=record.in_sandbox)}`")
+        raise SshUnreachable(_no_address(record))
     if check_key:
         key_file = key_file_for(record)
         check_key_file(key_file)

@@ -116,7 +116,8 @@ class VolumeStatus:
 
 @dataclass(frozen=True)
 class ClusterCost:
-    compute_per_hour: float  # instances running now
+    head_node_per_hour: float  # the head node, while it runs
+    compute_nodes_per_hour: float  # the queues' nodes running now
     public_ipv4_per_hour: float  # the instances' public IPv4 addresses
     storage_per_hour: float  # volumes clusterwiz made (existing volumes are billed to the user anyway)
     since_creation: float
@@ -125,11 +126,13 @@ class ClusterCost:
 
     @property
     def per_hour(self) -> float:
-        return round(self.compute_per_hour + self.public_ipv4_per_hour + self.storage_per_hour, PRICE_DIGITS)
+        return round(self.head_node_per_hour + self.compute_nodes_per_hour + self.public_ipv4_per_hour
+                     + self.storage_per_hour, PRICE_DIGITS)
 
     def describe(self) -> str:
         """The $/hour now and its parts, as the dashboard and `clusterwiz status` both show it."""
-        return (f"${self.per_hour:.3f}/hour now (compute ${self.compute_per_hour:.3f}, public IPv4 "
+        return (f"${self.per_hour:.3f}/hour now (head node ${self.head_node_per_hour:.3f}, compute nodes "
+                f"${self.compute_nodes_per_hour:.3f}, public IPv4 "
                 f"${self.public_ipv4_per_hour:.3f}, storage ${self.storage_per_hour:.3f}) · "
                 f"${self.since_creation:.2f} since creation")
 
@@ -262,7 +265,8 @@ def cluster_cost(instances: list[InstanceStatus], volumes: list[VolumeStatus], n
     """$/hour of what bills now (running instances, public IPv4 addresses, volumes), and an estimate of the spend
     since creation from what exists now."""
     billed = [i for i in instances if i.is_billed]
-    compute = sum(i.usd_per_hour or 0.0 for i in billed)
+    head = sum(i.usd_per_hour or 0.0 for i in billed if i.role == "head")
+    compute = sum(i.usd_per_hour or 0.0 for i in billed if i.role != "head")
     addresses = sum(PUBLIC_IPV4_USD_PER_HOUR for i in instances if i.public_ip)
     own_volumes = [v for v in volumes if not v.existing]
     storage = sum(v.per_hour for v in own_volumes)
@@ -274,7 +278,8 @@ def cluster_cost(instances: list[InstanceStatus], volumes: list[VolumeStatus], n
              "that already scaled away are not counted"]
     if any(i.lifecycle == "spot" for i in billed):
         notes.append("spot nodes are priced at the on-demand rate, an upper bound: spot usually costs less")
-    return ClusterCost(compute_per_hour=round(compute, PRICE_DIGITS),
+    return ClusterCost(head_node_per_hour=round(head, PRICE_DIGITS),
+                       compute_nodes_per_hour=round(compute, PRICE_DIGITS),
                        public_ipv4_per_hour=round(addresses, PRICE_DIGITS),
                        storage_per_hour=round(storage, PRICE_DIGITS), since_creation=round(since, PRICE_DIGITS),
                        unpriced=tuple(unpriced), notes=tuple(notes))
