@@ -11,8 +11,9 @@ from clusterwiz.node.autoscaling import Fleet
 from clusterwiz.node.expiry import EXPIRES_TAG, ExpiryState, check_expiry, next_expiry_state, parse_expiry
 from clusterwiz.node.idle import STOPPED_BY_TAG
 from clusterwiz.node.scaler import scaler_pass
-from tests.node.conftest import group
+from tests.node.conftest import group, members
 from tests.node.test_idle_stop import head_instance
+from tests.node.test_scaler_end_to_end import boot
 
 EXPIRES = parse_expiry("2026-12-04T18:00Z")
 
@@ -76,3 +77,22 @@ def test_an_expired_cluster_stops_its_fleet_and_head_node_though_a_job_runs(clus
     assert instance["State"]["Name"] in ("stopping", "stopped")
     reason = {tag["Key"]: tag["Value"] for tag in instance["Tags"]}[STOPPED_BY_TAG]
     assert reason == "expired: its expiry time 2026-12-04T20:00Z was reached"
+
+
+def test_a_stopped_cluster_leaves_no_node_in_slurm_and_its_running_job_waits_requeued(cluster,
+                                                                                      tmp_path: Path) -> None:
+    """Kept in slurmctld's saved state, the nodes would take the first jobs after `clusterwiz start`, before the
+    scaler's first pass finds their instances gone (seen on the twins: a job waited there past its test's time)."""
+    slurm, config, scale = cluster
+    head = head_instance()
+    boto3.client("ec2").create_tags(Resources=[head], Tags=[{"Key": EXPIRES_TAG, "Value": "2026-12-04T18:00Z"}])
+    job = slurm.submit("-p", "compute", "--wrap", "sleep 600")
+    scale()
+    (instance,) = members("demo-compute")
+    name = boot(slurm, "compute", instance)
+    slurm.wait_for_job(job, "RUNNING")
+
+    scaler_pass(config, Fleet(config.region), head, lambda line: None, now=EXPIRES,
+                state_files=(str(tmp_path / "expiry.json"), str(tmp_path / "idle.json")))
+    assert slurm.node_state(name) == ""  # gone from Slurm
+    slurm.wait_until(lambda: slurm.job_state(job) == "PENDING", 10, "the job to be requeued")

@@ -77,10 +77,15 @@ def scale_once(config: ScalerConfig, fleet: Fleet, log: Callable[[str], None] = 
 
 def stop_cluster(config: ScalerConfig, fleet: Fleet, head_instance_id: str, reason: str,
                  log: Callable[[str], None] = print) -> None:
-    """Every group to 0 nodes, then this head node stopped: only the volumes bill until `clusterwiz start`."""
+    """Every group to 0 nodes, then this head node stopped: only the volumes bill until `clusterwiz start`.
+
+    Slurm forgets the compute nodes first: kept in its saved state, they would take the first jobs after the
+    start, before the scaler's first pass finds their instances gone, and those jobs would wait to be requeued."""
     for group in sorted(config.group_queues):
         fleet.stop_group(group)
         log(f"stopped {group}: no node until `clusterwiz start`")
+    for node in slurm_cli.cluster_nodes(sorted(config.group_queues.values())):
+        apply_action(ForgetNode(node.name), fleet, log)
     fleet.stop_head(head_instance_id, reason, STOPPED_BY_TAG)
     log(f"stopping this head node ({head_instance_id}): {reason}")
 
