@@ -55,3 +55,14 @@ def test_review_terraform_tab(snap_compare, tmp_path, snapshot_catalog, account)
 def test_home_with_a_saved_cluster(snap_compare, tmp_path, snapshot_catalog, account) -> None:
     app = app_with(tmp_path / "home", snapshot_catalog, saved=example_spec(account, name="alpha"))
     assert snap_compare(app, terminal_size=(80, 24), run_before=frozen)
+
+
+def test_home_without_clusters(snap_compare, tmp_path, snapshot_catalog, account) -> None:
+    app = app_with(tmp_path / "home", snapshot_catalog)
+
+    async def cluster_list(pilot) -> None:
+        await frozen(pilot)
+        await pilot.press("escape")  # from the wizard a first start opens, to the (empty) cluster list
+        await frozen(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=cluster_list)

@@ -18,6 +18,7 @@ from clusterwiz.core.steps import Context, WizardState
 from clusterwiz.screens.home import HomeScreen
 from clusterwiz.screens.review import ReviewScreen
 from clusterwiz.screens.wizard import WizardScreen
+from clusterwiz.widgets.footer import Footer
 from tests.catalog.account import REGION, Account
 from tests.support.moto_server import free_port
 from tests.tui.driving import (
@@ -336,6 +337,25 @@ async def test_the_home_screen_lists_saved_clusters(settings, catalog, registry,
         await type_into(pilot, "name", "alpha")
         await next_step(pilot)
         assert "already exists" in problem(pilot, "name")
+
+
+@synchronous
+async def test_an_empty_cluster_list_says_what_to_do_first(settings, catalog, registry, account) -> None:
+    app = app_for(settings, catalog, registry)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await at_step(pilot, "account")
+        await pilot.press("escape")  # the wizard's way to the cluster list
+        await settle(pilot)
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        assert not home.query_one("#clusters", DataTable).display
+        said = str(home.query_one("#home-empty", Static).render())
+        assert said.startswith("No clusters yet. To make your first one, press n (New cluster)")
+        assert "with nothing billed: `clusterwiz --sandbox`" in said
+        footer = " ".join(str(key.render()) for key in home.query_one(Footer).query("FooterKey"))
+        assert "New cluster" in footer and "Open" not in footer and "Teardown" not in footer
+        await pilot.press("n")
+        await at_step(pilot, "account")
 
 
 @synchronous

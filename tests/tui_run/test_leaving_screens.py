@@ -4,7 +4,7 @@ the cluster list."""
 
 from __future__ import annotations
 
-from textual.widgets import Button
+from textual.widgets import Button, Static
 
 from clusterwiz.modals.confirm import ConfirmModal
 from clusterwiz.modals.destroy import DestroyModal
@@ -113,3 +113,5 @@ async def test_back_after_a_destroy_goes_to_the_cluster_list_not_a_dead_dashboar
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
         assert not any(isinstance(screen, DashboardScreen) for screen in app.screen_stack)
+        # The last cluster gone, the list says what to do first, not a bare table header.
+        assert "No clusters yet" in str(app.screen.query_one("#home-empty", Static).render())

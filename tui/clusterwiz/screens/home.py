@@ -64,9 +64,14 @@ class HomeScreen(Screen[None]):
         Binding("q", "app.quit", "Quit"),
     ]
 
+    empty = False  # no cluster to list: only New cluster is offered
+
     @property
     def cw_app(self) -> ClusterwizApp:
         return self.app  # type: ignore[return-value]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (self.empty and action in ("open", "teardown"))
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -74,6 +79,7 @@ class HomeScreen(Screen[None]):
                      id="home-intro")
         yield Static(id="home-billing", markup=False)
         yield DataTable(id="clusters", cursor_type="row")
+        yield Static(id="home-empty", markup=False)
         yield StoppedNotes(id="home-notes")
         yield Footer()
 
@@ -101,6 +107,7 @@ class HomeScreen(Screen[None]):
         table.clear()
         self.query_one(StoppedNotes).clear()
         records = self.cw_app.registry.records()
+        self.show_empty(not records)
         billing = [record for record in records if may_bill(record)]
         names = {record.name for record in billing}
         for record in records:
@@ -109,6 +116,16 @@ class HomeScreen(Screen[None]):
         self.show_billing(billing_now(self.cw_app.settings.home, sandbox=self.cw_app.settings.sandbox))
         if billing:
             self.price(billing)
+
+    def show_empty(self, empty: bool) -> None:
+        from clusterwiz.core.suggest import first_cluster
+
+        self.empty = empty
+        self.query_one(DataTable).display = not empty  # a bare header says nothing to a newcomer
+        shown = self.query_one("#home-empty", Static)
+        shown.update(first_cluster("press n (New cluster)", sandbox=self.cw_app.settings.sandbox) if empty else "")
+        shown.display = empty
+        self.refresh_bindings()
 
     def show_billing(self, billing: BillingNow) -> None:
         line = billing.line()
