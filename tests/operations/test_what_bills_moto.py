@@ -152,3 +152,25 @@ def test_each_cluster_is_a_row_of_state_and_per_hour_for_what_comes_next():
     assert billing.line() == (
         "Billing now, at least $1.258/h: big $1.250/h, idle $0.008/h (stopped itself (idle): storage only), "
         "broken ? (its files cannot be read), as of the last look 3 h ago; `clusterwiz list` looks again.")
+
+
+def test_an_expired_cluster_is_named_with_the_command_that_ends_its_bill():
+    now = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+    billing = BillingNow(clusters=(
+        BillingCluster("lab", "stopped itself (expired)", 0.008, now - timedelta(minutes=2), storage_only=True,
+                       expires_at=now - timedelta(hours=2)),
+        BillingCluster("course", "applied", 0.125, now - timedelta(minutes=2), expires_at=now + timedelta(hours=3)),
+    ), now=now)
+    assert billing.line() == (
+        "Billing now, $0.133/h: lab $0.008/h (stopped itself (expired): storage only) [expired 2 h 0 min ago "
+        "(2026-12-04 10:00 UTC): `clusterwiz destroy lab` ends its bill], course $0.125/h [stops by itself in 3 h "
+        "0 min (2026-12-04 15:00 UTC)], as of the last look 2 min ago; `clusterwiz list` looks again.")
+
+
+def test_the_registered_expiry_reaches_the_note(moto, registry, home):
+    registry.set_status("demo", "applied")
+    head_of("demo")
+    spec = registry.get("demo").spec
+    registry.save_spec(ClusterSpec.model_validate({**spec.model_dump(), "expires_at": "2020-01-01T00:00:00Z"}))
+    assert "[expired " in note(clusterwiz(home, "locate")) and "`clusterwiz destroy demo` ends its bill" in note(
+        clusterwiz(home, "locate"))

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from clusterwiz.core.errors import ClusterwizError
+from clusterwiz.core.expiry import describe_expiry
 from clusterwiz.core.files import atomic_write_text
 from clusterwiz.core.registry import ClusterRecord, Registry
 from clusterwiz.core.status import PRICE_DIGITS, ClusterStatus, cluster_status, may_bill, state_label
@@ -75,6 +76,7 @@ class BillingCluster:
     checked_at: datetime | None  # the look per_hour comes from
     emulated: bool = False  # a sandbox cluster: what it would cost in AWS; nothing bills
     storage_only: bool = False  # its head node had stopped itself: only its volumes bill
+    expires_at: datetime | None = None  # when its head node stops it by itself (core.expiry)
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,7 @@ class BillingNow:
         parts = [self._real_part() if self.real else "None of your real clusters bills."]
         if self.emulated:
             parts.append("Sandbox, emulated (nothing bills): "
-                         + ", ".join(_described(cluster) for cluster in self.emulated) + ".")
+                         + ", ".join(_described(cluster, self.now) for cluster in self.emulated) + ".")
         return " ".join(parts)
 
     def _real_part(self) -> str:
@@ -113,7 +115,7 @@ class BillingNow:
             said = "May bill now"
         else:
             said = f"Billing now, {'at least ' if unknown else ''}${self.total_per_hour:.3f}/h"
-        said += ": " + ", ".join(_described(cluster) for cluster in real)
+        said += ": " + ", ".join(_described(cluster, self.now) for cluster in real)
         if looks:
             said += f", as of the last look {_age(self.now - min(looks))}"
         if unknown or not looks or (self.now - min(looks)).total_seconds() >= FRESH_S:
@@ -121,14 +123,26 @@ class BillingNow:
         return said + "."
 
 
-def _described(cluster: BillingCluster) -> str:
+def _described(cluster: BillingCluster, now: datetime) -> str:
     price = "?" if cluster.per_hour is None else f"${cluster.per_hour:.3f}/h"
     if cluster.per_hour is None:
         why = "" if cluster.state == UNREADABLE else "; not looked at since clusterwiz last changed it"
-        return f"{cluster.name} {price} ({cluster.state}{why})"
-    if cluster.storage_only:
-        return f"{cluster.name} {price} ({cluster.state}: storage only)"
-    return f"{cluster.name} {price}" + ("" if cluster.state == "applied" else f" ({cluster.state})")
+        said = f"{cluster.name} {price} ({cluster.state}{why})"
+    elif cluster.storage_only:
+        said = f"{cluster.name} {price} ({cluster.state}: storage only)"
+    else:
+        said = f"{cluster.name} {price}" + ("" if cluster.state == "applied" else f" ({cluster.state})")
+    return said + _expiry_note(cluster, now)
+
+
+def _expiry_note(cluster: BillingCluster, now: datetime) -> str:
+    """An expired cluster still bills its storage: say so with the command that ends it."""
+    if cluster.expires_at is None:
+        return ""
+    if cluster.expires_at <= now:
+        destroy = cli("destroy", cluster.name, sandbox=cluster.emulated)
+        return f" [{describe_expiry(cluster.expires_at, now)}: `{destroy}` ends its bill]"
+    return f" [stops by itself {describe_expiry(cluster.expires_at, now)}]"
 
 
 def _age(elapsed: timedelta) -> str:
@@ -164,11 +178,12 @@ def _billing(registry: Registry, *, emulated: bool,
         except ClusterwizError:  # a damaged spec or state: it may bill all the same
             found.append(BillingCluster(name, UNREADABLE, None, None, emulated))
             continue
+        expires_at = record.spec.expires_at
         if look is None:
-            found.append(BillingCluster(name, state, None, None, emulated))
+            found.append(BillingCluster(name, state, None, None, emulated, expires_at=expires_at))
         elif look.per_hour > 0:
             found.append(BillingCluster(name, state, look.per_hour, look.checked_at, emulated,
-                                        storage_only=look.stopped_by is not None))
+                                        storage_only=look.stopped_by is not None, expires_at=expires_at))
     return found
 
 

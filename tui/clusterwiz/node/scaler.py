@@ -84,8 +84,12 @@ def stop_cluster(config: ScalerConfig, fleet: Fleet, head_instance_id: str, reas
     for group in sorted(config.group_queues):
         fleet.stop_group(group)
         log(f"stopped {group}: no node until `clusterwiz start`")
-    for node in slurm_cli.cluster_nodes(sorted(config.group_queues.values())):
-        apply_action(ForgetNode(node.name), fleet, log)
+    try:
+        for node in slurm_cli.cluster_nodes(sorted(config.group_queues.values())):
+            apply_action(ForgetNode(node.name), fleet, log)
+    except (subprocess.CalledProcessError, OSError) as error:
+        # The stop goes on: a node Slurm keeps is forgotten by the scaler's first pass after the start.
+        log(f"Slurm did not answer, so it keeps its nodes until the next start: {error}")
     fleet.stop_head(head_instance_id, reason, STOPPED_BY_TAG)
     log(f"stopping this head node ({head_instance_id}): {reason}")
 
