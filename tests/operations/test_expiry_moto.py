@@ -4,7 +4,7 @@ when past, and an expired cluster refused a start until it is extended."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import boto3
@@ -17,7 +17,7 @@ from clusterwiz.core.spec import ClusterSpec
 from tests.operations.test_operations_moto import REGION, prepare_account, write_spec
 from tests.support.cli import clusterwiz, clusterwiz_json
 
-NOW = datetime(2026, 12, 4, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -25,8 +25,8 @@ NOW = datetime(2026, 12, 4, 10, 0, tzinfo=timezone.utc)
     ("90m", NOW + timedelta(minutes=90)),
     ("1d12h", NOW + timedelta(days=1, hours=12)),
     ("never", None),
-    ("2026-12-04T18:00Z", datetime(2026, 12, 4, 18, 0, tzinfo=timezone.utc)),
-    ("2026-12-04T19:00:00+01:00", datetime(2026, 12, 4, 18, 0, tzinfo=timezone.utc)),
+    ("2026-12-04T18:00Z", datetime(2026, 12, 4, 18, 0, tzinfo=UTC)),
+    ("2026-12-04T19:00:00+01:00", datetime(2026, 12, 4, 18, 0, tzinfo=UTC)),
 ])
 def test_an_expiry_is_read_as_people_write_it(text: str, expected: datetime | None) -> None:
     assert parse_expires(text, NOW) == expected
@@ -67,12 +67,16 @@ def test_expiry_from_render_to_extend_to_a_refused_start(moto, terraform_cli_con
     assert refused.returncode == 2 and "is in the past" in refused.stderr and "Traceback" not in refused.stderr
     assert Registry(home, area="aws").names() == []  # nothing registered
 
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     clusterwiz(home, "render", "--config", str(spec_file), "--expires", "8h")
     expires = Registry(home, area="aws").get("lab").spec.expires_at
     assert timedelta(hours=8) - timedelta(minutes=1) <= expires - before <= timedelta(hours=8, minutes=1)
     clusterwiz(home, "--json", "apply", "lab", "--yes")
     assert head_tags("lab")["clusterwiz:expires-at"] == expires.strftime("%Y-%m-%dT%H:%M:%SZ")
+    status = clusterwiz(home, "status", "lab").stdout
+    assert "Stops: after 60 min with no job and nobody logged in; at its expiry, in 7 h 59 min (" in status \
+        or "at its expiry, in 8 h 0 min (" in status, status
+    assert clusterwiz_json(home, "status", "lab")["expires_at"] == expires.isoformat()
 
     # The time passes (written into the registered spec as if it had): start is refused until it is extended.
     registered = Registry(home, area="aws").get("lab").spec_path

@@ -72,6 +72,7 @@ def _savings_json(savings: Savings) -> dict[str, float]:
 
 
 def run_status(args: argparse.Namespace, settings: Settings) -> int:
+    from clusterwiz.core.expiry import now_utc, self_stop_summary
     from clusterwiz.core.teardown import saved_fleet_sizes, savings
 
     workspace = common.workspace(settings)
@@ -80,9 +81,12 @@ def run_status(args: argparse.Namespace, settings: Settings) -> int:
     fleet_stopped = bool(saved_fleet_sizes(record))
     saved = savings(status)
     if settings.json:
-        common.print_json({**status.to_json(), "fleet_stopped": fleet_stopped, "savings": _savings_json(saved)})
+        expires_at = record.spec.expires_at
+        common.print_json({**status.to_json(), "fleet_stopped": fleet_stopped, "savings": _savings_json(saved),
+                           "expires_at": None if expires_at is None else expires_at.isoformat()})
         return 0
     _print_status(status, fleet_stopped, saved, settings.sandbox)
+    common.console().print(f"Stops: {self_stop_summary(record.spec, now_utc())}", highlight=False)
     return 0
 
 

@@ -8,7 +8,7 @@ would stop again at its first scaler pass.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from clusterwiz.core.errors import ClusterwizError
@@ -29,7 +29,7 @@ class ExpiryError(ClusterwizError):
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def parse_expires(text: str, now: datetime) -> datetime | None:
@@ -50,7 +50,7 @@ def parse_expires(text: str, now: datetime) -> datetime | None:
         raise ExpiryError(f"{text!r} is not an expiry clusterwiz can read; use {EXAMPLES}") from None
     if moment.tzinfo is None:
         raise ExpiryError(f"{text!r} has no time zone; add one, e.g. {text.strip()}Z for UTC")
-    moment = moment.astimezone(timezone.utc).replace(microsecond=0)
+    moment = moment.astimezone(UTC).replace(microsecond=0)
     if moment <= now:
         raise ExpiryError(f"{tag_value(moment)} is in the past (it is {tag_value(now)} now); give a time to come "
                           f"({EXAMPLES})")
@@ -59,7 +59,7 @@ def parse_expires(text: str, now: datetime) -> datetime | None:
 
 def tag_value(moment: datetime) -> str:
     """RFC 3339 in UTC, as the head node's tag and Terraform's validation want it."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _span(seconds: float) -> str:
@@ -75,9 +75,21 @@ def describe_expiry(expires_at: datetime | None, now: datetime) -> str:
     """How a person reads it: 'in 3 h 20 min (2026-12-04 18:00 UTC)', 'expired 2 h 5 min ago (...)' or 'never'."""
     if expires_at is None:
         return "never"
-    when = expires_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = expires_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     left = (expires_at - now).total_seconds()
     return f"in {_span(left)} ({when})" if left > 0 else f"expired {_span(left)} ago ({when})"
+
+
+def self_stop_summary(spec: ClusterSpec, now: datetime) -> str:
+    """When the cluster stops by itself, as status and the dashboard say it."""
+    rules = []
+    if spec.idle_stop_minutes is not None:
+        rules.append(f"after {spec.idle_stop_minutes} min with no job and nobody logged in")
+    if spec.expires_at is not None:
+        rules.append(f"at its expiry, {describe_expiry(spec.expires_at, now)}")
+    if not rules:
+        return "never by itself: stop or destroy it when you are done"
+    return "; ".join(rules)
 
 
 def refuse_if_expired(name: str, expires_at: datetime | None, now: datetime, doing: str, *, sandbox: bool) -> None:

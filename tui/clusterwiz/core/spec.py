@@ -12,7 +12,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -460,7 +460,7 @@ class ClusterSpec(_Model):
             return None
         if moment.tzinfo is None:
             raise ValueError("has no time zone; write it in UTC with a Z, e.g. 2026-12-04T18:00:00Z")
-        return moment.astimezone(timezone.utc).replace(microsecond=0)
+        return moment.astimezone(UTC).replace(microsecond=0)
 
     @field_validator("ssh_key_file")
     @classmethod
