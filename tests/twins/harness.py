@@ -318,6 +318,11 @@ class TwinHarness:
                                                  "--no-pager | head -40", check=False).stdout \
                 if record.twin.leader() else "(not running)"
             parts.append(f"--- {record.role} {instance_id} ---\n{tail}\nfailed units:\n{failed}")
+            if record.twin.leader():
+                daemon = "slurmctld" if record.role == "head" else "slurmd"
+                script = (f"systemctl is-active {daemon}; journalctl -u {daemon} --no-pager -n 12 -o short; "
+                          "sinfo -N 2>&1 | head -12")
+                parts.append(f"{daemon}:\n" + record.twin.run("sh", "-c", script, check=False).stdout)
             if record.role == "head" and record.twin.leader():
                 parts.append("scaler:\n" + record.twin.run("journalctl", "-u", "clusterwiz-scaler", "--no-pager", "-n",
                                                            "20", check=False).stdout)

@@ -56,7 +56,7 @@ def bootstrap_packages() -> list[str]:
     names: list[str] = []
     for line in BOOTSTRAP.read_text().splitlines():
         words = line.split()
-        if words[:1] == ["apt-get"] and "install" in words:
+        if "apt-get" in words[:2] and "install" in words:  # run as is, or through a wrapper such as sudo
             names += [word for word in words[words.index("install") + 1:] if not word.startswith("-")]
     if not names:
         raise RuntimeError(f"found no apt-get install line in {BOOTSTRAP}")

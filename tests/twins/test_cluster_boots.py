@@ -122,14 +122,22 @@ def test_volumes_are_formatted_once_and_an_existing_one_keeps_its_data(cluster: 
     assert compute.run("cat", "/data/earlier.txt").stdout == EXISTING_DATA
 
 
-@pytest.mark.xfail(strict=False, reason="a rebooted compute twin sometimes hangs at boot (remote-fs.target and "
-                   "slurmd waiting, no job running): 2 of the last 3 full runs on 2026-12-03; cause not found, see the "
-                   "docstring. It still runs and reports XPASS when it comes back")
+def test_no_daemon_starts_before_it_is_configured(cluster: TwinCluster, twins: TwinHarness) -> None:
+    """Debian's slurmd package starts slurmd on install; without its configuration (Type=notify on Debian 13) it
+    looked for a controller by DNS and held the package install for its 90 s start timeout on every node."""
+    for twin, daemon in ((head_twin(twins), "slurmctld"), (compute_twins(twins)[0], "slurmd")):
+        journal = twin.run("journalctl", "-b", "-u", daemon, "--no-pager", "-o", "cat").stdout
+        assert "failed to load configs" not in journal and "Could not establish a configuration" not in journal, \
+            journal[-2000:]
+        assert journal.count(f"Starting {daemon}.service") == 1, journal[-2000:]
+
+
 def test_a_rebooted_compute_node_comes_back_and_a_second_bootstrap_changes_nothing(cluster: TwinCluster,
                                                                                   twins: TwinHarness) -> None:
-    """Runs before the tests that scale the fleet: a twin rebooted after a node of another queue had been
-    launched and terminated twice hung at boot with remote-fs.target waiting and no job running (cause not found
-    yet; see the closing note of the session that added these tests)."""
+    """The boot that follows mounts the shared directories in the boot's own transaction. It once hung there
+    (remote-fs.target waiting on nothing): systemd orders a mount from the mount table, where the twin's stand-in
+    NFS client shows a local file system, so the mounts lost their place before remote-fs.target mid-boot. The
+    mount units now say Before=remote-fs.target themselves (node/nfs.py)."""
     (compute,) = compute_twins(twins)
     head = head_twin(twins)
     node = f"compute-{compute.spec.instance_id[2:]}"

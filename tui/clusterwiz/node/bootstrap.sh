@@ -47,6 +47,24 @@ os_family() {
     esac
 }
 
+without_starting_daemons() {
+    # Debian's packages start their daemons on install, before any has its configuration: slurmd (Type=notify on
+    # Debian 13 and Ubuntu 24.04) then looks for a controller it cannot find and holds the install for its 90 s
+    # start timeout. A policy-rc.d (Debian's invoke-rc.d policy) that forbids starts keeps them stopped while the
+    # command runs; the bootstrap starts each once it is configured. An image's own policy-rc.d is left alone.
+    local policy=/usr/sbin/policy-rc.d own_policy="" status=0
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' > "$policy"
+        chmod 755 "$policy"
+        own_policy=1
+    fi
+    "$@" || status=$?
+    if [ -n "$own_policy" ]; then
+        rm -f "$policy"
+    fi
+    return "$status"
+}
+
 install_packages() {
     local family=$1; shift
     local missing=()
@@ -65,9 +83,9 @@ install_packages() {
         local apt_options=(-q -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3)
         apt-get "${apt_options[@]}" --error-on=any update
         if [ "$ROLE" = head ]; then
-            apt-get "${apt_options[@]}" install -y --no-install-recommends slurmctld slurm-client munge nfs-kernel-server nftables python3-boto3
+            without_starting_daemons apt-get "${apt_options[@]}" install -y --no-install-recommends slurmctld slurm-client munge nfs-kernel-server nftables python3-boto3
         else
-            apt-get "${apt_options[@]}" install -y --no-install-recommends slurmd slurm-client munge nfs-common python3-boto3
+            without_starting_daemons apt-get "${apt_options[@]}" install -y --no-install-recommends slurmd slurm-client munge nfs-common python3-boto3
         fi
     else
         # EPEL's own instructions for EL9: its packages need CodeReady Builder enabled first.

@@ -52,6 +52,9 @@ def render_mount_unit(server: str, directory: str) -> str:
         f"Description=clusterwiz shared {directory} from the head node\n"
         "After=network-online.target\n"
         "Wants=network-online.target\n"
+        # systemd adds this to an NFS mount, but from the mount table: said here, the order holds whatever the
+        # table shows (a twin's stand-in client shows a local file system).
+        "Before=remote-fs.target\n"
         "\n"
         "[Mount]\n"
         f"What={server}:{directory}\n"
