@@ -81,8 +81,12 @@ def test_idle_stop_is_turned_off_or_timed_and_read_back_from_a_spec(state: Wizar
     spec = answers_from_mapping(timed, state.context, "answers.yaml").spec()
     assert spec.idle_stop_minutes == 240
     step = STEPS_BY_ID["cost_limits"]
-    assert step.read(spec) == {"stop_when_idle": True, "idle_stop_minutes": 240}
-    assert step.read(off) == {"stop_when_idle": False}
+    assert step.read(spec) == {"stop_when_idle": True, "idle_stop_minutes": 240, "expires": ""}
+    assert step.read(off) == {"stop_when_idle": False, "expires": ""}
+    expiring = answers_from_mapping(full_answers(account, cost_limits={"stop_when_idle": False,
+                                                                       "expires": "2099-01-01T08:00Z"}),
+                                    state.context, "answers.yaml").spec()
+    assert step.read(expiring) == {"stop_when_idle": False, "expires": "2099-01-01T08:00:00Z"}
     in_the_sandbox = replace(state.context, sandbox=True, answers={"name": {"name": "lab"}})
     assert "`clusterwiz start lab --sandbox` brings it back" in step.field("idle_stop_minutes").describe(
         240, in_the_sandbox, {})

@@ -70,3 +70,36 @@ async def test_a_clusters_own_idle_stop_is_shown_changed_and_reviewed(settings, 
         summary = await reviewed(pilot)
         assert ("Idle stop: after 90 minutes with no job and nobody logged in, the whole cluster stops itself and "
                 "only its storage bills until you start it again.") in summary
+
+
+@synchronous
+async def test_an_expiry_typed_as_a_duration_becomes_a_time_in_the_spec(settings, catalog, registry,
+                                                                         account) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    app = app_for(settings, catalog, registry)
+    async with app.run_test(size=SIZE) as pilot:
+        for step in STEPS[:-1]:
+            await at_step(pilot, step.id)
+            await next_step(pilot)
+        await at_step(pilot, "cost_limits")
+        assert shown(app, "#f-0-expires", Input).value == ""  # never, unless asked
+
+        await type_into(pilot, "expires", "2020-01-01T00:00Z")
+        await next_step(pilot)
+        await at_step(pilot, "cost_limits")
+        assert "is in the past" in problem(pilot, "expires")
+
+        await type_into(pilot, "expires", "8h")
+        await settle(pilot)
+        assert "the whole cluster stops in 8 h 0 min" in str(shown(app, "#d-0-expires", Static).render()) or \
+            "the whole cluster stops in 7 h 59 min" in str(shown(app, "#d-0-expires", Static).render())
+        typed = datetime.now(UTC)
+        await next_step(pilot)
+        assert "Expires: the whole cluster stops in " in review_lines(app)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+
+    [name] = registry.names()
+    expires_at = registry.get(name).spec.expires_at
+    assert abs(expires_at - (typed + timedelta(hours=8))) < timedelta(minutes=1)

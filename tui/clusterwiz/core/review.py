@@ -63,11 +63,18 @@ def describe_spec(spec: ClusterSpec, creates_key: bool = False) -> list[str]:
     else:
         lines.append(f"Key pair: {spec.key_pair}" + (f" (private key {spec.ssh_key_file})." if spec.ssh_key_file
                                                     else "."))
-    if spec.idle_stop_minutes is None:
-        lines.append("Idle stop: off; the cluster bills until you stop or destroy it.")
-    else:
+    if spec.idle_stop_minutes is not None:
         lines.append(f"Idle stop: after {spec.idle_stop_minutes} minutes with no job and nobody logged in, the whole "
                      "cluster stops itself and only its storage bills until you start it again.")
+    elif spec.expires_at is None:
+        lines.append("Idle stop: off; the cluster bills until you stop or destroy it.")
+    else:
+        lines.append("Idle stop: off.")
+    if spec.expires_at is not None:
+        from clusterwiz.core.expiry import describe_expiry, now_utc
+
+        lines.append(f"Expires: the whole cluster stops {describe_expiry(spec.expires_at, now_utc())}, running jobs "
+                     "included; only its storage bills after.")
     return lines
 
 

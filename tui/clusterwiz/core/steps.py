@@ -13,6 +13,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -922,15 +923,51 @@ def _describe_idle_stop(value: Any, context: Context, item: Item) -> str:
             f"bills; `{start}` brings it back")
 
 
+def _expiry(value: Any) -> datetime | None:
+    """The expiry an answer gives (ExpiryError when it gives none that can be used)."""
+    from clusterwiz.core.expiry import now_utc, parse_expires
+
+    return parse_expires(str(value), now_utc()) if value not in (None, "") else None
+
+
+def _check_expiry(value: Any, context: Context, item: Item) -> str | None:
+    from clusterwiz.core.expiry import ExpiryError
+
+    try:
+        _expiry(value)
+    except ExpiryError as refused:
+        return str(refused)
+    return None
+
+
+def _describe_expiry(value: Any, context: Context, item: Item) -> str:
+    from clusterwiz.core.expiry import ExpiryError, describe_expiry, now_utc
+
+    try:
+        expires_at = _expiry(value)
+    except ExpiryError:
+        return ""  # being typed; Next says what is wrong with it
+    extend = cli("extend", context.value("name", "name", "NAME"), "--by", "8h", sandbox=context.sandbox)
+    return (f"the whole cluster stops {describe_expiry(expires_at, now_utc())}, running jobs included; "
+            f"`{extend}` moves it") if expires_at else ""
+
+
 def _write_cost_limits(spec: dict[str, Any], answer: Answer, context: Context) -> None:
+    from clusterwiz.core.expiry import tag_value
+
     assert isinstance(answer, dict)
-    spec.update(idle_stop_minutes=answer.get("idle_stop_minutes") if _stops_when_idle(answer) else None)
+    expires_at = _expiry(answer.get("expires"))
+    spec.update(idle_stop_minutes=answer.get("idle_stop_minutes") if _stops_when_idle(answer) else None,
+                expires_at=None if expires_at is None else tag_value(expires_at))
 
 
 def _read_cost_limits(spec: ClusterSpec) -> Item:
+    from clusterwiz.core.expiry import tag_value
+
+    expires = "" if spec.expires_at is None else tag_value(spec.expires_at)
     if spec.idle_stop_minutes is None:
-        return {"stop_when_idle": False}
-    return {"stop_when_idle": True, "idle_stop_minutes": spec.idle_stop_minutes}
+        return {"stop_when_idle": False, "expires": expires}
+    return {"stop_when_idle": True, "idle_stop_minutes": spec.idle_stop_minutes, "expires": expires}
 
 
 COST_LIMITS = Step(
@@ -939,15 +976,17 @@ COST_LIMITS = Step(
     help=("A cluster someone forgot bills by the hour until somebody acts. With idle stop on, a cluster with no job "
           "and nobody logged in for the time you set stops itself, compute nodes and head node, and only its "
           "storage bills. Anyone logged in is warned a few minutes before. Starting it again brings it back as it "
-          "was."),
+          "was. An expiry (for a workshop or a deadline) stops it at a set time whatever runs."),
     fields=(
         Field("stop_when_idle", "Stop when unused", "bool", default=lambda context, item: True, refreshes=True),
         _int_field("idle_stop_minutes", "Stop after (minutes)", DEFAULT_IDLE_STOP_MINUTES, "",
                    validate=_check_idle_stop, describe=_describe_idle_stop, visible=_stops_when_idle),
+        Field("expires", "Expires", "text", help="8h, 2d, a time such as 2026-12-04T18:00Z; empty: never",
+              default=lambda context, item: "", validate=_check_expiry, describe=_describe_expiry),
     ),
     write=_write_cost_limits,
     read=_read_cost_limits,
-    spec_paths=("idle_stop_minutes",),
+    spec_paths=("idle_stop_minutes", "expires_at"),
 )
 
 
