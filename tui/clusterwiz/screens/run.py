@@ -61,12 +61,14 @@ class RunFinished(Message):
 
 
 class RunScreen(Screen[None]):
+    # The counts keep one width ("100/100 · 59:59"): a bar that changed length as they grew would keep the filled
+    # part it had worked out for its old length (Textual rounds it to the bar's width when it is set).
     DEFAULT_CSS = """
     RunScreen #run-heading { height: auto; padding: 0 1; text-style: bold; }
     RunScreen #run-progress-line { height: 1; padding: 0 1; }
     RunScreen #run-progress-line ProgressBar { width: 1fr; }
     RunScreen #run-progress-line Bar { width: 1fr; }
-    RunScreen #run-counts { width: auto; padding: 0 1; }
+    RunScreen #run-counts { width: 17; padding: 0 1; text-align: right; }
     RunScreen #run-tabs { height: 1fr; }
     RunScreen #run-result { height: auto; max-height: 12; padding: 0 1; }
     RunScreen #run-result.failed { border-left: thick $error; }
