@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -265,3 +266,22 @@ def test_an_unused_cluster_stops_itself_and_start_brings_it_back(cluster: TwinCl
                describe=twins.describe)
     (node,) = compute_twins(twins)
     assert head.path(f"/home/admin/slurm-{job}.out").read_text().splitlines()[0] == node.spec.hostname
+
+
+def test_an_expired_cluster_stops_itself_and_is_started_only_once_extended(cluster: TwinCluster,
+                                                                           twins: TwinHarness) -> None:
+    """Last, after the idle stop: the expiry is moved onto the running head node by `clusterwiz extend` (its tag),
+    which the head node's own agent reads with its own role, and stops the cluster at that time."""
+    head_id = head_twin(twins).spec.instance_id
+    soon = (datetime.now(UTC) + timedelta(seconds=90)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    clusterwiz(cluster.home, "extend", NAME, "--until", soon)
+    wait_until(lambda: head_id in twins.stopped, 240, "the expired head node to stop itself", describe=twins.describe)
+    assert group_sizes(NAME) == {"compute": (0, 0, 0), "burst": (0, 0, 0), BROKEN_QUEUE: (0, 0, 0)}
+    status = clusterwiz_json(cluster.home, "status", NAME)
+    assert any(note.startswith(f"the cluster stopped itself (expired: its expiry time {soon[:16]}Z was reached")
+               for note in status["notes"]), status["notes"]
+    refused = clusterwiz(cluster.home, "start", NAME, check=False)
+    assert refused.returncode == 2 and f"clusterwiz extend {NAME} --by 8h" in refused.stderr
+    clusterwiz(cluster.home, "extend", NAME, "--never")
+    clusterwiz(cluster.home, "start", NAME)
+    wait_until(lambda: head_id in twins.twins and twins.twin(head_id).leader(), 60, "the head node to boot again")
