@@ -124,13 +124,13 @@ variable "bootstrap" {
 }
 
 variable "node_agent_archive" {
-  description = "Base64 of the compressed tar of clusterwiz's node agent, unpacked into /opt/clusterwiz/agent at first boot."
+  description = "Base64 of clusterwiz's node agent archive (core/node_agent.py: its files, NUL-separated, xz-compressed), unpacked into /opt/clusterwiz/agent at first boot."
   type        = string
 
   validation {
     # base64decode cannot check it: the decoded bytes are binary, not UTF-8.
     condition     = length(var.node_agent_archive) % 4 == 0 && can(regex("^[A-Za-z0-9+/]+={0,2}$", var.node_agent_archive))
-    error_message = "node_agent_archive must be base64 (of a compressed tar)."
+    error_message = "node_agent_archive must be base64 (of the compressed node agent)."
   }
 }
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 import ast
 import base64
 import gzip
-import io
 import json
 import subprocess
 import sys
-import tarfile
 from pathlib import Path
 
 import pytest
@@ -72,12 +70,12 @@ def test_head_user_data_fits_ec2_limit_and_carries_params_and_agent(head_user_da
     size = len(gzip.compress(head_user_data.encode()))
     print(f"head user_data: {size} bytes gzipped of {EC2_USER_DATA_LIMIT}")
     assert size < EC2_USER_DATA_LIMIT
-    import yaml  # only this test reads YAML
+    import yaml
 
     document = yaml.safe_load(head_user_data)
     files = {entry["path"]: entry for entry in document["write_files"]}
     assert json.loads(files["/opt/clusterwiz/params.json"]["content"]) == json.loads(largest_head_params())
-    assert base64.b64decode(files["/opt/clusterwiz/agent.tar.xz"]["content"]) == build_node_agent_archive()
+    assert base64.b64decode(files["/opt/clusterwiz/agent.xz"]["content"]) == build_node_agent_archive()
     assert "munge.key" not in head_user_data  # the key is made on the node, never carried here
 
 
@@ -95,14 +93,29 @@ def test_bootstrap_passes_shellcheck() -> None:
     subprocess.run(["shellcheck", str(BOOTSTRAP)], check=True)
 
 
-def test_archive_is_deterministic_and_holds_the_agent() -> None:
-    archive = build_node_agent_archive()
-    assert archive == build_node_agent_archive()
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        members = {member.name: member for member in tar.getmembers()}
-    assert members["bootstrap.sh"].mode == 0o755
-    assert "clusterwiz_node/__main__.py" in members and "clusterwiz_node/scaling.py" in members
-    assert {member.mtime for member in members.values()} == {0}
+def unpack_as_the_head_node_does(head_user_data: str, directory: Path) -> Path:
+    """Run the user data's own unpacking command, with this test's paths for the node's."""
+    import yaml  # only these tests read YAML
+
+    document = yaml.safe_load(head_user_data)
+    unpack, bootstrap = document["runcmd"]
+    assert unpack[-2:] == ["/opt/clusterwiz/agent.xz", "/opt/clusterwiz/agent"]
+    assert bootstrap == ["/opt/clusterwiz/agent/bootstrap.sh", "head"]
+    archive = directory / "agent.xz"
+    archive.write_bytes(build_node_agent_archive())
+    subprocess.run([sys.executable, *unpack[1:-2], str(archive), str(directory / "agent")], check=True)
+    return directory / "agent"
+
+
+def test_archive_is_deterministic_and_unpacks_to_the_agent(head_user_data: str, tmp_path: Path) -> None:
+    assert build_node_agent_archive() == build_node_agent_archive()
+    agent = unpack_as_the_head_node_does(head_user_data, tmp_path)
+    unpacked = {str(path.relative_to(agent)): path for path in agent.rglob("*") if path.is_file()}
+    assert sorted(unpacked) == [name for name, _ in node_agent_files()]
+    assert all(unpacked[name].read_text(encoding="utf-8") == text for name, text in node_agent_files())
+    assert {name: path.stat().st_mode & 0o777 for name, path in unpacked.items()} == {
+        name: 0o755 if name == "bootstrap.sh" else 0o644 for name in unpacked}
+    assert (agent / "clusterwiz_node").stat().st_mode & 0o777 == 0o755
 
 
 def test_each_shipped_module_is_its_source_statement_for_statement() -> None:
@@ -114,11 +127,9 @@ def test_each_shipped_module_is_its_source_statement_for_statement() -> None:
         assert ast.dump(ast.parse(text)) == ast.dump(ast.parse(ast.unparse(source))), name
 
 
-def test_the_shipped_agent_generates_what_the_source_generates(tmp_path: Path) -> None:
+def test_the_shipped_agent_generates_what_the_source_generates(head_user_data: str, tmp_path: Path) -> None:
     """Unpacked as the head node unpacks it, the compacted agent writes the same files."""
-    agent = tmp_path / "agent"
-    with tarfile.open(fileobj=io.BytesIO(build_node_agent_archive())) as tar:
-        tar.extractall(agent, filter="data")
+    agent = unpack_as_the_head_node_does(head_user_data, tmp_path)
     subprocess.run(["shellcheck", str(agent / "bootstrap.sh")], check=True)
     head_path, node_path = tmp_path / "params.json", tmp_path / "node.json"
     head_path.write_text(json.dumps(head_params_data()))
