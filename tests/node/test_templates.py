@@ -127,6 +127,20 @@ def test_each_shipped_module_is_its_source_statement_for_statement() -> None:
         assert ast.dump(ast.parse(text)) == ast.dump(ast.parse(ast.unparse(source))), name
 
 
+def test_the_shipped_bootstrap_is_its_source_command_for_command(tmp_path: Path) -> None:
+    """bash's own reading of both scripts (--pretty-print) is the same: no comment or indentation mattered."""
+    shipped = tmp_path / "bootstrap.sh"
+    shipped.write_text(dict(node_agent_files())["bootstrap.sh"])
+
+    def as_bash_reads(script: Path) -> str:
+        printed = subprocess.run(["bash", "--pretty-print", str(script)], check=True, capture_output=True,
+                                 text=True).stdout
+        return "\n".join(line for line in printed.splitlines() if line.strip())  # a comment leaves a blank line
+
+    assert as_bash_reads(shipped) == as_bash_reads(BOOTSTRAP)
+    assert "\n " not in shipped.read_text()
+
+
 def test_the_shipped_agent_generates_what_the_source_generates(head_user_data: str, tmp_path: Path) -> None:
     """Unpacked as the head node unpacks it, the compacted agent writes the same files."""
     agent = unpack_as_the_head_node_does(head_user_data, tmp_path)

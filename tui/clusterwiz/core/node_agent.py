@@ -46,9 +46,10 @@ def compact_python(source: str) -> str:
 
 
 def compact_shell(source: str) -> str:
-    """The script without its comment lines (the #! line and shellcheck directives stay)."""
+    """The script without its comment lines (the #! line and shellcheck directives stay) and indentation, which
+    bash does not read (it has no here-document, whose lines it would)."""
     lines = source.splitlines()
-    kept = lines[:1] + [line for line in lines[1:]
+    kept = lines[:1] + [line.lstrip() for line in lines[1:]
                         if not line.lstrip().startswith("#") or line.lstrip().startswith("# shellcheck ")]
     return "\n".join(kept) + "\n"
 
