@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import struct
 import time
@@ -84,3 +85,36 @@ def test_an_unused_cluster_stops_its_fleet_then_its_head_node_and_says_why(clust
     assert instance["State"]["Name"] in ("stopping", "stopped")
     reason = {tag["Key"]: tag["Value"] for tag in instance["Tags"]}[STOPPED_BY_TAG]
     assert reason == "idle: no job and nobody logged in for 60 min (since 1970-01-01T00:00Z)"
+
+
+def test_a_head_node_whose_role_may_not_stop_it_says_so_where_status_looks(cluster, tmp_path: Path) -> None:
+    """moto checks IAM for real here (enable_iam_authentication): the head node's credentials are a user whose
+    policy allows all the agent does but ec2:StopInstances, as a role edited by hand would."""
+    from moto.core import enable_iam_authentication
+
+    from clusterwiz.core.status import _instance_status, stop_refused
+
+    slurm, config, _ = cluster
+    head = head_instance()
+    iam = boto3.client("iam")
+    iam.create_user(UserName="head-node")
+    iam.put_user_policy(UserName="head-node", PolicyName="agent", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["ec2:*", "autoscaling:*"], "Resource": "*"},
+            {"Effect": "Deny", "Action": "ec2:StopInstances", "Resource": "*"}]}))
+    key = iam.create_access_key(UserName="head-node")["AccessKey"]
+    session = boto3.Session(aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"],
+                            region_name=config.region)
+    logged: list[str] = []
+    with enable_iam_authentication():
+        fleet = Fleet(config.region, client=session.client("autoscaling"), ec2=session.client("ec2"))
+        stop_cluster(config, fleet, head, "idle: no job and nobody logged in for 60 min", logged.append)
+    assert any("could not stop this head node" in line and ("UnauthorizedOperation" in line or "AccessDenied" in line)
+               for line in logged), logged
+    raw = boto3.client("ec2").describe_instances(InstanceIds=[head])["Reservations"][0]["Instances"][0]
+    assert raw["State"]["Name"] == "running"
+    note = stop_refused(_instance_status({**raw, "Tags": raw["Tags"] + [{"Key": "clusterwiz:role", "Value": "head"}]},
+                                         {}), "demo", sandbox=False)
+    assert note is not None and note.startswith(
+        "the head node tried to stop itself and could not (idle: no job and nobody logged in for 60 min (")
+    assert "`clusterwiz stop demo --all`" in note

@@ -17,13 +17,13 @@ from clusterwiz.core.cost import PUBLIC_IPV4_USD_PER_HOUR, volume_per_hour
 from clusterwiz.core.registry import ClusterRecord
 from clusterwiz.core.spec import ClusterSpec
 from clusterwiz.core.suggest import cli
+from clusterwiz.node.idle import STOP_FAILED, STOPPED_BY_TAG
 
 CLUSTER_TAG = "clusterwiz:cluster"
 ROLE_TAG = "clusterwiz:role"
 QUEUE_TAG = "clusterwiz:queue"
 BOOTSTRAP_TAG = "clusterwiz:bootstrap"
 BOOTSTRAP_LOG_TAG = "clusterwiz:bootstrap-log"  # the failed bootstrap's last log lines (node/instance.py)
-STOPPED_BY_TAG = "clusterwiz:stopped-by"  # why the head node stopped itself (node/idle.py)
 BOOTSTRAP_LOG = "/var/log/clusterwiz-bootstrap.log"
 FAILED_PREFIX = "failed:"
 # What most often makes a step fail, and what to do about it.
@@ -64,6 +64,7 @@ class InstanceStatus:
     usd_per_hour: float | None  # on-demand price of the type; None when no price is known
     bootstrap_log: str | None = None  # the last lines its bootstrap logged, when it failed
     stopped_by: str | None = None  # why the head node stopped itself (idle), while it is stopped
+    stop_refused: str | None = None  # why it tried to stop itself and what AWS said, while it still runs
 
     @property
     def is_billed(self) -> bool:
@@ -198,6 +199,8 @@ def _instance_status(raw: dict, prices: dict[str, float | None]) -> InstanceStat
         usd_per_hour=prices.get(raw["InstanceType"]), bootstrap_log=tags.get(BOOTSTRAP_LOG_TAG),
         # The tag outlives the stop it explains: shown only while the instance is stopped.
         stopped_by=tags.get(STOPPED_BY_TAG) if raw["State"]["Name"] in ("stopping", "stopped") else None,
+        stop_refused=(tags.get(STOPPED_BY_TAG, "").removeprefix(STOP_FAILED) or None)
+        if tags.get(STOPPED_BY_TAG, "").startswith(STOP_FAILED) and raw["State"]["Name"] == "running" else None,
     )
 
 
@@ -312,6 +315,15 @@ def stopped_itself(instance: InstanceStatus, cluster: str, *, sandbox: bool) -> 
             f"`{cli('start', cluster, sandbox=sandbox)}` brings it back as it was")
 
 
+def stop_refused(instance: InstanceStatus, cluster: str, *, sandbox: bool) -> str | None:
+    """The head node tried to stop the cluster and AWS refused its own stop: it bills on until someone acts."""
+    if instance.role != "head" or instance.stop_refused is None:
+        return None
+    return (f"the head node tried to stop itself and could not ({instance.stop_refused}): its instance role may "
+            f"lack ec2:StopInstances on itself, so it keeps billing; stop it with "
+            f"`{cli('stop', cluster, '--all', sandbox=sandbox)}`")
+
+
 def _priced(catalog: Any, region: str, raw_instances: list[dict], raw_volumes: list[dict],
             existing_ids: set[str]) -> tuple[list[InstanceStatus], list[VolumeStatus]]:
     """The instances and volumes found, each with its price from the catalog, in the order status shows them."""
@@ -352,6 +364,7 @@ def cluster_status(session: Any, catalog: Any, spec: ClusterSpec, now: datetime 
     notes = [f"queue {g.queue}: its group {g.name} does not exist" for g in groups if not g.exists]
     notes += [note for note in (bootstrap_failure(i, spec.name, sandbox=sandbox) for i in instances) if note]
     notes += [note for note in (stopped_itself(i, spec.name, sandbox=sandbox) for i in instances) if note]
+    notes += [note for note in (stop_refused(i, spec.name, sandbox=sandbox) for i in instances) if note]
     return ClusterStatus(name=spec.name, region=region, checked_at=moment, instances=instances, groups=groups,
                          volumes=volumes, cost=cluster_cost(instances, volumes, moment), notes=notes)
 

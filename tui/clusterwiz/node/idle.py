@@ -22,6 +22,7 @@ STATE_DIR = "/run/clusterwiz"
 IDLE_STATE_FILE = f"{STATE_DIR}/idle.json"
 WARNING_SECONDS = 300.0
 STOPPED_BY_TAG = "clusterwiz:stopped-by"
+STOP_FAILED = "could not stop itself: "  # the tag's value when the head node's stop was refused
 
 IdleStep = Literal["warn", "stop"]
 

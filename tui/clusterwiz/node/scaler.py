@@ -11,7 +11,7 @@ from typing import Callable
 from . import slurm_cli
 from .autoscaling import Fleet
 from .expiry import EXPIRES_TAG, EXPIRY_STATE_FILE, check_expiry
-from .idle import IDLE_STATE_FILE, STOPPED_BY_TAG, check_idle
+from .idle import IDLE_STATE_FILE, STOP_FAILED, STOPPED_BY_TAG, check_idle
 from .scaling import Action, ForgetNode, ReplaceNode, SetDesired, TerminateNode, decide
 
 
@@ -90,7 +90,16 @@ def stop_cluster(config: ScalerConfig, fleet: Fleet, head_instance_id: str, reas
     except (subprocess.CalledProcessError, OSError) as error:
         # The stop goes on: a node Slurm keeps is forgotten by the scaler's first pass after the start.
         log(f"Slurm did not answer, so it keeps its nodes until the next start: {error}")
-    fleet.stop_head(head_instance_id, reason, STOPPED_BY_TAG)
+    from botocore.exceptions import ClientError
+
+    try:
+        fleet.stop_head(head_instance_id, reason, STOPPED_BY_TAG)
+    except ClientError as refused:
+        # Said where clusterwiz status looks: the head node bills on, and only its owner can stop it now.
+        said = f"{STOP_FAILED}{reason} ({refused.response['Error'].get('Code', 'refused')})"
+        fleet.ec2.create_tags(Resources=[head_instance_id], Tags=[{"Key": STOPPED_BY_TAG, "Value": said[:256]}])
+        log(f"could not stop this head node ({head_instance_id}): {refused}")
+        return
     log(f"stopping this head node ({head_instance_id}): {reason}")
 
 
