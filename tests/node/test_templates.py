@@ -13,7 +13,13 @@ from pathlib import Path
 import pytest
 
 from clusterwiz.core.assets import terraform_modules_dir
-from clusterwiz.core.node_agent import NODE_PACKAGE_DIR, build_node_agent_archive, node_agent_files, stripped_tree
+from clusterwiz.core.node_agent import (
+    NODE_PACKAGE_DIR,
+    build_node_agent_archive,
+    node_agent_files,
+    shorten_locals,
+    stripped_tree,
+)
 from clusterwiz.node.generate import compute_files, head_files
 from clusterwiz.node.layout import Layout
 from clusterwiz.node.params import parse_params
@@ -123,8 +129,38 @@ def test_each_shipped_module_is_its_source_statement_for_statement() -> None:
     shipped = {name.removeprefix("clusterwiz_node/"): text for name, text in node_agent_files() if name.endswith(".py")}
     assert shipped.keys() == {path.name for path in NODE_PACKAGE_DIR.glob("*.py")}
     for name, text in shipped.items():
-        source = stripped_tree((NODE_PACKAGE_DIR / name).read_text(encoding="utf-8"))
+        source = shorten_locals(stripped_tree((NODE_PACKAGE_DIR / name).read_text(encoding="utf-8")))
         assert ast.dump(ast.parse(text)) == ast.dump(ast.parse(ast.unparse(source))), name
+
+
+def test_short_local_names_change_what_no_function_does() -> None:
+    source = """
+import os
+total = 1
+def outer(items, *, scale=2):
+    value = [item * scale for item in items]
+    try:
+        found = os.sep
+    except OSError as error:
+        found = str(error)
+    return value, found, total, outer.__name__
+def kept():
+    inner = 1
+    return (lambda: inner)()
+def counted():
+    global total
+    total = total + 1
+    return total
+"""
+    shortened = ast.unparse(shorten_locals(ast.parse(source)))
+    assert "def outer(items, *, scale=2):" in shortened and "value" not in shortened and "found" not in shortened
+    assert "item " not in shortened and "error" not in shortened
+    assert "inner = 1" in shortened and "total = total + 1" in shortened  # a closure, a global: left alone
+    original, short = {}, {}
+    exec(compile(source, "original", "exec"), original)  # noqa: S102 - the test's own source
+    exec(compile(shortened, "short", "exec"), short)  # noqa: S102
+    assert original["outer"]([1, 2]) == short["outer"]([1, 2])
+    assert (original["kept"](), original["counted"]()) == (short["kept"](), short["counted"]())
 
 
 def test_the_shipped_bootstrap_is_its_source_command_for_command(tmp_path: Path) -> None:

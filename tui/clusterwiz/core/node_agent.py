@@ -2,14 +2,18 @@
 
 Inside the archive the package is named clusterwiz_node (the node has no clusterwiz package) and
 bootstrap.sh sits at the top, where the head node's cloud-init runs it. EC2 caps user_data at 16 KiB,
-so the shipped copy leaves out docstrings, comments and function annotations, indents by one space (same
-code, fewer bytes) and is xz-compressed (about 5% smaller than gzip; xz is in every supported OS's base install).
+so the shipped copy leaves out docstrings, comments and function annotations, names local variables a, b, ...
+and indents by one space (same code, fewer bytes), and is xz-compressed (about 5% smaller than gzip).
 """
 
 from __future__ import annotations
 
 import ast
+import builtins
+import itertools
+import keyword
 import lzma
+import string
 from pathlib import Path
 
 NODE_PACKAGE_DIR = Path(__file__).resolve().parent.parent / "node"
@@ -38,10 +42,44 @@ def stripped_tree(source: str) -> ast.Module:
     return tree
 
 
+def _bound_in(arguments: ast.arguments) -> set[str]:
+    return {argument.arg for argument in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
+                                          arguments.vararg, arguments.kwarg) if argument is not None}
+
+
+def shorten_locals(tree: ast.Module) -> ast.Module:
+    """The tree with each function's own local variables named a, b, ... (parameters, which callers may name,
+    keep theirs). A function with a nested scope, global or nonlocal, or a look at locals() is left as it is, and
+    no short name is one the module uses anywhere, so none hides a global, a builtin or another function's name."""
+    used = set(dir(builtins)) | {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    used |= {name for node in ast.walk(tree) if isinstance(node, ast.arguments) for name in _bound_in(node)}
+    used |= {(alias.asname or alias.name).split(".")[0] for node in ast.walk(tree)
+             if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
+    candidates = ("".join(letters) for size in itertools.count(1)
+                  for letters in itertools.product(string.ascii_lowercase, repeat=size))
+    fresh = (candidate for candidate in candidates if candidate not in used and not keyword.iskeyword(candidate))
+    short: dict[str, str] = {}
+    for function in [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]:
+        inner = [node for node in ast.walk(function) if node is not function]
+        if any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.Global,
+                                 ast.Nonlocal)) or isinstance(node, ast.Name) and node.id in ("locals", "vars")
+               for node in inner):
+            continue
+        own = {node.id for node in inner if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+        own |= {node.name for node in inner if isinstance(node, ast.ExceptHandler) and node.name}
+        own -= _bound_in(function.args)
+        for node in inner:
+            if isinstance(node, ast.Name) and node.id in own:
+                node.id = short.setdefault(node.id, next(fresh))
+            elif isinstance(node, ast.ExceptHandler) and node.name in own:
+                node.name = short.setdefault(node.name, next(fresh))
+    return tree
+
+
 def compact_python(source: str) -> str:
-    """The module's stripped tree as source without comments, indented by one space a level."""
+    """The module's stripped tree with short local names, as source without comments, indented by one space."""
     # One space a level: ast.unparse writes every string on one line, so only indentation starts a line with spaces.
-    lines = ast.unparse(stripped_tree(source)).splitlines()
+    lines = ast.unparse(shorten_locals(stripped_tree(source))).splitlines()
     return "".join(" " * ((len(line) - len(line.lstrip(" "))) // 4) + line.lstrip(" ") + "\n" for line in lines)
 
 
