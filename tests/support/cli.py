@@ -14,7 +14,7 @@ TUI_DIR = Path(__file__).resolve().parents[2] / "tui"
 
 def clusterwiz_command(home: Path, *args: str, env: dict[str, str] | None = None) -> tuple[list[str], dict[str, str]]:
     """The command line and environment of `clusterwiz ARGS` for the home, with the test's environment and `env`."""
-    environment = {**os.environ, **(env or {}), "CLUSTERWIZ_HOME": str(home), "COLUMNS": "200"}
+    environment = {**os.environ, "COLUMNS": "200", **(env or {}), "CLUSTERWIZ_HOME": str(home)}
     environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TUI_DIR), environment.get("PYTHONPATH")]))
     return [sys.executable, "-m", "clusterwiz", *args], environment
 

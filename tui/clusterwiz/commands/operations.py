@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from clusterwiz.core.status import ClusterStatus
     from clusterwiz.core.teardown import Leftover, Savings
 
+UNBOUNDED_WIDTH = 10_000  # a table measured at this width takes the width its cells need whole
+RECORD_INDENT = "    "
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     status = subparsers.add_parser("status", help="show a cluster's nodes, queues, volumes and cost, live from AWS")
@@ -92,30 +95,28 @@ def run_status(args: argparse.Namespace, settings: Settings) -> int:
 
 def _print_status(status: ClusterStatus, fleet_stopped: bool, saved: Savings, sandbox: bool) -> None:
     from rich.markup import escape
-    from rich.table import Table
 
     console = common.console()
     console.print(f"[bold]{status.name}[/] in {status.region}, checked {status.checked_at:%Y-%m-%d %H:%M:%S} UTC")
-    instances = Table("instance", "role", "queue", "type", "state", "zone", "capacity", "launched", "bootstrap",
-                      "public ip", "$/h", title="Instances")
-    for i in status.instances:
-        instances.add_row(i.instance_id, i.role, i.queue or "", i.instance_type, i.state, i.availability_zone,
-                          i.lifecycle, f"{i.launch_time:%Y-%m-%d %H:%M}", i.bootstrap or "", i.public_ip or "",
-                          "?" if i.usd_per_hour is None else _usd(i.per_hour))
-    console.print(instances if status.instances else "No instances are running or stopped.")
-    groups = Table("queue", "group", "min", "desired", "max", "in service", title="Queues")
-    for g in status.groups:
-        if g.exists:
-            groups.add_row(g.queue, g.name, str(g.min_size), str(g.desired), str(g.max_size), str(g.in_service))
-        else:
-            groups.add_row(g.queue, g.name, "-", "-", "-", "missing")
-    console.print(groups)
-    volumes = Table("volume", "name", "size", "type", "state", "attached to", "$/month", title="Volumes")
-    for v in status.volumes:
-        volumes.add_row(v.volume_id, (v.name or "") + (" (yours)" if v.existing else ""), f"{v.size_gib} GiB",
-                        v.volume_type, v.state, v.attached_to or "no",
-                        "?" if v.usd_per_month is None else _usd(v.usd_per_month))
-    console.print(volumes if status.volumes else "No volumes.")
+    if status.instances:
+        _print_records("Instances", ("instance", "role", "queue", "type", "state", "$/h", "zone", "capacity",
+                                     "launched", "bootstrap", "public ip"), [
+            (i.instance_id, i.role, i.queue or "", i.instance_type, i.state,
+             "?" if i.usd_per_hour is None else _usd(i.per_hour), i.availability_zone, i.lifecycle,
+             f"{i.launch_time:%Y-%m-%d %H:%M}", i.bootstrap or "", i.public_ip or "") for i in status.instances],
+            leading=6)
+    else:
+        console.print("No instances are running or stopped.")
+    _print_records("Queues", ("queue", "group", "min", "desired", "max", "in service"), [
+        (g.queue, g.name, str(g.min_size), str(g.desired), str(g.max_size), str(g.in_service)) if g.exists
+        else (g.queue, g.name, "-", "-", "-", "missing") for g in status.groups], leading=2)
+    if status.volumes:
+        _print_records("Volumes", ("volume", "name", "size", "type", "state", "$/month", "attached to"), [
+            (v.volume_id, (v.name or "") + (" (yours)" if v.existing else ""), f"{v.size_gib} GiB", v.volume_type,
+             v.state, "?" if v.usd_per_month is None else _usd(v.usd_per_month), v.attached_to or "no")
+            for v in status.volumes], leading=6)
+    else:
+        console.print("No volumes.")
     cost = status.cost
     console.print(f"Cost: [bold]{cost.describe()}[/]")
     for note in cost.notes:
@@ -130,6 +131,32 @@ def _print_status(status: ClusterStatus, fleet_stopped: bool, saved: Savings, sa
                   f"stop all: {_usd(saved.stop_all)}/h (`--all`, the volumes still bill "
                   f"{_usd(saved.left_when_stopped)}/h); destroy: {_usd(saved.destroy)}/h "
                   f"(`{cli('destroy', status.name, sandbox=sandbox)}`)")
+
+
+def _print_records(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]], leading: int) -> None:
+    """A table when every cell fits the terminal whole; in a narrower one (80 columns), each row as two lines, its
+    first `leading` cells and then the others by name, so that no id is cut nor any cell broken over lines."""
+    from rich.table import Table
+
+    console = common.console()
+    table = Table(*columns, title=title)
+    for row in rows:
+        table.add_row(*row)
+    if console.measure(table, options=console.options.update_width(UNBOUNDED_WIDTH)).maximum <= console.width:
+        console.print(table)
+        return
+    console.print(f"[b]{title}[/]")
+    for row in rows:
+        console.print("  ".join(cell for cell in row[:leading] if cell), markup=False)
+        named = [f"{name} {cell}" for name, cell in zip(columns[leading:], row[leading:]) if cell]
+        lines = [RECORD_INDENT]
+        for text in named:  # a line breaks between cells, never inside one
+            if lines[-1] != RECORD_INDENT and len(lines[-1]) + len(text) + 2 > console.width:
+                lines[-1] += ","
+                lines.append(RECORD_INDENT)
+            lines[-1] += (", " if lines[-1] != RECORD_INDENT else "") + text
+        for line in lines:
+            console.print(line, markup=False)
 
 
 def run_ssh(args: argparse.Namespace, settings: Settings) -> int:
