@@ -29,7 +29,7 @@ resource "aws_instance" "head" {
   associate_public_ip_address = true
 
   # The Slurm controller and NFS server: its user data carries params.json and the node agent (core/node_agent.py's
-  # NUL-separated xz archive, unpacked by one line of Python), never the munge key, which is made on the node.
+  # NUL-separated LZMA archive, unpacked by one line of Python), never the munge key, which is made on the node.
   # Compressed so the node agent fits in EC2's 16 KiB user data; the template has no comment for the same reason.
   user_data_base64            = base64gzip(templatefile("${path.module}/templates/cloud-init.yaml.tftpl", { params_json = jsonencode(local.params), node_agent_archive = var.node_agent_archive }))
   user_data_replace_on_change = false

@@ -124,7 +124,7 @@ variable "bootstrap" {
 }
 
 variable "node_agent_archive" {
-  description = "Base64 of clusterwiz's node agent archive (core/node_agent.py: its files, NUL-separated, xz-compressed), unpacked into /opt/clusterwiz/agent at first boot."
+  description = "Base64 of clusterwiz's node agent archive (core/node_agent.py: its files, NUL-separated, LZMA-compressed), unpacked into /opt/clusterwiz/agent at first boot."
   type        = string
 
   validation {

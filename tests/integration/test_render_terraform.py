@@ -29,10 +29,10 @@ def test_tfvars_carry_the_spec_and_what_was_resolved():
 
 def test_rendering_twice_gives_the_same_files(tmp_path):
     first = render_workdir(full_spec(), FULL_RESOLVED, tmp_path / "workdir")
-    archive = (tmp_path / "workdir" / "node-agent.xz").read_bytes()
+    archive = (tmp_path / "workdir" / "node-agent.lzma").read_bytes()
     second = render_workdir(full_spec(), FULL_RESOLVED, tmp_path / "workdir")
     assert first.files == second.files
-    assert (tmp_path / "workdir" / "node-agent.xz").read_bytes() == archive
+    assert (tmp_path / "workdir" / "node-agent.lzma").read_bytes() == archive
 
 
 def test_rerender_keeps_terraform_state_and_replaces_the_modules(tmp_path):

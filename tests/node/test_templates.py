@@ -36,8 +36,10 @@ def largest_head_params() -> str:
                "group_name": f"a-thirty-one-char-cluster-name-queue-number-{n}"} for n in range(5)]
     volumes = [{"mount_dir": f"/shared/project-{n}", "volume_id": "vol-0123456789abcdef0",
                 "device_name": f"/dev/sd{'fghi'[n]}"} for n in range(4)]
+    prices = {"instance": {"t3.medium": 0.0466, "c6i.32xlarge": 5.445, "m6i.32xlarge": 6.149, "r6i.32xlarge": 8.069},
+              "volume": {"gp3": 0.08, "io2": 0.125}}
     return json.dumps(head_params_data(cluster_name="a-thirty-one-char-cluster-name", queues=queues,
-                                       shared_storage=volumes))
+                                       shared_storage=volumes, prices=prices))
 
 
 def render_template(module: str, template: str, variables: dict[str, str], workdir: Path) -> str:
@@ -81,7 +83,7 @@ def test_head_user_data_fits_ec2_limit_and_carries_params_and_agent(head_user_da
     document = yaml.safe_load(head_user_data)
     files = {entry["path"]: entry for entry in document["write_files"]}
     assert json.loads(files["/opt/clusterwiz/params.json"]["content"]) == json.loads(largest_head_params())
-    assert base64.b64decode(files["/opt/clusterwiz/agent.xz"]["content"]) == build_node_agent_archive()
+    assert base64.b64decode(files["/opt/clusterwiz/agent.lzma"]["content"]) == build_node_agent_archive()
     assert "munge.key" not in head_user_data  # the key is made on the node, never carried here
 
 
@@ -105,9 +107,9 @@ def unpack_as_the_head_node_does(head_user_data: str, directory: Path) -> Path:
 
     document = yaml.safe_load(head_user_data)
     unpack, bootstrap = document["runcmd"]
-    assert unpack[-2:] == ["/opt/clusterwiz/agent.xz", "/opt/clusterwiz/agent"]
+    assert unpack[-2:] == ["/opt/clusterwiz/agent.lzma", "/opt/clusterwiz/agent"]
     assert bootstrap == ["/opt/clusterwiz/agent/bootstrap.sh", "head"]
-    archive = directory / "agent.xz"
+    archive = directory / "agent.lzma"
     archive.write_bytes(build_node_agent_archive())
     subprocess.run([sys.executable, *unpack[1:-2], str(archive), str(directory / "agent")], check=True)
     return directory / "agent"

@@ -1,9 +1,9 @@
-"""The node agent as Terraform ships it to the head node: a deterministic xz archive of tui/clusterwiz/node.
+"""The node agent as Terraform ships it to the head node: a deterministic LZMA archive of tui/clusterwiz/node.
 
 Inside the archive the package is named clusterwiz_node (the node has no clusterwiz package) and
 bootstrap.sh sits at the top, where the head node's cloud-init runs it. EC2 caps user_data at 16 KiB,
 so the shipped copy leaves out docstrings, comments and function annotations, names local variables a, b, ...
-and indents by one space (same code, fewer bytes), and is xz-compressed (about 5% smaller than gzip).
+and indents by one space (same code, fewer bytes), and is LZMA-compressed (about 5% smaller than gzip).
 """
 
 from __future__ import annotations
@@ -106,6 +106,7 @@ def build_node_agent_archive() -> bytes:
     Not a tar: its 512-byte headers cost some 450 bytes of user data once compressed. The head node's cloud-init
     unpacks it with one line of Python (head_node's template), making bootstrap.sh executable."""
     text = "\0".join(part for name_and_content in node_agent_files() for part in name_and_content)
-    # lc=3, pb=0: LZMA2's settings for text (no 2- or 4-byte alignment to model), a little smaller than the preset.
-    filters = [{"id": lzma.FILTER_LZMA2, "preset": 9 | lzma.PRESET_EXTREME, "lc": 3, "lp": 0, "pb": 0}]
-    return lzma.compress(text.encode("utf-8"), format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC32, filters=filters)
+    # lc=3, pb=0: LZMA's settings for text (no 2- or 4-byte alignment to model), a little smaller than the preset;
+    # the .lzma format's 13-byte header instead of xz's blocks and index (Python's lzma.open reads both).
+    filters = [{"id": lzma.FILTER_LZMA1, "preset": 9 | lzma.PRESET_EXTREME, "lc": 3, "lp": 0, "pb": 0}]
+    return lzma.compress(text.encode("utf-8"), format=lzma.FORMAT_ALONE, filters=filters)

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from clusterwiz.core.spec import ClusterSpec
 
 MODULES_DIR = "modules"
-NODE_AGENT_FILE = "node-agent.xz"
+NODE_AGENT_FILE = "node-agent.lzma"
 # Terraform reads *.auto.tfvars by itself: while this file exists, an apply keeps the stopped fleet stopped.
 FLEET_STOPPED_FILE = "fleet-stopped.auto.tfvars"
 TEMPLATES = ("versions.tf", "backend.tf", "providers.tf", "main.tf", "variables.tf", "outputs.tf", "terraform.tfvars")
