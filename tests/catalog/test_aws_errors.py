@@ -75,7 +75,10 @@ def test_unreachable_endpoint(no_aws_environment: None, monkeypatch: pytest.Monk
     ("OptInRequired", "region in eu-west-2 is not enabled for your account"),
     ("RequestLimitExceeded", "throttling requests .*wait a minute"),
     ("ExpiredToken", "credentials have expired"),
-    ("InternalError", "AWS call ec2:DescribeKeyPairs in eu-west-2 failed: InternalError"),
+    ("InternalError", "ec2:DescribeKeyPairs in eu-west-2 failed with InternalError .*not in your cluster spec. "
+                      "Try again in a minute"),
+    ("InvalidParameterValue", "AWS call ec2:DescribeKeyPairs in eu-west-2 failed: InvalidParameterValue: recorded "
+                              "message; check the value in your cluster spec"),
 ])
 def test_client_errors_name_the_cause_and_the_fix(no_aws_environment: None, monkeypatch: pytest.MonkeyPatch,
                                                    code: str, expected: str) -> None:

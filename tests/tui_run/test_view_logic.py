@@ -59,6 +59,11 @@ def test_every_resource_of_a_recorded_plan_has_a_name_of_its_own():
      "attached to an instance", "attached to another instance"),
     ("Your query returned no results. Please change your search criteria and try again.", "was not found"),
     ("api error InvalidKeyPair.NotFound: The key pair 'lab' does not exist", "key pair"),
+    ("creating EC2 VPC: operation error EC2: CreateVpc, exceeded maximum number of attempts, 25, https response "
+     "error StatusCode: 500, RequestID: 5e1b0c3a, api error InternalError: We encountered an internal error. Please "
+     "try again.", "internal error"),
+    ("reading IAM Role: operation error IAM: GetRole, https response error StatusCode: 503, RequestID: 9f2c, api "
+     "error ServiceUnavailable: Service is unable to handle request.", "internal error"),
 ])
 def test_hints_for_common_failures(text, words):
     hint = hint_for(text)

@@ -50,3 +50,18 @@ def test_a_lookup_under_way_does_not_hold_up_the_exit() -> None:
     started = time.monotonic()
     subprocess.run([sys.executable, "-c", program], env={"PYTHONPATH": str(TUI)}, check=True, timeout=30)
     assert time.monotonic() - started < 10
+
+
+def test_a_thread_worker_under_way_does_not_hold_up_the_end_of_asyncio_run() -> None:
+    """As Textual runs thread workers: in the loop's default executor, which asyncio.run shuts down waiting."""
+    program = ("import asyncio, time\nfrom clusterwiz.core.aws.pool import DaemonExecutor\n"
+               "async def main():\n"
+               "    loop = asyncio.get_running_loop()\n"
+               "    loop.set_default_executor(DaemonExecutor(2, 'worker'))\n"
+               "    assert await loop.run_in_executor(None, sum, (1, 2)) == 3\n"
+               "    loop.run_in_executor(None, time.sleep, 60)\n"
+               "    await asyncio.sleep(0.2)\n"
+               "asyncio.run(main())\n")
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-c", program], env={"PYTHONPATH": str(TUI)}, check=True, timeout=30)
+    assert time.monotonic() - started < 10

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -11,6 +12,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from clusterwiz.core.aws.pool import DaemonExecutor
 from clusterwiz.screens.home import HomeScreen, OpenCluster, TeardownCluster
 from clusterwiz.screens.review import PlanRequested
 
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 
 CatalogFactory = Callable[["Settings"], "Catalog"]
 SANDBOX_TITLE = "clusterwiz · SANDBOX (emulated AWS, nothing billed)"
+THREAD_WORKERS = 16  # thread workers that run at once; more wait for one to end
 
 
 class DeferredCatalog:
@@ -68,6 +71,9 @@ class ClusterwizApp(App[int]):
             self.add_class("sandbox")
 
     def on_mount(self) -> None:
+        # Thread workers run in the loop's default executor; on its daemon threads, a worker blocked on an AWS
+        # endpoint that never answers does not hold up the exit (ctrl+q quits at once).
+        asyncio.get_running_loop().set_default_executor(DaemonExecutor(THREAD_WORKERS, "worker"))
         if self.settings.sandbox:
             self.start_sandbox()
         if self.start_from is None and self.registry.names():
@@ -126,8 +132,9 @@ class ClusterwizApp(App[int]):
         what = ", ".join(f"the {run.operation} of {run.cluster}" for run in runs)
         self.push_screen(ConfirmModal(
             "Quit while Terraform runs?",
-            f"{what[0].upper()}{what[1:]} is still running. Quitting now may stop Terraform halfway, with resources "
-            "made (and billing) that its state does not record. Wait for it to end, or stop it cleanly on its "
+            f"{what[0].upper()}{what[1:]} is still running. If you quit, Terraform carries on without clusterwiz "
+            "until it has finished and saved its state (its output goes to the cluster's logs/terraform.log), and "
+            "until then every clusterwiz command finds the cluster busy. To stop it instead, stop it cleanly on its "
             "screen (ctrl+c) first.", confirm="Quit anyway", refuse="Keep running"),
             lambda confirmed: self.exit() if confirmed else None)
 

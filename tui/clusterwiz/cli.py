@@ -6,6 +6,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
 from clusterwiz import __version__
 from clusterwiz.commands import COMMAND_MODULES
@@ -55,6 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
 
+    from clusterwiz.commands.common import print_aws_wait
     from clusterwiz.core.errors import ClusterwizError
     from clusterwiz.core.settings import Settings
 
@@ -66,6 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = getattr(args, "handler", None)
         if handler is None:
             return run_app(settings)  # its first screen says what bills
+        settings = replace(settings, on_aws_wait=print_aws_wait)  # a slow AWS call says on stderr what it waits for
         if not (args.quiet or settings.json) and getattr(args, "billing_note", True):
             print_billing_note(settings)
         return handler(args, settings)

@@ -26,6 +26,11 @@ def workspace(settings: Settings) -> Workspace:
     return Workspace.open(settings)
 
 
+def print_aws_wait(text: str) -> None:
+    """What a slow AWS call waits for (core/aws/session.py), on stderr: --json output stays parseable."""
+    print(f"clusterwiz: {text}", file=sys.stderr, flush=True)
+
+
 def print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, sort_keys=True, default=str))
 

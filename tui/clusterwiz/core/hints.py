@@ -16,6 +16,14 @@ class Hint:
     fix: str  # what the user can do about it
 
 
+# AWS's own failures, HTTP 5xx: nothing the user chose is wrong, and the same request usually works a minute later.
+AWS_SERVER_ERROR_CODES = frozenset({"InternalError", "InternalFailure", "InternalServerError", "InternalServiceError",
+                                    "InternalServerException", "ServiceFailure", "ServiceUnavailable",
+                                    "ServiceUnavailableException", "ServiceUnavailableError", "Unavailable"})
+AWS_SERVER_ERROR = Hint("AWS had an internal error: the failure is on AWS's side, not in your cluster spec.",
+                        "Try again in a minute; if it keeps failing, look for the region's service in the AWS Health "
+                        "Dashboard.")
+
 _HINTS: tuple[tuple[re.Pattern[str], Hint], ...] = (
     (re.compile(r"VcpuLimitExceeded|MaxSpotInstanceCountExceeded|more vCPU capacity than your current vCPU limit",
                 re.IGNORECASE),
@@ -54,6 +62,9 @@ _HINTS: tuple[tuple[re.Pattern[str], Hint], ...] = (
                 r"(?:expired|invalid)", re.IGNORECASE),
      Hint("Your AWS credentials are expired or invalid.",
           "Sign in again (e.g. `aws sso login`) or refresh the profile's keys, then retry.")),
+    # Last: a more telling code in the same text (a quota, say) wins.
+    (re.compile(r"StatusCode: 5\d\d\b|api error (?:" + "|".join(sorted(AWS_SERVER_ERROR_CODES)) + r")\b"),
+     AWS_SERVER_ERROR),
 )
 
 

@@ -22,7 +22,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -310,14 +310,15 @@ def terraform_environment(base: Mapping[str, str], emulator: Emulator, region: s
     return env
 
 
-def sandbox_session(emulator: Emulator, region: str | None) -> AwsSession:
+def sandbox_session(emulator: Emulator, region: str | None,
+                    on_wait: Callable[[str], None] | None = None) -> AwsSession:
     """An AwsSession on the emulator with throwaway credentials, deaf to the user's profiles and keys."""
     import boto3
     import botocore.session
 
     from clusterwiz.core.aws.session import AwsSession
 
-    session = AwsSession(region=sandbox_region(region), endpoint_url=emulator.endpoint_url)
+    session = AwsSession(region=sandbox_region(region), endpoint_url=emulator.endpoint_url, on_wait=on_wait)
     # Read from nowhere rather than from the environment: no profile, config file or CA bundle of the user.
     unread = (None, None, None, None)
     isolated = botocore.session.Session(session_vars={
@@ -333,7 +334,7 @@ def session_for(settings: Settings, emulator: Emulator | None) -> AwsSession:
     from clusterwiz.core.aws.session import AwsSession
 
     if settings.sandbox:
-        return sandbox_session(emulator or ensure_emulator(settings.home), settings.region)
+        return sandbox_session(emulator or ensure_emulator(settings.home), settings.region, settings.on_aws_wait)
     return AwsSession.from_settings(settings)
 
 

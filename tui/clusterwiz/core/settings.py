@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,8 @@ class Settings:
     sandbox: bool = False
     json: bool = False
     plugin_mirror: Path | None = None  # a Terraform filesystem mirror holding the AWS provider (core/provider.py)
+    # Told what an AWS call waits for when it goes long unanswered (core/aws/session.py); headless commands print it.
+    on_aws_wait: Callable[[str], None] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_options(

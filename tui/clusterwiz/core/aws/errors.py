@@ -9,6 +9,7 @@ from botocore import exceptions as boto_errors
 from botocore.parsers import ResponseParserError
 
 from clusterwiz.core.errors import AwsError
+from clusterwiz.core.hints import AWS_SERVER_ERROR, AWS_SERVER_ERROR_CODES
 
 CREDENTIALS_HELP = (
     "set credentials with `aws configure` (access key) or `aws configure sso` then `aws sso login`, "
@@ -30,6 +31,12 @@ def error_code(error: BaseException) -> str:
     return ""
 
 
+def http_status(error: BaseException) -> int:
+    if isinstance(error, boto_errors.ClientError):
+        return int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+    return 0
+
+
 def translate(error: BaseException, permission: str, region: str | None = None) -> AwsError:
     """The AwsError for a failed call that needed `permission` (e.g. 'ec2:DescribeVpcs')."""
     where = f" in {region}" if region else ""
@@ -45,8 +52,13 @@ def translate(error: BaseException, permission: str, region: str | None = None) 
     if isinstance(error, boto_errors.NoRegionError):
         return AwsError("no AWS region is set; pass --region (e.g. --region eu-west-2) or set a region "
                         "in your profile with `aws configure`")
-    if isinstance(error, boto_errors.EndpointConnectionError | boto_errors.ConnectTimeoutError
-                  | boto_errors.ReadTimeoutError | boto_errors.ConnectionClosedError):
+    if isinstance(error, boto_errors.ConnectTimeoutError | boto_errors.ReadTimeoutError):
+        endpoint = error.kwargs.get("endpoint_url", "")
+        silence = ("it took the connection but sent nothing back" if isinstance(error, boto_errors.ReadTimeoutError)
+                   else "no connection could be made")
+        return AwsError(f"the AWS endpoint {endpoint} did not answer {permission}{where} in time ({silence}); check "
+                        "your network connection, VPN, proxy or --endpoint-url, then try again")
+    if isinstance(error, boto_errors.EndpointConnectionError | boto_errors.ConnectionClosedError):
         return AwsError(f"cannot reach the AWS endpoint{where} ({error}); check your network connection, proxy "
                         "or --endpoint-url, then try again")
     if isinstance(error, ResponseParserError):
@@ -70,6 +82,9 @@ def translate(error: BaseException, permission: str, region: str | None = None) 
     if code in THROTTLE_CODES:
         return AwsError(f"AWS is throttling requests ({permission}{where}) even after retries; wait a minute "
                         "and try again")
+    if code in AWS_SERVER_ERROR_CODES or http_status(error) >= 500:
+        return AwsError(f"AWS call {permission}{where} failed with {code or 'an error'} (HTTP {http_status(error)}) "
+                        f"even after retries. {AWS_SERVER_ERROR.problem} {AWS_SERVER_ERROR.fix}")
     return AwsError(f"AWS call {permission}{where} failed: {code or type(error).__name__}: "
                     f"{message or error}; check the value in your cluster spec, then try again")
 

@@ -3,6 +3,7 @@
 concurrent.futures' pool joins its threads when the interpreter exits, so a user who quits (or presses Ctrl-C)
 waits for every lookup under way, answers nobody reads any more. These threads are daemons: they end with the
 process. What they write (the disk cache) is written atomically, so an ended lookup leaves nothing half-written.
+DaemonExecutor is the same pool as an asyncio event loop's default executor, where Textual runs its thread workers.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import functools
 import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -68,3 +69,19 @@ class DaemonPool:
         if wait and started:
             for thread in self._threads:
                 thread.join()
+
+
+class DaemonExecutor(ThreadPoolExecutor):
+    """A DaemonPool in the shape asyncio's loop.set_default_executor requires. asyncio.run's end shuts the default
+    executor down with wait=True, which would wait for a thread blocked on an endpoint that never answers: this
+    one never waits."""
+
+    def __init__(self, workers: int, name: str):
+        super().__init__(max_workers=workers, thread_name_prefix=name)  # starts no thread: submit never reaches it
+        self._pool = DaemonPool(workers, name)
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        return self._pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=cancel_futures)
