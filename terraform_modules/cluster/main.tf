@@ -57,6 +57,7 @@ module "head_node" {
   root_volume_gib       = var.head_node.root_volume_gib
   node_agent_archive    = var.node_agent_archive
   expires_at            = var.expires_at
+  budget_usd            = var.budget_usd
   tags                  = local.tags
 
   bootstrap = {
@@ -64,6 +65,7 @@ module "head_node" {
     nodes_cidr             = module.network.subnet_cidr
     scaledown_idle_minutes = var.scaledown_idle_minutes
     idle_stop_minutes      = var.idle_stop_minutes
+    prices                 = var.prices
     queues = [for q in var.queues : {
       name            = q.name
       instance_types  = q.instance_types

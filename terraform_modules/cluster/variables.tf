@@ -157,6 +157,28 @@ variable "expires_at" {
   }
 }
 
+variable "budget_usd" {
+  description = "The most the cluster may cost since its creation, in US dollars: the head node's agent warns at 80% and stops the cluster at 100%; null: no budget. Set as the head node's clusterwiz:budget-usd tag, which changes in place."
+  type        = number
+  default     = null
+  nullable    = true
+
+  validation {
+    condition     = var.budget_usd == null ? true : var.budget_usd > 0
+    error_message = "budget_usd must be a positive amount of US dollars, or null for no budget."
+  }
+}
+
+variable "prices" {
+  description = "The prices the head node's agent counts the cluster's spend with, fixed at render: $/h of each instance type with its public IPv4 address, $/GiB-month of each volume type; null: it counts none."
+  type = object({
+    instance = map(number)
+    volume   = map(number)
+  })
+  default  = null
+  nullable = true
+}
+
 variable "shared_storage" {
   description = "EBS volumes shared over NFS from the head node: an existing volume by volume_id (never deleted) or a new one."
   type = list(object({

@@ -50,9 +50,11 @@ resource "aws_instance" "head" {
     tags = merge(local.tags, { Name = "${var.cluster_name}-head-root" })
   }
 
-  # Only the instance carries the expiry: its agent reads the tag each pass, and a new time changes it in place.
+  # Only the instance carries the expiry and the budget: its agent reads the tags each pass, and a new value
+  # changes them in place.
   tags = merge(local.tags, { Name = "${var.cluster_name}-head" },
-  var.expires_at == null ? {} : { "clusterwiz:expires-at" = var.expires_at })
+    var.expires_at == null ? {} : { "clusterwiz:expires-at" = var.expires_at },
+  var.budget_usd == null ? {} : { "clusterwiz:budget-usd" = tostring(var.budget_usd) })
 
   lifecycle {
     # A newer AMI or bootstrap must never silently replace the node that holds the cluster's state.

@@ -87,13 +87,18 @@ variable "root_volume_gib" {
 }
 
 variable "bootstrap" {
-  description = "The head node's params.json besides cluster_name and role: region, os, nodes_cidr, scaledown_idle_minutes, idle_stop_minutes, queues (with their group_name) and shared_storage (mount_dir, volume_id, device_name)."
+  description = "The head node's params.json besides cluster_name and role: region, os, nodes_cidr, scaledown_idle_minutes, idle_stop_minutes, prices (what the budget is counted with), queues (with their group_name) and shared_storage (mount_dir, volume_id, device_name)."
   type = object({
     region                 = string
     nodes_cidr             = string
     scaledown_idle_minutes = number
     # Minutes unused before the head node stops the fleet and itself; null: never.
     idle_stop_minutes = optional(number)
+    # $/h of each instance type, $/GiB-month of each volume type: what the agent counts the spend with.
+    prices = optional(object({
+      instance = map(number)
+      volume   = map(number)
+    }))
     queues = list(object({
       name           = string
       instance_types = list(string)
@@ -137,6 +142,13 @@ variable "node_agent_archive" {
 variable "expires_at" {
   description = "The head node's clusterwiz:expires-at tag: when its agent stops the whole cluster (RFC 3339 UTC); null: never."
   type        = string
+  default     = null
+  nullable    = true
+}
+
+variable "budget_usd" {
+  description = "The head node's clusterwiz:budget-usd tag: the most the cluster may cost, in US dollars, before its agent stops it; null: no budget."
+  type        = number
   default     = null
   nullable    = true
 }

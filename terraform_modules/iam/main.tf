@@ -35,6 +35,7 @@ locals {
           "autoscaling:DescribeAutoScalingInstances",
           "ec2:DescribeInstances",
           "ec2:DescribeTags",
+          "ec2:DescribeVolumes",
         ]
         # Describe actions take no resource-level permissions.
         Resource = "*"
@@ -62,11 +63,12 @@ locals {
         Condition = { StringEquals = merge(local.this_cluster_only, local.itself_only) }
       },
       {
+        # Why it stopped, and the spend its budget is counted against.
         Sid       = "TagItselfStopped"
         Effect    = "Allow"
         Action    = "ec2:CreateTags"
         Resource  = local.instances_arn
-        Condition = { StringEquals = merge(local.this_cluster_only, local.itself_only), "ForAllValues:StringEquals" = { "aws:TagKeys" = ["clusterwiz:stopped-by"] } }
+        Condition = { StringEquals = merge(local.this_cluster_only, local.itself_only), "ForAllValues:StringEquals" = { "aws:TagKeys" = ["clusterwiz:stopped-by", "clusterwiz:spend-usd"] } }
       },
     ]
   })

@@ -134,3 +134,14 @@ run "an_expiry_that_is_not_a_utc_time_is_rejected" {
 
   expect_failures = [var.expires_at]
 }
+
+run "budget_of_zero_is_rejected" {
+  command = plan
+
+  variables {
+    budget_usd = 0
+  }
+
+  expect_failures = [var.budget_usd]
+}
+

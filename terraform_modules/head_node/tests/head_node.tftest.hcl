@@ -102,6 +102,24 @@ run "no_expiry_no_tag" {
   }
 }
 
+run "budget_tags_the_instance_only" {
+  command = plan
+
+  variables {
+    budget_usd = 50
+  }
+
+  assert {
+    condition     = aws_instance.head.tags["clusterwiz:budget-usd"] == "50" && !contains(keys(aws_instance.head.root_block_device[0].tags), "clusterwiz:budget-usd")
+    error_message = "The budget is the head instance's own tag (its agent reads it), on nothing else."
+  }
+
+  assert {
+    condition     = !contains(keys(aws_instance.head.tags), "clusterwiz:expires-at")
+    error_message = "A budget sets no expiry."
+  }
+}
+
 run "debian_logs_in_as_admin" {
   command = plan
 

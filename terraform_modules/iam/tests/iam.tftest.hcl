@@ -94,8 +94,13 @@ run "head_stops_and_tags_only_itself" {
 
   assert {
     condition = one([for s in jsondecode(aws_iam_role_policy.node["head"].policy).Statement : s if s.Sid == "TagItselfStopped"]).Condition["ForAllValues:StringEquals"] == {
-    "aws:TagKeys" = ["clusterwiz:stopped-by"] }
-    error_message = "The stop reason is the one tag the head node writes on itself."
+    "aws:TagKeys" = ["clusterwiz:stopped-by", "clusterwiz:spend-usd"] }
+    error_message = "Why it stopped and its spend are the only tags the head node writes on itself (never its budget)."
+  }
+
+  assert {
+    condition     = contains(one([for s in jsondecode(aws_iam_role_policy.node["head"].policy).Statement : s if s.Sid == "ReadFleet"]).Action, "ec2:DescribeVolumes")
+    error_message = "The head node reads the cluster's volumes, whose run time its budget counts."
   }
 }
 

@@ -1,6 +1,7 @@
 """Subcommands of the clusterwiz CLI, one module per area; each defines register(subparsers)."""
 
 COMMAND_MODULES = [
+    "clusterwiz.commands.budget",
     "clusterwiz.commands.expiry",
     "clusterwiz.commands.importing",
     "clusterwiz.commands.jobs",

@@ -75,6 +75,7 @@ def _savings_json(savings: Savings) -> dict[str, float]:
 
 
 def run_status(args: argparse.Namespace, settings: Settings) -> int:
+    from clusterwiz.core.budget import describe_spend
     from clusterwiz.core.expiry import now_utc, self_stop_summary
     from clusterwiz.core.teardown import saved_fleet_sizes, savings
 
@@ -90,6 +91,7 @@ def run_status(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     _print_status(status, fleet_stopped, saved, settings.sandbox)
     common.console().print(f"Stops: {self_stop_summary(record.spec, now_utc())}", highlight=False)
+    common.console().print(f"Spent: {describe_spend(status.spend_usd, status.budget_usd)}", highlight=False)
     return 0
 
 

@@ -108,3 +108,15 @@ def _performance_per_month(volume: SharedVolume, region: str) -> float:
         extra = max(0, volume.throughput - snapshot.free_throughput_mibps.get(volume.volume_type, 0))
         cost += extra * snapshot.throughput_usd_per_mibps_month[volume.volume_type] * factor
     return cost
+
+
+def agent_prices(spec: ClusterSpec, catalog: Catalog) -> dict[str, dict[str, float]]:
+    """The prices the head node's agent counts the cluster's spend with (node/budget.py), fixed at render: $/h of
+    each instance type with its public IPv4 address, $/GiB-month of each volume type (its volumes are described,
+    root volumes included). A type without a known price is left out, and counts nothing."""
+    instances = {name: round(price.usd + PUBLIC_IPV4_USD_PER_HOUR, 6)
+                 for name, price in catalog.prices(spec.region, spec.instance_types).items() if price.usd is not None}
+    volume_types = sorted({ROOT_VOLUME_TYPE, *(volume.volume_type for volume in spec.shared_storage)})
+    volumes = {name: price.usd for name in volume_types
+               if (price := catalog.ebs_price_per_gb_month(spec.region, name)).usd is not None}
+    return {"instance": instances, "volume": volumes}

@@ -87,6 +87,8 @@ def self_stop_summary(spec: ClusterSpec, now: datetime) -> str:
         rules.append(f"after {spec.idle_stop_minutes} min with no job and nobody logged in")
     if spec.expires_at is not None:
         rules.append(f"at its expiry, {describe_expiry(spec.expires_at, now)}")
+    if spec.budget_usd is not None:
+        rules.append(f"once its ${spec.budget_usd:g} budget is spent")
     if not rules:
         return "never by itself: stop or destroy it when you are done"
     return "; ".join(rules)
@@ -108,19 +110,25 @@ def extend_cluster(workspace: Workspace, name: str, expires_at: datetime | None)
     """A new expiry (None: never) in the spec and its Terraform, and at once on the head node's tag, which its
     agent reads each pass: no apply is needed, and the next plan finds nothing to change. Returns the head
     instances retagged (none for a cluster not applied yet)."""
+    changed = spec_with_expiry(workspace.registry.get(name).spec, expires_at)
+    return retag_head_nodes(workspace, changed, EXPIRES_TAG, None if expires_at is None else tag_value(expires_at))
+
+
+def retag_head_nodes(workspace: Workspace, changed: ClusterSpec, key: str, value: str | None) -> list[str]:
+    """Render the changed spec, then set (None: remove) one of the tags the head node's agent reads each pass on
+    the running head node, as Terraform would on the next apply. Returns the head instances retagged."""
     from clusterwiz.core.aws.errors import aws_errors
     from clusterwiz.core.lifecycle import render_cluster
     from clusterwiz.core.teardown import head_instances
 
-    changed = spec_with_expiry(workspace.registry.get(name).spec, expires_at)
     render_cluster(workspace, changed)
     heads = [raw["InstanceId"] for raw in head_instances(workspace.session, changed)]
     if heads:
         client = workspace.session.client("ec2", changed.region)
-        if expires_at is None:
+        if value is None:
             with aws_errors("ec2:DeleteTags", changed.region):
-                client.delete_tags(Resources=heads, Tags=[{"Key": EXPIRES_TAG}])
+                client.delete_tags(Resources=heads, Tags=[{"Key": key}])
         else:
             with aws_errors("ec2:CreateTags", changed.region):
-                client.create_tags(Resources=heads, Tags=[{"Key": EXPIRES_TAG, "Value": tag_value(expires_at)}])
+                client.create_tags(Resources=heads, Tags=[{"Key": key, "Value": value}])
     return heads

@@ -81,6 +81,8 @@ def module_values(spec: ClusterSpec, resolved: ResolvedInputs) -> dict[str, Any]
         "scaledown_idle_minutes": spec.scaledown_idle_minutes,
         "idle_stop_minutes": spec.idle_stop_minutes,
         "expires_at": None if spec.expires_at is None else tag_value(spec.expires_at),
+        "budget_usd": spec.budget_usd,
+        "prices": resolved.prices,
         "shared_storage": [volume.model_dump() for volume in spec.shared_storage],
         "tags": dict(spec.tags),
     }

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from clusterwiz.core.aws.catalog import Catalog
+from clusterwiz.core.cost import agent_prices
 from clusterwiz.core.errors import ClusterwizError
 from clusterwiz.core.spec import ClusterSpec
 
@@ -22,6 +23,7 @@ class ResolvedInputs:
     architecture: str
     availability_zone: str
     ssh_cidr: str
+    prices: dict[str, dict[str, float]] | None = None  # core.cost.agent_prices; None: the agent counts no spend
 
 
 def caller_public_cidr(url: str = CHECKIP_URL, timeout: float = CHECKIP_TIMEOUT_S) -> str:
@@ -50,7 +52,7 @@ def resolve(spec: ClusterSpec, catalog: Catalog,
     architecture = head_type.architecture
     return ResolvedInputs(ami_id=_ami(spec, catalog, architecture), architecture=architecture,
                           availability_zone=_availability_zone(spec, catalog),
-                          ssh_cidr=_ssh_cidr(spec, catalog, public_cidr))
+                          ssh_cidr=_ssh_cidr(spec, catalog, public_cidr), prices=agent_prices(spec, catalog))
 
 
 def image_for(spec: ClusterSpec, catalog: Catalog, architecture: str) -> str | None:

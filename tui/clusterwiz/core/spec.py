@@ -422,6 +422,9 @@ class ClusterSpec(_Model):
                                                                   "bills); null: never")
     expires_at: datetime | None = Field(None, description="When the head node stops the whole cluster by itself, "
                                                           "running jobs included (a UTC time); null: never")
+    budget_usd: float | None = Field(None, description="The most the cluster may cost since its creation, in US "
+                                                        "dollars: its head node warns at 80% and stops the cluster "
+                                                        "at 100%; null: no budget")
     shared_storage: list[SharedVolume] = Field(default_factory=list, max_length=5)
     tags: dict[ExactText, ExactText] = Field(default_factory=dict, description="Extra tags on every resource")
 
@@ -461,6 +464,14 @@ class ClusterSpec(_Model):
         if moment.tzinfo is None:
             raise ValueError("has no time zone; write it in UTC with a Z, e.g. 2026-12-04T18:00:00Z")
         return moment.astimezone(UTC).replace(microsecond=0)
+
+    @field_validator("budget_usd")
+    @classmethod
+    def _check_budget(cls, value: float | None) -> float | None:
+        if value is not None and not 0 < value < float("inf"):
+            raise ValueError(f"is {value:g}, but a budget is the most the cluster may cost: give a positive amount "
+                             "of US dollars, e.g. 50, or null for no budget")
+        return value
 
     @field_validator("ssh_key_file")
     @classmethod

@@ -17,6 +17,7 @@ from clusterwiz.core.cost import PUBLIC_IPV4_USD_PER_HOUR, volume_per_hour
 from clusterwiz.core.registry import ClusterRecord
 from clusterwiz.core.spec import ClusterSpec
 from clusterwiz.core.suggest import cli
+from clusterwiz.node.budget import SPEND_TAG
 from clusterwiz.node.idle import STOP_FAILED, STOPPED_BY_TAG
 
 CLUSTER_TAG = "clusterwiz:cluster"
@@ -148,6 +149,10 @@ class ClusterStatus:
     volumes: list[VolumeStatus]
     cost: ClusterCost
     notes: list[str] = field(default_factory=list)
+    # What the cluster spent since its creation, as its head node counted it (its clusterwiz:spend-usd tag, the one
+    # figure every front-end shows; None until the head node counted it), and its budget (spec's budget_usd).
+    spend_usd: float | None = None
+    budget_usd: float | None = None
 
     @property
     def head(self) -> InstanceStatus | None:
@@ -366,7 +371,20 @@ def cluster_status(session: Any, catalog: Any, spec: ClusterSpec, now: datetime 
     notes += [note for note in (stopped_itself(i, spec.name, sandbox=sandbox) for i in instances) if note]
     notes += [note for note in (stop_refused(i, spec.name, sandbox=sandbox) for i in instances) if note]
     return ClusterStatus(name=spec.name, region=region, checked_at=moment, instances=instances, groups=groups,
-                         volumes=volumes, cost=cluster_cost(instances, volumes, moment), notes=notes)
+                         volumes=volumes, cost=cluster_cost(instances, volumes, moment), notes=notes,
+                         spend_usd=head_spend(instances_found), budget_usd=spec.budget_usd)
+
+
+def head_spend(raw_instances: list[dict]) -> float | None:
+    """The spend the head node's agent last put on its tag (it outlives a stop: the head counts on once started)."""
+    for raw in raw_instances:
+        tags = _tags(raw)
+        if tags.get(ROLE_TAG) == "head" and SPEND_TAG in tags:
+            try:
+                return float(tags[SPEND_TAG])
+            except ValueError:
+                return None
+    return None
 
 
 RAN_STATUSES = ("applied", "failed", "cancelled")  # an apply ran: all, part or none of the cluster exists

@@ -70,7 +70,20 @@ class Fleet:
                                                 {"Name": "key", "Values": [key]}])["Tags"]
         return found[0]["Value"] if found else None
 
+    def tag(self, instance_id: str, key: str, value: str) -> None:
+        self.ec2.create_tags(Resources=[instance_id], Tags=[{"Key": key, "Value": value}])
+
+    def billed(self, cluster: str, prices: dict) -> list[tuple[datetime, float]]:
+        """Since when, and at how many $/h, each running instance and each volume of the cluster bills (prices:
+        $/h of each instance type, $/GiB-month of each volume type, which AWS counts in months of 730 hours)."""
+        tagged = [{"Name": "tag:clusterwiz:cluster", "Values": [cluster]}]
+        running = self.ec2.describe_instances(Filters=[*tagged, {"Name": "instance-state-name", "Values": ["running"]}])
+        return [(i["LaunchTime"], prices["instance"].get(i["InstanceType"], 0))
+                for reservation in running["Reservations"] for i in reservation["Instances"]] + [
+            (v["CreateTime"], v["Size"] * prices["volume"].get(v["VolumeType"], 0) / 730)
+            for v in self.ec2.describe_volumes(Filters=tagged)["Volumes"]]
+
     def stop_head(self, instance_id: str, reason: str, reason_tag: str) -> None:
         """Stop this head node, its tag saying why first (the instance cannot tag itself once stopped)."""
-        self.ec2.create_tags(Resources=[instance_id], Tags=[{"Key": reason_tag, "Value": reason}])
+        self.tag(instance_id, reason_tag, reason)
         self.ec2.stop_instances(InstanceIds=[instance_id])

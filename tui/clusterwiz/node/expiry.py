@@ -8,14 +8,12 @@ then the head node itself, so only storage bills. Logged-in users are warned an 
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Literal
 
-from .idle import STATE_DIR, warn_users
+from .idle import STATE_DIR, read_state, warn_users, write_state
 
 EXPIRES_TAG = "clusterwiz:expires-at"
 EXPIRY_STATE_FILE = f"{STATE_DIR}/expiry.json"
@@ -54,20 +52,15 @@ def next_expiry_state(expires_at: float | None, state: ExpiryState,
 
 
 def load_expiry_state(path: str = EXPIRY_STATE_FILE) -> ExpiryState:
+    data = read_state(path)
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
         return ExpiryState(expires_at=data["expires_at"], warned=tuple(data["warned"]))
-    except (FileNotFoundError, ValueError, KeyError, TypeError):
+    except (KeyError, TypeError):
         return ExpiryState()
 
 
 def save_expiry_state(state: ExpiryState, path: str = EXPIRY_STATE_FILE) -> None:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    temporary = f"{path}.new"
-    with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump({"expires_at": state.expires_at, "warned": list(state.warned)}, handle)
-    os.replace(temporary, path)
+    write_state(path, {"expires_at": state.expires_at, "warned": list(state.warned)})
 
 
 def _utc(seconds: float) -> str:

@@ -37,6 +37,7 @@ def scaler_config(head: ClusterParams, layout: Layout) -> str:
         "region": head.region,
         "scaledown_idle_minutes": head.scaledown_idle_minutes,
         "idle_stop_minutes": head.idle_stop_minutes,
+        "prices": head.prices,
         "slurm_conf": layout.slurm_conf,
         "queues": [{"name": queue.name, "group_name": queue.group_name, "node_cpus": queue.node_cpus}
                    for queue in head.queues],

@@ -47,21 +47,32 @@ def next_idle_state(in_use: bool, state: IdleState, now: float, limit_seconds: f
     return IdleState(since, state.warned), None
 
 
-def load_idle_state(path: str = IDLE_STATE_FILE) -> IdleState:
+def read_state(path: str) -> dict:
+    """A check's state between passes; an empty one when there is none yet or it cannot be read."""
     try:
         with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
+            return json.load(handle)
+    except (OSError, ValueError):
+        return {}
+
+
+def write_state(path: str, data: dict) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(f"{path}.new", "w", encoding="utf-8") as handle:
+        json.dump(data, handle)
+    os.replace(f"{path}.new", path)
+
+
+def load_idle_state(path: str = IDLE_STATE_FILE) -> IdleState:
+    data = read_state(path)
+    try:
         return IdleState(since=data["since"], warned=data["warned"])
-    except (FileNotFoundError, ValueError, KeyError, TypeError):
+    except KeyError:
         return IdleState()
 
 
 def save_idle_state(state: IdleState, path: str = IDLE_STATE_FILE) -> None:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    temporary = f"{path}.new"
-    with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump({"since": state.since, "warned": state.warned}, handle)
-    os.replace(temporary, path)
+    write_state(path, {"since": state.since, "warned": state.warned})
 
 
 def logged_in_users(utmp: str | None = None) -> list[str]:

@@ -47,6 +47,7 @@ class ClusterParams:
     shared_storage: tuple[VolumeParams, ...] = ()
     queue: str = ""
     head_private_ip: str = ""
+    prices: dict | None = None  # fixed at render: {"instance": {type: $/h}, "volume": {type: $/GiB-month}}
 
 
 def _require(data: dict[str, Any], key: str, kind: type) -> Any:
@@ -105,6 +106,7 @@ def parse_params(data: dict[str, Any]) -> ClusterParams:
     return ClusterParams(nodes_cidr=_require(data, "nodes_cidr", str),
                          scaledown_idle_minutes=_require(data, "scaledown_idle_minutes", int),
                          idle_stop_minutes=_optional(data, "idle_stop_minutes", int),
+                         prices=_optional(data, "prices", dict),
                          queues=tuple(queues), shared_storage=volumes, **common)
 
 

@@ -10,6 +10,7 @@ from typing import Callable
 
 from . import slurm_cli
 from .autoscaling import Fleet
+from .budget import LEDGER_FILE, check_budget
 from .expiry import EXPIRES_TAG, EXPIRY_STATE_FILE, check_expiry
 from .idle import IDLE_STATE_FILE, STOP_FAILED, STOPPED_BY_TAG, check_idle
 from .scaling import Action, ForgetNode, ReplaceNode, SetDesired, TerminateNode, decide
@@ -23,6 +24,7 @@ class ScalerConfig:
     group_queues: dict[str, str]  # group name -> queue name
     node_cpus: dict[str, int]  # queue name -> vCPUs of its smallest instance type, where the render knew them
     idle_stop_seconds: float | None = None  # the whole cluster stops after this long unused; None: never
+    prices: dict | None = None  # fixed at render: {"instance": {type: $/h}, "volume": {type: $/GiB-month}}
 
 
 def load_scaler_config(path: str) -> ScalerConfig:
@@ -33,7 +35,7 @@ def load_scaler_config(path: str) -> ScalerConfig:
                         group_queues={queue["group_name"]: queue["name"] for queue in data["queues"]},
                         node_cpus={queue["name"]: queue["node_cpus"] for queue in data["queues"] if queue["node_cpus"]},
                         idle_stop_seconds=None if data.get("idle_stop_minutes") is None
-                        else 60.0 * data["idle_stop_minutes"])
+                        else 60.0 * data["idle_stop_minutes"], prices=data.get("prices"))
 
 
 def apply_action(action: Action, fleet: Fleet, log: Callable[[str], None]) -> None:
@@ -104,13 +106,18 @@ def stop_cluster(config: ScalerConfig, fleet: Fleet, head_instance_id: str, reas
 
 
 def scaler_pass(config: ScalerConfig, fleet: Fleet, head_instance_id: str, log: Callable[[str], None] = print,
-                now: float | None = None, state_files: tuple[str, str] = (EXPIRY_STATE_FILE, IDLE_STATE_FILE)) -> None:
-    """What the scaler's timer runs: scale the fleet, then stop the whole cluster if it expired or sat unused."""
-    scale_once(config, fleet, log, now)
-
+                now: float | None = None, state_files: tuple[str, str] = (EXPIRY_STATE_FILE, IDLE_STATE_FILE),
+                ledger_file: str = LEDGER_FILE) -> None:
+    """What the scaler's timer runs: count the spend, scale the fleet unless the budget is spent, then stop the
+    whole cluster if its budget is spent, it expired or sat unused."""
     def stop(reason: str) -> None:
         stop_cluster(config, fleet, head_instance_id, reason, log)
 
+    budget = config.prices and check_budget(config, fleet, head_instance_id, stop, log, now, ledger_file)
+    if budget == "stop":
+        return
+    if budget != "over":
+        scale_once(config, fleet, log, now)
     expiry_file, idle_file = state_files
     if check_expiry(fleet.tag_of(head_instance_id, EXPIRES_TAG), stop, log, now, expiry_file) == "stop":
         return

@@ -74,9 +74,9 @@ def cluster_nodes(queues: list[str], now: float | None = None) -> list[SlurmNode
     return [node for node in nodes if node is not None]
 
 
-def job_count() -> int:
-    """Jobs of any user that wait or run (squeue's default states: pending, running, completing, ...)."""
-    return len(run_slurm("squeue", "-h", "-o", "%i").split())
+def job_count(*states: str) -> int:
+    """Jobs of any user in these states (none named: squeue's default, those that wait or run)."""
+    return len(run_slurm("squeue", "-h", "-o", "%i", *(("-t", ",".join(states)) if states else ())).split())
 
 
 def node_jobs(name: str) -> int:

@@ -1,0 +1,56 @@
+"""A cluster's budget: the most it may cost since its creation (node/budget.py counts the spend and stops it).
+
+The spec's budget_usd is the head node's `clusterwiz:budget-usd` tag, which its agent reads each pass, so a new
+budget reaches a running cluster at once; the agent puts what the cluster spent on the `clusterwiz:spend-usd` tag,
+the one figure status, the dashboard, the home screen and the teardown menu show.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from clusterwiz.core.errors import ClusterwizError
+from clusterwiz.core.spec import ClusterSpec
+from clusterwiz.node.budget import BUDGET_TAG
+
+if TYPE_CHECKING:
+    from clusterwiz.core.lifecycle import Workspace
+
+NONE = ("none", "off", "never")
+
+
+def parse_budget(text: str) -> float | None:
+    """`50`, `$49.99`, or none (None); whether it is a usable amount is the spec's rule (ClusterSpec.budget_usd)."""
+    value = text.strip().lower().removeprefix("$")
+    if value in NONE:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise ClusterwizError(f"{text!r} is not an amount; give the budget in US dollars, e.g. 50 or 49.99, or "
+                              "none for no budget") from None
+
+
+def spec_with_budget(spec: ClusterSpec, budget_usd: float | None) -> ClusterSpec:
+    """The same spec with another budget (checked as a spec is: 0 or less is refused)."""
+    return ClusterSpec.from_mapping({**spec.model_dump(), "budget_usd": budget_usd},
+                                    f"cluster {spec.name} with this budget")
+
+
+def set_budget(workspace: Workspace, name: str, budget_usd: float | None) -> list[str]:
+    """A new budget (None: none) in the spec and its Terraform, and at once on the running head node's tag.
+    Returns the head instances retagged (none for a cluster not applied yet)."""
+    from clusterwiz.core.expiry import retag_head_nodes
+
+    changed = spec_with_budget(workspace.registry.get(name).spec, budget_usd)
+    return retag_head_nodes(workspace, changed, BUDGET_TAG, None if budget_usd is None else f"{budget_usd:g}")
+
+
+def describe_spend(spend_usd: float | None, budget_usd: float | None) -> str:
+    """'$41.20 of its $50 budget (82%)', '$3.10 (no budget)', or what is not known yet."""
+    if spend_usd is None:
+        return ("not counted yet (the head node counts it once running)" if budget_usd is None
+                else f"not counted yet, of its ${budget_usd:g} budget (the head node counts it once running)")
+    if budget_usd is None:
+        return f"${spend_usd:.2f} since its creation (no budget)"
+    return f"${spend_usd:.2f} of its ${budget_usd:g} budget ({100 * spend_usd / budget_usd:.0f}%)"
