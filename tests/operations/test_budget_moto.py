@@ -65,7 +65,7 @@ def test_budget_from_the_spec_to_the_head_node_then_changed_in_place(moto, terra
 
     status = clusterwiz(home, "status", "lab").stdout
     assert "once its $50 budget is spent" in status
-    assert "Spent: not counted yet, of its $50 budget" in status
+    assert "Spent since creation: not counted yet, of its $50 budget" in status
 
     refused = clusterwiz(home, "budget", "lab", "0", check=False)
     assert refused.returncode == 2 and "a budget is the most the cluster may cost" in refused.stderr
@@ -84,9 +84,16 @@ def test_budget_from_the_spec_to_the_head_node_then_changed_in_place(moto, terra
     heads = ec2.describe_instances(Filters=[{"Name": "tag:clusterwiz:role", "Values": ["head"]}])
     head = heads["Reservations"][0]["Instances"][0]["InstanceId"]
     ec2.create_tags(Resources=[head], Tags=[{"Key": SPEND_TAG, "Value": "12.50"}])
-    assert "Spent: $12.50 of its $80 budget (16%)" in clusterwiz(home, "status", "lab").stdout
+    assert "Spent since creation: $12.50 of its $80 budget (16%)" in clusterwiz(home, "status", "lab").stdout
     shown = clusterwiz_json(home, "status", "lab")
     assert (shown["spend_usd"], shown["budget_usd"]) == (12.5, 80)
+    assert clusterwiz_json(home, "list")[0]["state"] == "applied, spent $12.50 of its $80 budget (16%)"
+
+    # From 80% on, what happens at 100% and how to raise it is a finding wherever the cluster is looked at.
+    ec2.create_tags(Resources=[head], Tags=[{"Key": SPEND_TAG, "Value": "66.00"}])
+    found = clusterwiz_json(home, "status", "lab")["notes"]
+    assert "the cluster spent $66.00 of its $80 budget (82%): at 100% no new job starts and it stops once its " \
+        "running jobs end (30 min at most); raise it with `clusterwiz budget lab 160`" in found
 
     assert "has no budget" in clusterwiz(home, "budget", "lab", "none").stdout
     assert BUDGET_TAG not in head_tags("lab")

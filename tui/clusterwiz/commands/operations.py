@@ -91,7 +91,9 @@ def run_status(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     _print_status(status, fleet_stopped, saved, settings.sandbox)
     common.console().print(f"Stops: {self_stop_summary(record.spec, now_utc())}", highlight=False)
-    common.console().print(f"Spent: {describe_spend(status.spend_usd, status.budget_usd)}", highlight=False)
+    spent = describe_spend(status.spend_usd, status.budget_usd)
+    if spent:
+        common.console().print(spent, highlight=False)
     return 0
 
 

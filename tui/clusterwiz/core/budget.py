@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from clusterwiz.core.errors import ClusterwizError
 from clusterwiz.core.spec import ClusterSpec
-from clusterwiz.node.budget import BUDGET_TAG
+from clusterwiz.core.suggest import cli
+from clusterwiz.node.budget import BUDGET_TAG, GRACE_SECONDS, WARN_SHARE
 
 if TYPE_CHECKING:
     from clusterwiz.core.lifecycle import Workspace
@@ -46,11 +47,28 @@ def set_budget(workspace: Workspace, name: str, budget_usd: float | None) -> lis
     return retag_head_nodes(workspace, changed, BUDGET_TAG, None if budget_usd is None else f"{budget_usd:g}")
 
 
-def describe_spend(spend_usd: float | None, budget_usd: float | None) -> str:
-    """'$41.20 of its $50 budget (82%)', '$3.10 (no budget)', or what is not known yet."""
+def spend_figure(spend_usd: float | None, budget_usd: float | None) -> str | None:
+    """The one spend figure every front-end shows: '$41.20 of its $50 budget (82%)', '$3.10 (no budget)', or
+    None for a cluster with neither a budget nor a spend counted."""
     if spend_usd is None:
-        return ("not counted yet (the head node counts it once running)" if budget_usd is None
-                else f"not counted yet, of its ${budget_usd:g} budget (the head node counts it once running)")
+        return None if budget_usd is None else f"not counted yet, of its ${budget_usd:g} budget"
     if budget_usd is None:
-        return f"${spend_usd:.2f} since its creation (no budget)"
+        return f"${spend_usd:.2f} (no budget)"
     return f"${spend_usd:.2f} of its ${budget_usd:g} budget ({100 * spend_usd / budget_usd:.0f}%)"
+
+
+def describe_spend(spend_usd: float | None, budget_usd: float | None) -> str | None:
+    """What `clusterwiz status` and the dashboard say of the spend since the cluster's creation; None: nothing
+    (no budget, and the head node counted nothing yet)."""
+    figure = spend_figure(spend_usd, budget_usd)
+    return f"Spent since creation: {figure}" if figure else None
+
+
+def budget_warning(name: str, spend_usd: float | None, budget_usd: float | None, *, sandbox: bool) -> str | None:
+    """From 80% of the budget on, what happens at 100% and the command that raises it."""
+    if spend_usd is None or budget_usd is None or spend_usd < WARN_SHARE * budget_usd:
+        return None
+    raised = f"{max(2 * budget_usd, spend_usd + budget_usd):g}"
+    return (f"the cluster spent {spend_figure(spend_usd, budget_usd)}: at 100% no new job starts and it stops "
+            f"once its running jobs end ({GRACE_SECONDS / 60:g} min at most); raise it with "
+            f"`{cli('budget', name, raised, sandbox=sandbox)}`")

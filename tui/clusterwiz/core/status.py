@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from clusterwiz.core.aws.errors import aws_errors
+from clusterwiz.core.budget import budget_warning, spend_figure
 from clusterwiz.core.cost import PUBLIC_IPV4_USD_PER_HOUR, volume_per_hour
 from clusterwiz.core.registry import ClusterRecord
 from clusterwiz.core.spec import ClusterSpec
@@ -370,9 +371,11 @@ def cluster_status(session: Any, catalog: Any, spec: ClusterSpec, now: datetime 
     notes += [note for note in (bootstrap_failure(i, spec.name, sandbox=sandbox) for i in instances) if note]
     notes += [note for note in (stopped_itself(i, spec.name, sandbox=sandbox) for i in instances) if note]
     notes += [note for note in (stop_refused(i, spec.name, sandbox=sandbox) for i in instances) if note]
+    spend_usd = head_spend(instances_found)
+    notes += [note for note in [budget_warning(spec.name, spend_usd, spec.budget_usd, sandbox=sandbox)] if note]
     return ClusterStatus(name=spec.name, region=region, checked_at=moment, instances=instances, groups=groups,
                          volumes=volumes, cost=cluster_cost(instances, volumes, moment), notes=notes,
-                         spend_usd=head_spend(instances_found), budget_usd=spec.budget_usd)
+                         spend_usd=spend_usd, budget_usd=spec.budget_usd)
 
 
 def head_spend(raw_instances: list[dict]) -> float | None:
@@ -436,4 +439,6 @@ class ListedCluster:
 def listed(record: ClusterRecord, status: ClusterStatus, *, sandbox: bool) -> ListedCluster:
     head = status.head
     stopped = stopped_itself(head, record.name, sandbox=sandbox) if head else None
-    return ListedCluster(per_hour_cell(status.cost), state_label(record, head.stopped_by if head else None), stopped)
+    state = state_label(record, head.stopped_by if head else None)
+    spent = spend_figure(status.spend_usd, status.budget_usd)
+    return ListedCluster(per_hour_cell(status.cost), f"{state}, spent {spent}" if spent else state, stopped)

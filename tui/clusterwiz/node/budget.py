@@ -20,6 +20,7 @@ SPEND_TAG = "clusterwiz:spend-usd"
 # Not under /run: the volumes bill while the head node is stopped, and the spend counts from the creation.
 LEDGER_FILE = "/var/lib/clusterwiz/spend.json"
 GRACE_SECONDS = 1800.0
+WARN_SHARE = 0.8
 
 
 def check_budget(config, fleet, head_instance_id, stop_cluster, log, now=None, ledger_file=LEDGER_FILE):
@@ -39,7 +40,7 @@ def check_budget(config, fleet, head_instance_id, stop_cluster, log, now=None, l
     step = None
     if spent < budget:
         ledger.pop("over", None)  # a budget raised in time lets the cluster go on
-        if spent >= 0.8 * budget and not ledger.get("warned"):
+        if spent >= WARN_SHARE * budget and not ledger.get("warned"):
             ledger["warned"] = True
             _say(f"{spent_of}; it stops at 100%", log)
     else:

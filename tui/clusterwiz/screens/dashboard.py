@@ -226,7 +226,11 @@ class DashboardScreen(Screen[None]):
             lines.append(f"ssh{' (emulated: nothing to log in to)' if target.emulated else ''}: "
                          f"{target.shell_command()}")
         address.update(Text("\n".join(lines)))
-        self.query_one("#dash-cost", Static).update(Text("\n".join([status.cost.describe(), *status.notes])))
+        from clusterwiz.core.budget import describe_spend
+
+        spent = describe_spend(status.spend_usd, status.budget_usd)
+        cost_lines = [status.cost.describe(), *([spent] if spent else []), *status.notes]
+        self.query_one("#dash-cost", Static).update(Text("\n".join(cost_lines)))
         self._fill_tables(status)
         self._show_ssh(snapshot)
         self._show_savings(snapshot)
