@@ -14,6 +14,7 @@ from clusterwiz.cli import main
 from clusterwiz.core.newcluster import save_new_cluster
 from clusterwiz.core.registry import Registry
 from clusterwiz.core.steps import (
+    ACCELERATED_FAMILIES,
     STEPS,
     STEPS_BY_ID,
     AnswersError,
@@ -158,6 +159,22 @@ def test_an_arm_image_offers_only_arm_types(state: WizardState, account: Account
     assert "m6g.large" in offered and "c6i.xlarge" not in offered
     problems = check_answer(STEPS_BY_ID["head_node"], {"instance_type": "c6i.xlarge"}, state.context)
     assert "c6i.xlarge is x86_64 but the chosen image is arm64" in problems[0].message
+
+
+def test_the_head_node_offers_general_purpose_types_first_and_accelerators_last(state: WizardState,
+                                                                                 account: Account) -> None:
+    state.answer("region", {"region": REGION})
+    state.answer("network", {"vpc": "new", "availability_zone": f"{REGION}a", "ssh_cidr": ""})
+    state.answer("os", {"image": "debian13/x86_64"})
+    head = prepare_step(STEPS_BY_ID["head_node"], state.context)
+    shown = [c.value for c in head.choices[0, "instance_type"] if c.disabled is None]
+    families = [name.split(".")[0] for name in shown]
+    first_other = next(i for i, family in enumerate(families) if not family.startswith(("t", "m")))
+    assert all(family.startswith(("t", "m")) for family in families[:first_other])
+    assert first_other > 20 and {"t3", "m5"} <= set(families[:first_other])  # what a head node is mostly made of
+    first_gpu = next(i for i, family in enumerate(families) if family.startswith(("g", "p")))
+    assert all(family.startswith(ACCELERATED_FAMILIES) for family in families[first_gpu:])
+    assert shown.index("t3.medium") < 10  # the pick shows near the top, not after every 1-vCPU type
 
 
 def test_a_prepared_step_fits_every_answer_it_was_not_built_from(state: WizardState, account: Account) -> None:

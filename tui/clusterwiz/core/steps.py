@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from clusterwiz.core.aws.catalog import Catalog
+    from clusterwiz.core.aws.records import InstanceTypeInfo
     from clusterwiz.core.spec import ClusterSpec
 
 FieldKind = Literal["choice", "multichoice", "text", "int", "bool"]
@@ -210,14 +211,16 @@ class Step:
 # -- lookups shared by several fields ----------------------------------------------------------------
 
 
-def _instance_type_choices(context: Context, item: Item) -> list[Choice]:
+def _instance_type_choices(context: Context, item: Item,
+                           order: Callable[[InstanceTypeInfo], Any] | None = None) -> list[Choice]:
     region = context.region
     zone = context.availability_zone()
     architecture = context.architecture()
     offered = context.catalog.offerings(region)
     prices = load_snapshot()
     choices = []
-    for info in context.catalog.instance_types(region):
+    types = context.catalog.instance_types(region)
+    for info in sorted(types, key=order) if order else types:
         disabled = None
         if architecture and architecture not in info.architectures:
             disabled = (f"{info.name} is {'/'.join(info.architectures)} but the chosen image is {architecture}; "
@@ -227,10 +230,34 @@ def _instance_type_choices(context: Context, item: Item) -> list[Choice]:
         # The bundled price snapshot, not the Pricing API: one API call per row of hundreds would be slow;
         # the review prices the chosen types live.
         usd = prices.instance(region, info.name)
-        cells = (info.name, str(info.vcpus), f"{info.memory_mib / 1024:g}", "/".join(info.architectures),
+        cells = (info.name, str(info.vcpus), f"{info.memory_mib / 1024:g}", info.architecture,
                  f"{usd:.4f}" if usd is not None else "?")
         choices.append(Choice(info.name, cells, disabled))
     return choices
+
+
+ACCELERATED_FAMILIES = ("p", "g", "inf", "trn", "f", "dl", "vt")  # GPU, Inferentia, Trainium, FPGA, video
+GENERAL_PURPOSE_FAMILIES = ("t", "m", "a1")
+HEAD_NODE_MIN_MEMORY_MIB = 4096  # slurmctld and the NFS server of /home side by side, as t3.medium has
+
+
+def head_node_rank(info: InstanceTypeInfo) -> tuple[Any, ...]:
+    """Where a type stands in the head node's list. The head node schedules and serves /home: general-purpose
+    types with the memory for it come first, then smaller ones, then compute-, memory- and storage-optimised
+    types, and a GPU or other accelerator last, where nobody takes one by accident; within each, current
+    generations first, then the smallest."""
+    family = info.family
+    if info.gpus or family.startswith(ACCELERATED_FAMILIES):
+        kind = 3
+    elif family.startswith(GENERAL_PURPOSE_FAMILIES) and not family.startswith("mac"):
+        kind = 0 if info.memory_mib >= HEAD_NODE_MIN_MEMORY_MIB else 1
+    else:
+        kind = 2
+    return kind, not info.current_generation, info.vcpus, info.memory_mib, info.name
+
+
+def _head_node_choices(context: Context, item: Item) -> list[Choice]:
+    return _instance_type_choices(context, item, order=head_node_rank)
 
 
 def _first_preferred(choices: list[Choice], preferred: tuple[str, ...]) -> str | None:
@@ -606,7 +633,7 @@ OPERATING_SYSTEM = Step(
           "disk image a machine starts from; x86_64 images run on Intel/AMD types, arm64 images on AWS Graviton "
           "types (names with a 'g', such as c7g), which are often cheaper. You can also give your own AMI."),
     fields=(
-        Field("image", "Operating system", "choice", columns=("System", "Architecture", "Current AMI", "Name"),
+        Field("image", "Operating system", "choice", columns=("System", "Arch", "Current AMI", "Name"),
               choices=_image_choices, default=_default_image, refreshes=True),
         Field("ami_id", "Custom AMI id", "text", help="e.g. ami-0a1b2c3d4e5f67890", default=lambda c, i: "",
               validate=_check_ami, describe=_describe_ami, visible=lambda item: item.get("image") == CUSTOM),
@@ -621,7 +648,7 @@ OPERATING_SYSTEM = Step(
 
 # -- 6. head node -------------------------------------------------------------------------------------
 
-INSTANCE_COLUMNS = ("Type", "vCPU", "Memory GiB", "Arch", "≈$/h")
+INSTANCE_COLUMNS = ("Type", "vCPU", "GiB", "Arch", "≈$/h")
 
 HEAD_NODE = Step(
     id="head_node",
@@ -630,7 +657,7 @@ HEAD_NODE = Step(
           "compute nodes; it does not run your jobs, so a small type is enough. vCPU is the number of "
           "processor threads; $/h is the on-demand price while it runs."),
     fields=(Field("instance_type", "Head node type", "choice", columns=INSTANCE_COLUMNS,
-                  choices=_instance_type_choices, default=_default_type(PREFERRED_HEAD_TYPES),
+                  choices=_head_node_choices, default=_default_type(PREFERRED_HEAD_TYPES),
                   show_disabled=False),),
     write=lambda spec, answer, context: spec.update(head_node={"instance_type": answer["instance_type"]}),
     read=lambda spec: {"instance_type": spec.head_node.instance_type},

@@ -117,6 +117,8 @@ class WizardScreen(Screen[None]):
         # Not ctrl+b: that is tmux's prefix, and a tmux user's Back would never arrive.
         Binding("ctrl+o", "back", "Back"),
         Binding("escape", "leave", "Clusters"),
+        # At 80 columns the list of steps takes a third of the width that tables need.
+        Binding("ctrl+t", "toggle_steps", "Steps"),
         Binding("ctrl+r", "retry", "Retry", show=False),
         Binding("ctrl+s", "review", "Review", show=False),
     ]
@@ -429,6 +431,12 @@ class WizardScreen(Screen[None]):
 
     def action_review(self) -> None:
         self.go_to(REVIEW_ID)
+
+    def action_toggle_steps(self) -> None:
+        step_list = self.query_one("#step-list", OptionList)
+        step_list.display = not step_list.display
+        if not step_list.display and self.focused is step_list:
+            self.focus_next()
 
     def go_to(self, target: str) -> None:
         """Leave the step on show for another step or the review (the sidebar, Back). An edit of its answer is

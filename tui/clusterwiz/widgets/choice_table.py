@@ -52,6 +52,9 @@ class ChoiceTable(Vertical):
         def control(self) -> ChoiceTable:
             return self.table
 
+    class Filled(Changed):
+        """The rows shown changed: the table may want another height."""
+
     class Chosen(Changed):
         """Enter on the pick of a one-choice table: the user is done with it, as Enter in a text field says."""
 
@@ -120,7 +123,7 @@ class ChoiceTable(Vertical):
         if not matching:
             said = f"nothing matches {search.strip()!r}; change the search or clear it (ctrl+u) to see every row"
         elif hidden:
-            said = f"… and {hidden} more: type in the search box to find them"
+            said = f"… and {hidden} more: type to search them"  # one line beside the list of steps at 80x24
         else:
             said = ""
         more = self.query_one(".choice-more", Static)
@@ -130,6 +133,7 @@ class ChoiceTable(Vertical):
             # After layout, so the table knows its height and scrolls the picked row into view.
             self.call_after_refresh(self._place_cursor)
         self._show_note()
+        self.post_message(self.Filled(self))
 
     def on_resize(self) -> None:
         # A size known only after layout: scroll the picked row into view again.

@@ -6,13 +6,19 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.scalar import Scalar
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static, Switch
 
 from clusterwiz.core.steps import Answer, Field, Item, PreparedStep, Problem, Step, parse_value
 from clusterwiz.widgets.choice_table import ChoiceTable, ChoiceView
 
 LOOKING_UP = "Looking this up…"
+MIN_TABLE_HEIGHT = 4  # a header and three rows: at 80x24 a step with a long help still fits on the screen
+SCROLLED_TABLE_HEIGHT = 10
+SCROLLS_MARGIN = 4
+FITS_PER_CHANGE = 4
 
 
 def field_id(index: int, field_id_: str, kind: str = "f") -> str:
@@ -48,6 +54,7 @@ class StepForm(VerticalScroll):
         self.step = prepared.step
         self.items: list[Item] = (list(prepared.answer) if isinstance(prepared.answer, list)
                                   else [prepared.answer])
+        self.fits_left = 0  # see refit
 
     def compose(self) -> ComposeResult:
         # The help scrolls with the fields, so a small terminal shows all of both.
@@ -88,6 +95,53 @@ class StepForm(VerticalScroll):
         line = Static(LOOKING_UP if pending else detail, id=field_id(index, field_.id, "d"), classes="field-detail")
         yield line.set_class(not (detail or pending), "hidden").set_class(pending, "pending")
         yield Static("", id=field_id(index, field_.id, "p"), classes="field-problem hidden")
+
+    def on_resize(self) -> None:
+        self.refit()
+
+    def on_choice_table_filled(self, event: ChoiceTable.Filled) -> None:
+        event.stop()
+        self.refit()
+
+    def refit(self) -> None:
+        """Fit the tables once the form is laid out again, and on the next few layouts: what a fit changes lays
+        the form out anew (a help text wraps differently with a scrollbar beside it, a DataTable measures its
+        rows a frame late)."""
+        self.fits_left = FITS_PER_CHANGE
+        self.call_after_refresh(self.fit_tables)
+
+    def fit_tables(self) -> None:
+        """Each choice table as tall as its rows, as far as the form's height allows, the shortest served first:
+        a table that fits scrolls no rows beside the form's own scrollbar, and a tall terminal shows more rows
+        than a short one. A form far too tall for its screen even with its tables at MIN_TABLE_HEIGHT scrolls,
+        and its tables keep SCROLLED_TABLE_HEIGHT, as a list in a page does."""
+        tables = [table for table in self.query(".choice-rows") if table.display]
+        if not tables or not self.is_attached or self.fits_left <= 0:
+            return
+        self.fits_left -= 1
+        # What the form holds, not its virtual size: that is never less than the screen's height.
+        content = max((child.virtual_region_with_margin.bottom for child in self.children if child.display),
+                      default=0)
+        others = content - sum(table.outer_size.height for table in tables)
+        room = self.scrollable_content_region.height - others
+
+        def wanted(table: Widget) -> int:
+            overflows = table.virtual_size.width > table.scrollable_content_region.width
+            return table.virtual_size.height + (table.styles.scrollbar_size_horizontal if overflows else 0)
+
+        ordered = sorted(tables, key=wanted)
+        # Far from fitting (a queue's fields): the form scrolls whatever the tables do. Near it, the tables shrink:
+        # the margin keeps a line of help wrapped differently beside a scrollbar from flipping between the two.
+        scrolls = room < sum(min(wanted(table), MIN_TABLE_HEIGHT) for table in tables) - SCROLLS_MARGIN
+        for served, table in enumerate(ordered):
+            if scrolls:
+                height = min(wanted(table), SCROLLED_TABLE_HEIGHT)
+            else:
+                height = min(wanted(table), max(MIN_TABLE_HEIGHT, room // (len(ordered) - served)))
+                room -= height
+            if table.styles.max_height != Scalar.from_number(height):
+                table.styles.max_height = height
+        self.call_after_refresh(self.fit_tables)
 
     def draft(self) -> Answer:
         """The answer as the widgets hold it now (values a field cannot parse stay as typed text)."""
@@ -133,6 +187,7 @@ class StepForm(VerticalScroll):
                 line.update(f"{'⚠' if kind == 'warning' else '✗'} {problem.message}")
                 line.set_class(kind == "warning", "warning")
                 line.remove_class("hidden")
+        self.refit()
         return unplaced
 
     def first_problem_widget(self, problems: list[Problem]) -> Any | None:
@@ -146,6 +201,7 @@ class StepForm(VerticalScroll):
         line = self.query_one(f"#{field_id(index, field_id_, 'd')}", Static)
         line.update(text)
         line.set_class(not text, "hidden").remove_class("pending")
+        self.refit()
 
     def pending_details(self) -> list[tuple[int, str]]:
         """(item index, field id) of each detail line still waiting for its lookup."""
