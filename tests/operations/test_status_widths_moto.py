@@ -34,13 +34,19 @@ def whole_values(cluster: str) -> list[str]:
     return [value for value in values if value]
 
 
-@pytest.mark.parametrize("columns", [80, 120])
-def test_status_is_readable_at_80_and_120_columns(moto, tmp_path: Path, columns: int) -> None:
+@pytest.fixture
+def home(moto, tmp_path: Path) -> Path:
+    """A home where cluster demo is applied: its head node in moto (the test adds what else runs)."""
     home = tmp_path / "home"
     registry = Registry(home, "aws")
     registry.create(ClusterSpec.model_validate(yaml.safe_load(spec_text("demo", DEMO_AMI))))
     registry.set_status("demo", "applied")
     head_of("demo")
+    return home
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_status_is_readable_at_80_and_120_columns(home: Path, columns: int) -> None:
     fleet_of("demo", {"compute": 2, "gpu": 0})
 
     shown = clusterwiz(home, "status", "demo", env={"COLUMNS": str(columns)}).stdout
@@ -50,13 +56,7 @@ def test_status_is_readable_at_80_and_120_columns(moto, tmp_path: Path, columns:
     assert not broken, f"cut or wrapped over two lines: {broken}\n{shown}"
 
 
-def test_a_wide_terminal_shows_status_as_tables(moto, tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    registry = Registry(home, "aws")
-    registry.create(ClusterSpec.model_validate(yaml.safe_load(spec_text("demo", DEMO_AMI))))
-    registry.set_status("demo", "applied")
-    head_of("demo")
-
+def test_a_wide_terminal_shows_status_as_tables(home: Path) -> None:
     shown = clusterwiz(home, "status", "demo", env={"COLUMNS": "200"}).stdout
     header = next(line for line in shown.splitlines() if "instance" in line and "public ip" in line)
     assert "launched" in header and "$/h" in header
