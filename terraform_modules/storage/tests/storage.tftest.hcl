@@ -63,6 +63,21 @@ run "every_volume_attaches_to_the_head_in_order" {
   }
 }
 
+run "an_existing_volume_is_attached_by_the_id_given_never_by_its_read" {
+  command = plan
+
+  # A read deferred to apply (Terraform defers it whenever what it depends on changes) has no id at plan time.
+  override_data {
+    target = data.aws_ebs_volume.existing["/data"]
+    values = { availability_zone = "eu-west-2a", volume_id = "vol-0fffffffffffffff0" }
+  }
+
+  assert {
+    condition     = aws_volume_attachment.head["/data"].volume_id == "vol-0123456789abcdef0" && output.shared_volume_ids["/data"] == "vol-0123456789abcdef0"
+    error_message = "The attachment and outputs take an existing volume's id from var.volumes."
+  }
+}
+
 run "outputs_list_volumes_in_device_order" {
   assert {
     condition     = [for v in output.volumes : v.device_name] == ["/dev/sdf", "/dev/sdg", "/dev/sdh"]
@@ -101,7 +116,7 @@ run "existing_volume_in_another_zone_is_rejected" {
     values = { availability_zone = "eu-west-2b" }
   }
 
-  expect_failures = [data.aws_ebs_volume.existing]
+  expect_failures = [aws_volume_attachment.head]
 }
 
 run "volume_id_with_size_is_rejected" {
