@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import TYPE_CHECKING, Any
 
 from clusterwiz.commands import common
 from clusterwiz.core.suggest import cli
 
 if TYPE_CHECKING:
+    from clusterwiz.core.disruption import Disruption
     from clusterwiz.core.lifecycle import Workspace
     from clusterwiz.core.settings import Settings
     from clusterwiz.core.terraform import PlanResult
@@ -35,6 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     apply.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     apply.add_argument("--force", action="store_true", help="apply even when pre-flight checks find errors")
     apply.add_argument("--expires", metavar="WHEN", help=EXPIRES_HELP)
+    apply.add_argument("--allow-disruptive", action="store_true",
+                       help="apply even a change that stops or replaces the head node or deletes a shared volume "
+                            "(running jobs are lost); without it such a change is refused, or asked about")
     apply.set_defaults(handler=run_apply)
 
     output = subparsers.add_parser("output", help="show the cluster's outputs (head node address, ...)")
@@ -119,11 +124,46 @@ def run_plan(args: argparse.Namespace, settings: Settings) -> int:
     render_registered(workspace, args.name)
     with terraform_session(workspace, args.name) as (_record, runner):
         plan = _plan(workspace, args.name, args.force, False, settings, runner)
-        plan.plan_file.unlink(missing_ok=True)
+        try:
+            disruptions = _disruptions(workspace, plan)
+        finally:
+            plan.plan_file.unlink(missing_ok=True)
     if not settings.json:
         apply = cli("apply", args.name, sandbox=settings.sandbox)
+        if disruptions:
+            from rich.markup import escape
+
+            from clusterwiz.core.disruption import ALLOW_FLAG, describe_disruptions
+
+            common.console().print(f"[bold red]{escape(describe_disruptions(disruptions))}[/]\n"
+                                   f"{apply} asks you to confirm it ({ALLOW_FLAG} in scripts).")
         common.console().print(f"Plan: {_summary_line(plan)}. Run [bold]{apply}[/] to make it so.")
     return 0
+
+
+def _disruptions(workspace: Workspace, plan: PlanResult) -> list[Disruption]:
+    """What applying the plan stops, replaces or deletes of the running cluster (core.disruption)."""
+    from clusterwiz.core.disruption import plan_disruptions
+    from clusterwiz.core.lifecycle import read_plan
+
+    return plan_disruptions(read_plan(workspace, plan)) if plan.has_changes else []
+
+
+def _confirm_apply(args: argparse.Namespace, settings: Settings, plan: PlanResult,
+                   disruptions: list[Disruption]) -> None:
+    """Ask before applying; a disruptive plan says what it disrupts and is confirmed by typing the cluster's name
+    (core.disruption.must_confirm), or refused in a script (--yes, --json, no terminal) without --allow-disruptive."""
+    from clusterwiz.core.disruption import describe_disruptions, must_confirm
+
+    question = f"Apply {_summary_line(plan)} to cluster {args.name}?"
+    can_ask = not (args.yes or settings.json) and sys.stdin.isatty()
+    if must_confirm(args.name, disruptions, allowed=args.allow_disruptive, can_ask=can_ask,
+                    sandbox=settings.sandbox):
+        common.confirm_by_typing(f"{describe_disruptions(disruptions)}\n{question}", args.name, assume_yes=False)
+        return
+    if disruptions:
+        print(describe_disruptions(disruptions), file=sys.stderr)
+    common.confirm(question, args.yes or settings.json)
 
 
 
@@ -145,7 +185,8 @@ def run_apply(args: argparse.Namespace, settings: Settings) -> int:
                 common.console().print(f"Cluster {args.name} is up to date; nothing to apply.")
             return 0
         try:
-            common.confirm(f"Apply {_summary_line(plan)} to cluster {args.name}?", args.yes or settings.json)
+            disruptions = _disruptions(workspace, plan)
+            _confirm_apply(args, settings, plan, disruptions)
         except BaseException:
             plan.plan_file.unlink(missing_ok=True)
             raise
@@ -153,6 +194,10 @@ def run_apply(args: argparse.Namespace, settings: Settings) -> int:
             result = apply_plan(workspace, record, runner, plan, on_event=display)
     if not settings.json:
         _print_outputs(result.outputs)
+        from clusterwiz.core.disruption import start_again_hint
+
+        if hint := start_again_hint(args.name, disruptions, sandbox=settings.sandbox):
+            common.console().print(hint, markup=False)
         from clusterwiz.core.teardown import saved_fleet_sizes
 
         if saved_fleet_sizes(record):

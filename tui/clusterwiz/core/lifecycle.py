@@ -177,6 +177,22 @@ def apply_plan(workspace: Workspace, record: ClusterRecord, runner: TerraformRun
     return result
 
 
+def read_plan(workspace: Workspace, plan: PlanResult) -> dict[str, Any]:
+    """`terraform show -json` of a saved plan: every planned change, its attributes before and after."""
+    import json
+
+    from clusterwiz.core.errors import TerraformError
+    from clusterwiz.core.terraform import TerraformRunner
+
+    runner = TerraformRunner(plan.plan_file.parent, plan.plan_file.parent.parent / "logs" / "show.log",
+                             env=workspace.terraform_environment())
+    code, out, _ = runner.run_captured([runner.binary, "show", "-json", plan.plan_file.name])
+    if code != 0:
+        raise TerraformError(f"terraform show could not read the plan {plan.plan_file}; what it said is in "
+                             f"{runner.log_file}. Plan again.")
+    return json.loads(out)
+
+
 def cluster_outputs(workspace: Workspace, name: str) -> dict[str, Any]:
     record = workspace.registry.get(name)
     if record.managed_resources() == 0:
