@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -49,7 +50,7 @@ class ConfirmModal(ModalScreen[bool]):
     DEFAULT_CSS = CONFIRM_CSS
     BINDINGS = [Binding("escape", "no", "Keep going")]
 
-    def __init__(self, title: str, body: str, confirm: str, refuse: str) -> None:
+    def __init__(self, title: str, body: str | Text, confirm: str, refuse: str) -> None:
         super().__init__()
         self.title_text = title
         self.body = body

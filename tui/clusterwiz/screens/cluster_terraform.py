@@ -21,7 +21,8 @@ class ClusterTerraform(Protocol):
         """Render the cluster's Terraform (unless destroying) and plan it."""
 
     def planned_values(self, plan: PlanResult) -> dict[str, Any]:
-        """`terraform show -json` of the plan: every planned attribute, for details on demand."""
+        """`terraform show -json` of the plan (core.lifecycle.read_plan): every planned attribute, for details on
+        demand, and what applying it disrupts (core.disruption). Raises when the plan cannot be read."""
 
     def apply(self, name: str, plan: PlanResult, on_event: EventCallback) -> ApplyResult:
         """Apply exactly that plan; the registry records how it ended."""
@@ -68,15 +69,9 @@ class LiveClusterTerraform:
             return runner.plan(on_event=on_event, destroy=destroy)
 
     def planned_values(self, plan: PlanResult) -> dict[str, Any]:
-        import json
+        from clusterwiz.core.lifecycle import read_plan
 
-        from clusterwiz.core.terraform import TerraformRunner
-
-        workspace = self.workspace()
-        runner = TerraformRunner(plan.plan_file.parent, plan.plan_file.parent.parent / "logs" / "show.log",
-                                 env=workspace.terraform_environment())
-        code, out, _ = runner.run_captured([runner.binary, "show", "-json", plan.plan_file.name])
-        return json.loads(out) if code == 0 else {}
+        return read_plan(self.workspace(), plan)
 
     def apply(self, name: str, plan: PlanResult, on_event: EventCallback) -> ApplyResult:
         from clusterwiz.core.lifecycle import apply_plan, terraform_session

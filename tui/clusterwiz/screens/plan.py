@@ -24,6 +24,7 @@ from clusterwiz.widgets.footer import Footer
 
 if TYPE_CHECKING:
     from clusterwiz.core.cost import CostEstimate
+    from clusterwiz.core.disruption import Disruption
     from clusterwiz.core.events import Event
     from clusterwiz.core.terraform import PlanResult
     from clusterwiz.screens.cluster_terraform import ClusterTerraform
@@ -39,10 +40,12 @@ class PlanProgress(Message):
 
 
 class PlanReady(Message):
-    def __init__(self, plan: PlanResult, attributes: dict[str, list[tuple[str, str]]]) -> None:
+    def __init__(self, plan: PlanResult, attributes: dict[str, list[tuple[str, str]]],
+                 disruptions: list[Disruption]) -> None:
         super().__init__()
         self.plan = plan
         self.attributes = attributes
+        self.disruptions = disruptions
 
 
 class PlanFailed(Message):
@@ -65,6 +68,8 @@ class PlanScreen(Screen[None]):
     DEFAULT_CSS = """
     PlanScreen #plan-summary { height: auto; padding: 0 1; text-style: bold; }
     PlanScreen #plan-cost { height: auto; padding: 0 1; }
+    PlanScreen #plan-warning { display: none; height: auto; padding: 0 1; color: $error; text-style: bold; }
+    PlanScreen.disruptive #plan-warning { display: block; }
     PlanScreen #plan-body { height: 1fr; }
     PlanScreen #plan-tree { width: 1fr; border-right: solid $primary-darken-2; }
     PlanScreen #plan-details-scroll { width: 1fr; padding: 0 1; }
@@ -92,11 +97,13 @@ class PlanScreen(Screen[None]):
         self.changes: dict[str, PlannedChange] = {}
         self.diagnostics: list[Diagnostic] = []
         self.attributes: dict[str, list[tuple[str, str]]] = {}
+        self.disruptions: list[Disruption] = []  # what applying the plan stops or replaces (core.disruption)
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(f"Planning cluster {self.cluster}…", id="plan-summary")
         yield Static("", id="plan-cost")
+        yield Static("", id="plan-warning")
         with Horizontal(id="plan-body"):
             yield Tree("Resources", id="plan-tree")
             with VerticalScroll(id="plan-details-scroll"):
@@ -126,7 +133,7 @@ class PlanScreen(Screen[None]):
             self.price()
 
     def _start_plan(self) -> None:
-        self.remove_class("failed")
+        self.remove_class("failed", "disruptive")
         self.changes.clear()
         self.diagnostics.clear()
         self.query_one("#plan-summary", Static).update(f"Planning cluster {self.cluster}…")
@@ -142,6 +149,7 @@ class PlanScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="plan")
     def make_plan(self) -> None:
+        from clusterwiz.core.disruption import plan_disruptions
         from clusterwiz.core.errors import ClusterwizError
         from clusterwiz.core.plan_details import planned_attributes
 
@@ -154,10 +162,12 @@ class PlanScreen(Screen[None]):
             self.post_message(PlanFailed(f"{type(error).__name__}: {error}"))
             return
         try:
-            attributes = planned_attributes(self.terraform.planned_values(plan))
-        except Exception:  # details are a nicety: the plan stands without them
-            attributes = {}
-        self.post_message(PlanReady(plan, attributes))
+            show = self.terraform.planned_values(plan)
+        except Exception:  # details are a nicety, but a plan that cannot be read is taken as disruptive
+            show = None
+        attributes = planned_attributes(show) if show else {}
+        disruptions = plan_disruptions(show) if plan.has_changes else []
+        self.post_message(PlanReady(plan, attributes, disruptions))
 
     @work(thread=True, exclusive=True, group="plan-cost")
     def price(self) -> None:
@@ -185,6 +195,7 @@ class PlanScreen(Screen[None]):
     def on_plan_ready(self, message: PlanReady) -> None:
         self.plan = message.plan
         self.attributes = message.attributes
+        self.disruptions = message.disruptions
         summary = message.plan.summary
         tree = self.query_one(Tree)
         tree.loading = False
@@ -193,6 +204,12 @@ class PlanScreen(Screen[None]):
                 f"Cluster {self.cluster} is up to date: nothing to create, change or destroy.")
             return
         self.query_one("#plan-summary", Static).update(_summary_text(summary, len(self.changes)))
+        if self.disruptions:
+            from clusterwiz.core.disruption import describe_disruptions
+
+            self.query_one("#plan-warning", Static).update(Text(
+                f"{describe_disruptions(self.disruptions)}\nApply asks you to confirm it."))
+            self.add_class("disruptive")
         tree.root.expand()
         for group, names in group_by_module(self.changes).items():
             branch = tree.root.add(f"{group} ({len(names)})", expand=True)
@@ -255,6 +272,23 @@ class PlanScreen(Screen[None]):
     def action_apply(self) -> None:
         if self.plan is None or not self.plan.has_changes:
             return
+        if self.disruptions:
+            from clusterwiz.core.disruption import describe_disruptions
+            from clusterwiz.modals.confirm import ConfirmModal
+
+            self.app.push_screen(ConfirmModal(
+                f"Apply a disruptive change to cluster {self.cluster}?",
+                Text(f"{describe_disruptions(self.disruptions)}\n\nApply it only when no job is running."),
+                confirm="Apply anyway", refuse="Back"), self._apply_if_confirmed)
+            return
+        self._apply()
+
+    def _apply_if_confirmed(self, confirmed: bool | None) -> None:
+        if confirmed and self.plan is not None:
+            self._apply()
+
+    def _apply(self) -> None:
+        assert self.plan is not None
         plan, self.plan = self.plan, None
         self.on_apply(self, plan, tuple(self.changes.values()))
 
