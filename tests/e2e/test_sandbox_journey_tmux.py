@@ -1,6 +1,8 @@
-"""The whole journey in the sandbox, in a real terminal (tmux), as a new user at a workshop would take it:
-`clusterwiz --sandbox`, the wizard's defaults, plan, apply, the dashboard, stop the fleet, destroy, an empty
-home screen — and nothing tagged with the cluster left in the emulator the sandbox started by itself."""
+"""The whole journey in the sandbox, in a real terminal (tmux) of 80x24, as a new user at a workshop would take it:
+README's first command, `clusterwiz --sandbox`, the wizard's defaults, plan, apply, the dashboard, stop the fleet,
+destroy, an empty home screen — and nothing tagged with the cluster left in the emulator the sandbox started by
+itself. It counts the keys a user presses from launch to an applied cluster and from the dashboard to nothing
+billed, and prints them."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from clusterwiz.core.sandbox_seed import SANDBOX_REGION
 
 pytestmark = [pytest.mark.terraform, pytest.mark.tmux]
 SOURCE_ROOT = Path(__file__).resolve().parents[2] / "tui"
-COLUMNS, LINES = 100, 32
+COLUMNS, LINES = 80, 24  # the smallest terminal clusterwiz holds to
 CLUSTER = "demo"  # the wizard's default name in an empty sandbox
 
 
@@ -71,6 +73,7 @@ def test_a_workshop_attendee_builds_and_destroys_a_sandbox_cluster(sandbox_home:
         terminal.keys("C-a")  # apply; the dashboard replaces the run when it is done
         shown = terminal.wait_for("Head node i-", timeout=300)
         assert "running" in shown and "SANDBOX" in shown
+        to_applied = terminal.pressed
 
         terminal.keys("C-p")  # the command palette: back to the list of clusters
         terminal.type_text("Clusters")
@@ -91,12 +94,17 @@ def test_a_workshop_attendee_builds_and_destroys_a_sandbox_cluster(sandbox_home:
         terminal.keys("Tab", "Tab", "Enter")  # from the tab bar past the pane to its first button
         terminal.wait_for("Fleet stopped", timeout=60)
 
+        on_dashboard = terminal.pressed
         terminal.keys("d")
         terminal.wait_for(f"Destroy cluster {CLUSTER}?")
         terminal.type_text(CLUSTER)
         terminal.keys("Enter")
         shown = terminal.wait_for(f"Destroying cluster {CLUSTER}: done", timeout=300)
         assert "nothing tagged with it is left" in shown
+        to_nothing_billed = terminal.pressed - on_dashboard
+        print(f"keys from launch to an applied cluster: {to_applied}; "
+              f"from the dashboard to nothing billed: {to_nothing_billed}")
+        assert to_applied <= 12 and to_nothing_billed <= len(CLUSTER) + 2
         terminal.keys("Escape")  # back to the cluster list, empty again: it says what to do first
         shown = terminal.wait_for("No clusters yet")
         assert "Your clusters" in shown and "press n (New cluster)" in shown

@@ -17,6 +17,7 @@ class Terminal:
         self.socket = socket
         self.columns = columns
         self.lines = lines
+        self.pressed = 0  # keys pressed so far, each typed character one
 
     def tmux(self, *args: str) -> str:
         return subprocess.run(["tmux", "-L", self.socket, *args], check=True, capture_output=True,
@@ -58,12 +59,14 @@ class Terminal:
         """Press keys by tmux's names (Tab, Enter, C-n), one at a time."""
         for key in keys:
             self.tmux("send-keys", "-t", "cw", key)
+            self.pressed += 1
             time.sleep(KEY_PAUSE_S)
 
     def type_text(self, text: str) -> None:
         """Type `text`, then wait, as a person does, until it shows before pressing anything else: a key lost on
         the way then fails here, by name, rather than as a wrong answer further on."""
         self.tmux("send-keys", "-t", "cw", "-l", text)
+        self.pressed += len(text)
         time.sleep(KEY_PAUSE_S)
         self.wait_for(text, timeout=10)
 
