@@ -44,3 +44,12 @@ def test_private_dirs_are_owner_only_even_when_they_existed(tmp_path: Path):
 
     assert stat.S_IMODE(existing.stat().st_mode) == 0o700
     assert stat.S_IMODE((tmp_path / "a" / "b").stat().st_mode) == 0o700
+
+
+def test_directories_made_for_a_file_are_owner_only_and_existing_ones_are_left_alone(tmp_path: Path):
+    tmp_path.chmod(0o755)  # a parent clusterwiz did not make keeps its mode
+    atomic_write_text(tmp_path / "home" / "cache" / "lookup.json", "{}")
+
+    assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o755
+    assert stat.S_IMODE((tmp_path / "home").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "home" / "cache").stat().st_mode) == 0o700

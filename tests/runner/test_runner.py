@@ -130,6 +130,29 @@ def test_a_failed_apply_raises_with_terraforms_diagnostics_and_the_log_path(make
     assert any(isinstance(e, Diagnostic) for e in events)  # consumers saw it as it happened
 
 
+def test_a_failure_on_aws_side_says_so_and_to_try_again(make_runner):
+    """What the provider says once its retries of AWS's 500 run out, as a failing provisioner's output: the message
+    gives the hint the app's problem list gives, not "fix the problem above"."""
+    said_by_the_provider = ("operation error EC2: CreateVpc, https response error StatusCode: 500, api error "
+                            "InternalError: We encountered an internal error.")
+    runner = make_runner(f"""
+    resource "terraform_data" "vpc" {{
+      provisioner "local-exec" {{
+        command = "echo '{said_by_the_provider}' >&2; exit 1"
+      }}
+    }}
+    """)
+    runner.init()
+    with pytest.raises(TerraformRunFailed) as failure:
+        runner.apply(runner.plan())
+
+    said = str(failure.value)
+    assert ("AWS had an internal error: the failure is on AWS's side, not in your cluster spec. Try again in a "
+            f"minute; if it keeps failing, look for the region's service in the AWS Health Dashboard.\nThe full "
+            f"output is in {runner.log_file}") in said
+    assert "Fix the problem above" not in said
+
+
 def test_a_configuration_error_points_at_the_file_and_line(make_runner):
     runner = make_runner('variable "x" {\n  type = numbr\n}\n')
     with pytest.raises(TerraformRunFailed) as failure:

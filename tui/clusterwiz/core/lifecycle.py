@@ -84,7 +84,7 @@ class Workspace:
         from clusterwiz.core.terraform import TerraformRunner
 
         return TerraformRunner(record.workdir, record.log_file(TERRAFORM_LOG), env=self.terraform_environment(),
-                               lock=lock)
+                               lock=lock, fresh_log=lock is not None)
 
 
 def render_cluster(workspace: Workspace, spec: ClusterSpec) -> tuple[ClusterRecord, RenderedCluster]:
@@ -147,6 +147,7 @@ def terraform_session(workspace: Workspace, name: str) -> Iterator[tuple[Cluster
                               f"{record.spec_path}` first")
     with workspace.registry.lock(name) as lock:
         runner = workspace.runner(record, lock)
+        runner.remove_stale_plans()
         if not runner.initialised():
             problem = workspace.provider_installation().problem
             if problem:
@@ -184,8 +185,9 @@ def read_plan(workspace: Workspace, plan: PlanResult) -> dict[str, Any]:
     from clusterwiz.core.errors import TerraformError
     from clusterwiz.core.terraform import TerraformRunner
 
+    # Each show logs the whole plan again: the log keeps the last two.
     runner = TerraformRunner(plan.plan_file.parent, plan.plan_file.parent.parent / "logs" / "show.log",
-                             env=workspace.terraform_environment())
+                             env=workspace.terraform_environment(), fresh_log=True)
     code, out, _ = runner.run_captured([runner.binary, "show", "-json", plan.plan_file.name])
     if code != 0:
         raise TerraformError(f"terraform show could not read the plan {plan.plan_file}; what it said is in "

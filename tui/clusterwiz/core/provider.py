@@ -24,7 +24,7 @@ from pathlib import Path
 
 from clusterwiz.core import hcl
 from clusterwiz.core.errors import ClusterwizError
-from clusterwiz.core.files import atomic_write_text
+from clusterwiz.core.files import atomic_write_text, ensure_private_dir
 from clusterwiz.core.settings import PLUGIN_MIRROR_ENV, Settings
 
 AWS_PROVIDER_SOURCE = "registry.terraform.io/hashicorp/aws"
@@ -183,7 +183,7 @@ class ProviderInstallation:
 
     def terraform_environment(self, base: Mapping[str, str]) -> dict[str, str]:
         """`base` with Terraform pointed at this installation; writes clusterwiz's CLI config when it is used."""
-        self.cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        ensure_private_dir(self.cache_dir)
         env = dict(base)
         if not self.users_config:
             atomic_write_text(self.config_file, cli_config_text(self.cache_dir, self.mirror))

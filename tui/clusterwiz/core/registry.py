@@ -206,7 +206,8 @@ class Registry:
     def _make_directory(self, directory: Path) -> bool:
         """The cluster's private directories; True when the cluster's own was made now. One without a spec is
         what a crash during create leaves behind: it is reused."""
-        ensure_private_dir(self.root)
+        for private in (self.home, self.home / self.area, self.root):
+            ensure_private_dir(private)
         try:
             directory.mkdir(mode=0o700)
             made = True
@@ -329,7 +330,7 @@ def _holder(descriptor: int) -> str:
     except (ValueError, KeyError, OSError):
         return f"another clusterwiz process is working on it; {wait}"
     terraform = data.get("terraform")
-    if not terraform or _alive(pid):
+    if not terraform or process_alive(pid):
         running = f", running `{terraform['command']}` (pid {terraform['pid']})" if terraform else ""
         return f"another clusterwiz (pid {pid}, `{command}`, since {since}{running}) is working on it; {wait}"
     # The lock is held and its clusterwiz is gone: the Terraform it started (which inherited the lock) runs on.
@@ -341,7 +342,7 @@ def _holder(descriptor: int) -> str:
             "lock or pass -lock=false")
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -19,7 +19,7 @@ from clusterwiz import __version__
 from clusterwiz.core import hcl
 from clusterwiz.core.assets import terraform_modules_dir, wizard_templates_dir
 from clusterwiz.core.expiry import tag_value
-from clusterwiz.core.files import atomic_write_bytes, atomic_write_text
+from clusterwiz.core.files import atomic_write_bytes, atomic_write_text, ensure_private_dir, make_tree_private
 from clusterwiz.core.provider import AWS_PROVIDER_CONSTRAINT, lock_provider
 
 if TYPE_CHECKING:
@@ -127,7 +127,7 @@ def render_workdir(spec: ClusterSpec, resolved: ResolvedInputs, workdir: Path) -
     from clusterwiz.core.node_agent import build_node_agent_archive
 
     files = render_files(spec, resolved)
-    workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    ensure_private_dir(workdir)
     _replace_modules(workdir / MODULES_DIR)
     atomic_write_bytes(workdir / NODE_AGENT_FILE, build_node_agent_archive())
     for name, text in files.items():
@@ -150,6 +150,7 @@ def _replace_modules(target: Path) -> None:
     staging = Path(tempfile.mkdtemp(prefix=".modules-", dir=target.parent))
     try:
         shutil.copytree(terraform_modules_dir(), staging / MODULES_DIR, ignore=_NOT_COPIED)
+        make_tree_private(staging / MODULES_DIR)
         if target.exists():
             retired = staging / "retired"
             os.replace(target, retired)

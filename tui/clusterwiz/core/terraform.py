@@ -24,11 +24,13 @@ Terraform, so a Terraform that outlives us still holds it and no second one star
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import queue
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -43,13 +45,19 @@ import python_terraform
 
 from clusterwiz.core.errors import TerraformError
 from clusterwiz.core.events import ChangeSummary, Diagnostic, Event, Log, Outputs, ResourceDone, parse_line
-from clusterwiz.core.files import atomic_write_text
+from clusterwiz.core.files import PRIVATE_FILE_MODE, atomic_write_text
+from clusterwiz.core.hints import hint_for
 from clusterwiz.core.provider import LOCK_FILE
+from clusterwiz.core.registry import process_alive
 
 MINIMUM_VERSION = (1, 6, 0)
 INSTALL_HINT = ("install Terraform 1.6 or newer (https://developer.hashicorp.com/terraform/install) "
                 "and make sure `terraform` is on PATH")
-PLAN_FILE_NAME = "clusterwiz.tfplan"
+# Plan files are named for the process that made them (clusterwiz-<pid>-<token>.tfplan), so a plan left by a run
+# that was killed is known as such and removed, and no command ever applies another's plan.
+PLAN_FILE_GLOB = "clusterwiz*.tfplan"  # clusterwiz.tfplan too, the one name an older clusterwiz used
+PLAN_FILE_PID = re.compile(r"clusterwiz-(\d+)-[0-9a-f]+\.tfplan")
+PREVIOUS_LOG_SUFFIX = ".1"
 # Written only when an init exits 0, with a digest of what it read: a folder .terraform alone proves nothing, since
 # a failed or interrupted init leaves one behind.
 INIT_MARKER = ".terraform/clusterwiz-init-done"
@@ -129,13 +137,19 @@ class _PythonTerraform(python_terraform.Terraform):
 
 
 class TerraformRunner:
-    """Terraform for one working directory; every run's output is appended to `log_file`."""
+    """Terraform for one working directory; every run's output is appended to `log_file`.
+
+    `fresh_log`: this runner's first run starts the log afresh and keeps the one before as <log>.1, so the log holds
+    what this runner ran and one earlier runner's, however many there were (a TF_LOG=TRACE run alone writes
+    megabytes). Only for a runner under the cluster's lock, or a log nobody else writes: a Terraform still running
+    writes on into the file it has open."""
 
     def __init__(self, workdir: Path, log_file: Path, env: Mapping[str, str] | None = None,
                  binary: str | None = None, stop_grace_seconds: float = DEFAULT_STOP_GRACE_SECONDS,
-                 lock: InheritableLock | None = None):
+                 lock: InheritableLock | None = None, fresh_log: bool = False):
         self.workdir = Path(workdir)
         self.log_file = Path(log_file)
+        self._fresh_log = fresh_log
         self.stop_grace_seconds = stop_grace_seconds
         self.lock = lock
         self.binary = binary or shutil.which("terraform") or "terraform"
@@ -191,6 +205,10 @@ class TerraformRunner:
                 f"{failed}\nA provider that cannot be installed: run `clusterwiz doctor`, which says where "
                 "clusterwiz looks for it and what to do. The next plan, apply or destroy runs init again.",
                 "init", failed.exit_code, failed.diagnostics) from failed
+        finally:
+            # Terraform writes the lock file 0644 whatever the umask; everything in the working directory is private.
+            with contextlib.suppress(FileNotFoundError):
+                os.chmod(self.workdir / LOCK_FILE, PRIVATE_FILE_MODE)
         self._mark_initialised()
 
     def _mark_initialised(self) -> None:
@@ -259,7 +277,7 @@ class TerraformRunner:
         return self._apply(plan, on_event)
 
     def _plan(self, on_event: EventCallback | None, destroy: bool, plan_file: Path | None) -> PlanResult:
-        target = plan_file or self.workdir / PLAN_FILE_NAME
+        target = plan_file or self.workdir / f"clusterwiz-{os.getpid()}-{secrets.token_hex(4)}.tfplan"
         try:
             events = self._stream(["plan", "-json", "-input=false", "-no-color", "-detailed-exitcode",
                                    *(["-destroy"] if destroy else []), f"-out={target}"],
@@ -278,6 +296,17 @@ class TerraformRunner:
             # Applied or not, a plan file is stale after an apply and may hold sensitive values.
             plan.plan_file.unlink(missing_ok=True)
         return ApplyResult(summary=events.summary, outputs=events.outputs)
+
+    def remove_stale_plans(self) -> list[Path]:
+        """Remove the plan files no running clusterwiz will apply (what a killed run left: they may hold sensitive
+        values); under the cluster's lock. Returns them."""
+        stale = []
+        for path in self.workdir.glob(PLAN_FILE_GLOB):
+            made_by = PLAN_FILE_PID.fullmatch(path.name)
+            if made_by is None or not process_alive(int(made_by[1])):
+                path.unlink(missing_ok=True)
+                stale.append(path)
+        return stale
 
     def stream(self, operation: Callable[..., T], *args: Any) -> EventStream[T]:
         """Iterate the events of `operation` (plan, apply, destroy) instead of passing a callback."""
@@ -410,9 +439,13 @@ class TerraformRunner:
         if any(d.summary.startswith("Error acquiring the state lock") for d in errors):
             raise TerraformError(self._state_lock_held())
         details = "\n\n".join(d.text for d in errors) or "\n".join(run.text_lines[-20:])
+        hints = dict.fromkeys(hint for d in errors if (hint := hint_for(f"{d.summary}\n{d.detail}")))
+        if hints:  # the same advice as the app's problem list gives
+            what_to_do = "".join(f"{hint.problem} {hint.fix}\n" for hint in hints) + "The full output is in"
+        else:
+            what_to_do = "Fix the problem above and run it again; the full output is in"
         raise TerraformRunFailed(
-            f"terraform {command} failed (exit code {run.exit_code}):\n{details}\n\n"
-            f"Fix the problem above and run it again; the full output is in {self.log_file}",
+            f"terraform {command} failed (exit code {run.exit_code}):\n{details}\n\n{what_to_do} {self.log_file}",
             command, run.exit_code, errors)
 
     def _raise_interrupted(self, command: str, run: _StreamedRun, completed: bool) -> None:
@@ -447,6 +480,10 @@ class TerraformRunner:
                 "two Terraforms on one state create the same resources twice")
 
     def _open_log(self) -> IO[str]:
+        if self._fresh_log:
+            self._fresh_log = False
+            if self.log_file.exists():
+                os.replace(self.log_file, self.log_file.with_name(self.log_file.name + PREVIOUS_LOG_SUFFIX))
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(self.log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         return os.fdopen(descriptor, "a", encoding="utf-8")

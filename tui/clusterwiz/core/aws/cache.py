@@ -12,7 +12,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from clusterwiz.core.files import atomic_write_text
+from clusterwiz.core.files import atomic_write_text, ensure_private_dir
 
 DAY_S = 24 * 3600
 
@@ -49,6 +49,7 @@ class DiskCache:
 
     def __init__(self, directory: Path | None):
         self.directory = directory
+        self._private = False  # the directory made owner-only (an older clusterwiz made it 0755)
 
     def _path(self, key: str) -> Path:
         assert self.directory is not None
@@ -72,6 +73,9 @@ class DiskCache:
             return
         # A cache that cannot be written (read-only home, full disk) only costs speed.
         with contextlib.suppress(OSError):
+            if not self._private:
+                ensure_private_dir(self.directory)
+                self._private = True
             document = {"key": key, "stored_at": time.time(), "value": value}
             atomic_write_text(self._path(key), json.dumps(document, separators=(",", ":")))
 
