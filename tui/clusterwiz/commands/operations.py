@@ -152,7 +152,7 @@ def _print_records(title: str, columns: tuple[str, ...], rows: list[tuple[str, .
     console.print(f"[b]{title}[/]")
     for row in rows:
         console.print("  ".join(cell for cell in row[:leading] if cell), markup=False)
-        named = [f"{name} {cell}" for name, cell in zip(columns[leading:], row[leading:]) if cell]
+        named = [f"{name} {cell}" for name, cell in zip(columns[leading:], row[leading:], strict=True) if cell]
         lines = [RECORD_INDENT]
         for text in named:  # a line breaks between cells, never inside one
             if lines[-1] != RECORD_INDENT and len(lines[-1]) + len(text) + 2 > console.width:
