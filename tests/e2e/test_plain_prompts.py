@@ -149,11 +149,13 @@ def test_a_new_user_answers_every_plain_prompt_and_saves_what_was_typed(plain: P
     shell.wait_for("Step 10 of 11: Cost limits", scrolled_off=True)
     plain.answer("Stop when unused", "Enter")
     plain.answer("Stop after (minutes)", "Enter", typed="120", replace=True)
+    plain.answer("Expires", "Enter", typed="2099-01-01T08:00Z")
 
     plain.wait_for_question("Save this cluster?")
     review = plain.said()
     assert "Cluster plain-e2e in region eu-west-2." in review
     assert "Idle stop: after 120 minutes with no job and nobody logged in" in review
+    assert "Expires: the whole cluster stops in " in review and "(2099-01-01 08:00 UTC)" in review
     assert "Estimated cost: $" in review and "/h at maximum size" in review
     # Findings are printed with their fix (the emulated AWS has no quotas: said as information).
     assert "info: the emulated AWS has no vCPU quotas, so none were checked Fix: " in review
@@ -174,6 +176,7 @@ def test_a_new_user_answers_every_plain_prompt_and_saves_what_was_typed(plain: P
                                                                                              "st1", False)
     assert (spec.key_pair, spec.ssh_key_file) == (account.key_ed25519, None)
     assert spec.idle_stop_minutes == 120
+    assert spec.expires_at.isoformat() == "2099-01-01T08:00:00+00:00"
 
 
 def test_ctrl_c_in_the_middle_leaves_nothing_behind(plain: PlainSession) -> None:
