@@ -67,6 +67,19 @@ def test_budget_from_the_spec_to_the_head_node_then_changed_in_place(moto, terra
     assert "once its $50 budget is spent" in status
     assert "Spent since creation: not counted yet, of its $50 budget" in status
 
+    # Spent: a stopped cluster is not started again (its head node would stop it at once) until it is raised.
+    ec2 = boto3.client("ec2", region_name=REGION)
+    heads = ec2.describe_instances(Filters=[{"Name": "tag:clusterwiz:role", "Values": ["head"]}])
+    head = heads["Reservations"][0]["Instances"][0]["InstanceId"]
+    ec2.create_tags(Resources=[head], Tags=[{"Key": SPEND_TAG, "Value": "50.00"}])
+    clusterwiz(home, "stop", "lab", "--all")
+    start = clusterwiz(home, "start", "lab", check=False)
+    assert start.returncode == 2 and "Traceback" not in start.stderr
+    assert ("cluster lab spent $50.00 of its $50 budget (100%), so it cannot be started: it would stop again at "
+            "once; raise its budget first: clusterwiz budget lab 100 (or none)") in " ".join(start.stderr.split())
+    ec2.create_tags(Resources=[head], Tags=[{"Key": SPEND_TAG, "Value": "0.00"}])  # as if it was not spent yet
+    clusterwiz(home, "start", "lab")
+
     refused = clusterwiz(home, "budget", "lab", "0", check=False)
     assert refused.returncode == 2 and "a budget is the most the cluster may cost" in refused.stderr
     unreadable = clusterwiz(home, "budget", "lab", "lots", check=False)
@@ -80,9 +93,6 @@ def test_budget_from_the_spec_to_the_head_node_then_changed_in_place(moto, terra
     assert head_tags("lab")[BUDGET_TAG] == "80"
 
     # The head node's agent counted what the cluster spent: status shows that one figure.
-    ec2 = boto3.client("ec2", region_name=REGION)
-    heads = ec2.describe_instances(Filters=[{"Name": "tag:clusterwiz:role", "Values": ["head"]}])
-    head = heads["Reservations"][0]["Instances"][0]["InstanceId"]
     ec2.create_tags(Resources=[head], Tags=[{"Key": SPEND_TAG, "Value": "12.50"}])
     assert "Spent since creation: $12.50 of its $80 budget (16%)" in clusterwiz(home, "status", "lab").stdout
     shown = clusterwiz_json(home, "status", "lab")

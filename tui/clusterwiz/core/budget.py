@@ -28,7 +28,7 @@ def parse_budget(text: str) -> float | None:
     try:
         return float(value)
     except ValueError:
-        raise ClusterwizError(f"{text!r} is not an amount; give the budget in US dollars, e.g. 50 or 49.99, or "
+        raise BudgetError(f"{text!r} is not an amount; give the budget in US dollars, e.g. 50 or 49.99, or "
                               "none for no budget") from None
 
 
@@ -45,6 +45,28 @@ def set_budget(workspace: Workspace, name: str, budget_usd: float | None) -> lis
 
     changed = spec_with_budget(workspace.registry.get(name).spec, budget_usd)
     return retag_head_nodes(workspace, changed, BUDGET_TAG, None if budget_usd is None else f"{budget_usd:g}")
+
+
+class BudgetError(ClusterwizError):
+    """A budget that cannot be used, or a cluster that cannot start because its budget is spent."""
+
+
+def refuse_if_spent(name: str, raw_heads: list[dict], budget_usd: float | None, *, sandbox: bool) -> None:
+    """Starting a cluster whose budget is spent would stop it again at its head node's first pass: say how to
+    raise the budget instead."""
+    from clusterwiz.core.status import head_spend
+
+    spend_usd = head_spend(raw_heads)
+    if budget_usd is not None and spend_usd is not None and spend_usd >= budget_usd:
+        raised = raised_budget(spend_usd, budget_usd)
+        raise BudgetError(f"cluster {name} spent {spend_figure(spend_usd, budget_usd)}, so it cannot be started: it "
+                          f"would stop again at once; raise its budget first: "
+                          f"{cli('budget', name, raised, sandbox=sandbox)} (or none)")
+
+
+def raised_budget(spend_usd: float, budget_usd: float) -> str:
+    """The budget the messages suggest: twice this one, or this one again on top of the spend if that is more."""
+    return f"{max(2 * budget_usd, spend_usd + budget_usd):g}"
 
 
 def spend_figure(spend_usd: float | None, budget_usd: float | None) -> str | None:
@@ -68,7 +90,7 @@ def budget_warning(name: str, spend_usd: float | None, budget_usd: float | None,
     """From 80% of the budget on, what happens at 100% and the command that raises it."""
     if spend_usd is None or budget_usd is None or spend_usd < WARN_SHARE * budget_usd:
         return None
-    raised = f"{max(2 * budget_usd, spend_usd + budget_usd):g}"
+    raised = raised_budget(spend_usd, budget_usd)
     return (f"the cluster spent {spend_figure(spend_usd, budget_usd)}: at 100% no new job starts and it stops "
             f"once its running jobs end ({GRACE_SECONDS / 60:g} min at most); raise it with "
             f"`{cli('budget', name, raised, sandbox=sandbox)}`")

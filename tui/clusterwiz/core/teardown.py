@@ -216,11 +216,14 @@ def stop_all(workspace: Workspace, name: str, wait: bool = False) -> StopResult:
 
 def start_cluster(workspace: Workspace, name: str) -> StopResult:
     """Start whatever is stopped: the head node first (nodes mount its NFS export at boot), then the fleet."""
+    from clusterwiz.core.budget import refuse_if_spent
     from clusterwiz.core.expiry import now_utc, refuse_if_expired
 
     record = workspace.registry.get(name)
     spec = record.spec
     refuse_if_expired(name, spec.expires_at, now_utc(), "started", sandbox=workspace.emulator is not None)
+    refuse_if_spent(name, head_instances(workspace.session, spec), spec.budget_usd,
+                    sandbox=workspace.emulator is not None)
     client = workspace.session.client("ec2", spec.region)
     with _changing(workspace, record):
         heads = head_instances(workspace.session, spec)
