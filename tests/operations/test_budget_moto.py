@@ -30,12 +30,26 @@ def with_budget(spec_file: Path, budget: object) -> Path:
 @pytest.mark.parametrize("budget", [0, -5])
 def test_a_budget_of_zero_or_less_is_refused_with_what_to_give(moto, tmp_path: Path, budget: int) -> None:
     ami_id, _ = prepare_account()
-    spec_file = with_budget(write_spec(tmp_path / "cluster.yaml", "lab", ami_id), budget)
-    refused = clusterwiz(tmp_path / "home", "render", "--config", str(spec_file), check=False)
-    assert refused.returncode == 2 and "Traceback" not in refused.stderr
-    assert "budget_usd" in refused.stderr
-    assert f"is {budget}, but a budget is the most the cluster may cost: give a positive amount of US dollars" \
-        in refused.stderr
+    spec_file = write_spec(tmp_path / "cluster.yaml", "lab", ami_id)
+    given = clusterwiz(tmp_path / "home", "render", "--config", str(spec_file), "--budget", str(budget), check=False)
+    with_budget(spec_file, budget)
+    written = clusterwiz(tmp_path / "home", "render", "--config", str(spec_file), check=False)
+    for refused in (given, written):
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr
+        assert "budget_usd" in refused.stderr
+        assert f"is {budget}, but a budget is the most the cluster may cost: give a positive amount of US " \
+            "dollars" in refused.stderr
+    assert Registry(tmp_path / "home", area="aws").names() == []  # nothing registered
+
+
+def test_render_budget_sets_the_specs_budget(moto, tmp_path: Path) -> None:
+    ami_id, _ = prepare_account()
+    spec_file = write_spec(tmp_path / "cluster.yaml", "lab", ami_id)
+    clusterwiz(tmp_path / "home", "render", "--config", str(spec_file), "--budget", "$49.50")
+    assert Registry(tmp_path / "home", area="aws").get("lab").spec.budget_usd == 49.5
+    unreadable = clusterwiz(tmp_path / "home", "render", "--config", str(spec_file), "--budget", "50 USD",
+                            check=False)
+    assert unreadable.returncode == 2 and "'50 USD' is not an amount" in unreadable.stderr
 
 
 def head_params(cluster: str) -> dict:

@@ -19,12 +19,14 @@ if TYPE_CHECKING:
 
 EXPIRES_HELP = ("when the head node stops the whole cluster by itself: 8h, 2d, a time such as 2026-12-04T18:00Z, or "
                 "never (the spec's expires_at)")
+BUDGET_HELP = "the most the cluster may cost before it stops itself, in US dollars, e.g. 50, or none (budget_usd)"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     render = subparsers.add_parser("render", help="register a cluster.yaml and write its Terraform")
     render.add_argument("--config", required=True, metavar="FILE", help="the cluster spec (cluster.yaml)")
     render.add_argument("--expires", metavar="WHEN", help=EXPIRES_HELP)
+    render.add_argument("--budget", metavar="USD", help=BUDGET_HELP)
     render.set_defaults(handler=run_render)
 
     plan = subparsers.add_parser("plan", help="show what apply would create or change")
@@ -37,6 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     apply.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     apply.add_argument("--force", action="store_true", help="apply even when pre-flight checks find errors")
     apply.add_argument("--expires", metavar="WHEN", help=EXPIRES_HELP)
+    apply.add_argument("--budget", metavar="USD", help=BUDGET_HELP)
     apply.add_argument("--allow-disruptive", action="store_true",
                        help="apply even a change that stops or replaces the head node or deletes a shared volume "
                             "(running jobs are lost); without it such a change is refused, or asked about")
@@ -76,6 +79,10 @@ def run_render(args: argparse.Namespace, settings: Settings) -> int:
         from clusterwiz.core.expiry import now_utc, parse_expires, spec_with_expiry
 
         spec = spec_with_expiry(spec, parse_expires(args.expires, now_utc()))
+    if args.budget is not None:
+        from clusterwiz.core.budget import parse_budget, spec_with_budget
+
+        spec = spec_with_budget(spec, parse_budget(args.budget))
     record, rendered = render_cluster(common.workspace(settings), spec)
     if settings.json:
         common.print_json({"name": record.name, "workdir": str(record.workdir), "files": sorted(rendered.files)})
@@ -176,6 +183,10 @@ def run_apply(args: argparse.Namespace, settings: Settings) -> int:
         from clusterwiz.core.expiry import extend_cluster, now_utc, parse_expires
 
         extend_cluster(workspace, args.name, parse_expires(args.expires, now_utc()))
+    if args.budget is not None:
+        from clusterwiz.core.budget import parse_budget, set_budget
+
+        set_budget(workspace, args.name, parse_budget(args.budget))
     render_registered(workspace, args.name)
     with terraform_session(workspace, args.name) as (record, runner):
         plan = _plan(workspace, args.name, args.force, False, settings, runner)
