@@ -41,7 +41,7 @@ def test_wheel_installs_and_renders_with_its_own_assets(tmp_path):
                    capture_output=True, text=True)
     workdir = tmp_path / "workdir"
     assert (workdir / "modules" / "compute_fleet" / "templates").is_dir()
-    assert (workdir / "main.tf").is_file() and (workdir / "node-agent.tar.xz").stat().st_size > 1000
+    assert (workdir / "main.tf").is_file() and (workdir / "node-agent.lzma").stat().st_size > 1000
     help_text = subprocess.run([str(venv / "bin" / "clusterwiz"), "--help"], check=True, capture_output=True,
                                text=True, cwd=tmp_path).stdout
     assert "render" in help_text
