@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -18,6 +19,7 @@ from clusterwiz.screens.wizard import REFRESH_DELAY_S, WizardScreen
 from clusterwiz.widgets.choice_table import ChoiceTable
 
 ShownWidget = TypeVar("ShownWidget", bound=Widget)
+REFRESH_WAIT_S = 10.0
 
 
 def on_show(app: App[Any], selector: str) -> list[Widget]:
@@ -96,6 +98,10 @@ async def pick(pilot: Pilot, field: str, value: str, item: int = 0) -> None:
     steps = keys.index(value) - rows.cursor_row
     await pilot.press(*(["down"] * steps if steps > 0 else ["up"] * -steps))
     await pilot.pause(REFRESH_DELAY_S + 0.1)  # a field that changes others rebuilds the form once it rests
+    # On a loaded machine the rebuild's timer fires late: settled before it, the old form would still show.
+    deadline = time.monotonic() + REFRESH_WAIT_S
+    while getattr(pilot.app.screen, "refresh_timer", None) is not None and time.monotonic() < deadline:
+        await pilot.pause(0.05)
     await settle(pilot)
 
 

@@ -3,6 +3,8 @@ the last look, then from the home's own live look."""
 
 from __future__ import annotations
 
+import threading
+
 from clusterwiz.app import make_app
 from clusterwiz.core.billing import LAST_LOOK_FILE
 from clusterwiz.core.status import cluster_status
@@ -22,11 +24,14 @@ async def test_the_home_says_what_bills_and_its_total_from_its_live_look(setting
     head_of("demo")
     fleet_of("demo", {"compute": 1, "gpu": 0})
     per_hour = cluster_status(catalog.session, catalog, registry.get("demo").spec).cost.per_hour
-    app = make_app(settings, catalog_factory=lambda _: catalog, registry=registry)
+    looked = threading.Event()  # the home's live look waits for it: the line before it is asserted first
+    app = make_app(settings, catalog_factory=lambda _: looked.wait(30) and catalog, registry=registry)
     async with app.run_test(size=SIZE) as pilot:
         assert isinstance(app.screen, HomeScreen)
+        await pilot.pause()
         # Before the home's look: what the registry knows.
         assert billing_line(app.screen).startswith("May bill now: demo ? (applied;")
+        looked.set()
         await settle(pilot)
         assert billing_line(app.screen) == (
             f"Billing now, ${per_hour:.3f}/h: demo ${per_hour:.3f}/h, as of the last look just now.")
