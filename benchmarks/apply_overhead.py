@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import shutil
 import statistics
 import subprocess
@@ -28,9 +27,9 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPOSITORY / "tui"), str(REPOSITORY)]
 
 from tests.support.cli import clusterwiz  # noqa: E402
-from tests.support.moto_server import UNSET_VARIABLES, aws_environment, reset_moto, running_moto_server  # noqa: E402
+from tests.support.moto_server import reset_moto, running_moto_server  # noqa: E402
 from tests.support.specs import FULL_CLUSTER_YAML  # noqa: E402
-from tests.support.terraform_env import find_provider_mirror, write_cli_config  # noqa: E402
+from tests.support.terraform_env import find_provider_mirror, use_moto_offline  # noqa: E402
 
 
 def benchmark_spec() -> str:
@@ -52,10 +51,7 @@ def main() -> int:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory() as scratch, running_moto_server() as endpoint:
         root = Path(scratch)
-        for key in UNSET_VARIABLES:
-            os.environ.pop(key, None)
-        os.environ.update(aws_environment(endpoint))
-        os.environ["TF_CLI_CONFIG_FILE"] = str(write_cli_config(root, mirror))
+        use_moto_offline(root, endpoint, mirror)
         home = root / "home"
         config = root / "cluster.yaml"
         config.write_text(benchmark_spec())

@@ -50,9 +50,9 @@ from tests.operations.test_operations_moto import REGION, prepare_account  # noq
 from tests.support.cli import clusterwiz  # noqa: E402
 from tests.support.faults import FaultyProxy, silent_endpoint  # noqa: E402
 from tests.support.jobs import TerminalJob, terraform_processes, wait_until_no_terraform  # noqa: E402
-from tests.support.moto_server import UNSET_VARIABLES, aws_environment, reset_moto, running_moto_server  # noqa: E402
+from tests.support.moto_server import reset_moto, running_moto_server  # noqa: E402
 from tests.support.specs import FULL_CLUSTER_YAML  # noqa: E402
-from tests.support.terraform_env import find_provider_mirror, write_cli_config  # noqa: E402
+from tests.support.terraform_env import find_provider_mirror, use_moto_offline  # noqa: E402
 
 from clusterwiz.core.aws.inventory import tagged_resources  # noqa: E402
 from clusterwiz.core.aws.session import AwsSession  # noqa: E402
@@ -360,10 +360,7 @@ def main() -> int:
     began = time.monotonic()
     with tempfile.TemporaryDirectory() as scratch, running_moto_server() as endpoint:
         root = Path(scratch)
-        for key in UNSET_VARIABLES:
-            os.environ.pop(key, None)
-        os.environ.update(aws_environment(endpoint))
-        os.environ["TF_CLI_CONFIG_FILE"] = str(write_cli_config(root, mirror))
+        use_moto_offline(root, endpoint, mirror)
         os.environ["CLUSTERWIZ_TF_PLUGIN_MIRROR"] = str(mirror)
         os.environ.setdefault("CHECKPOINT_DISABLE", "1")
         if "hostile" in families:

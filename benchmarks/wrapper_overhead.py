@@ -27,8 +27,8 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPOSITORY / "tui"), str(REPOSITORY)]
 
 from tests.runner.conftest import NETWORK_CONFIG  # noqa: E402
-from tests.support.moto_server import UNSET_VARIABLES, aws_environment, reset_moto, running_moto_server  # noqa: E402
-from tests.support.terraform_env import find_provider_mirror, write_cli_config  # noqa: E402
+from tests.support.moto_server import reset_moto, running_moto_server  # noqa: E402
+from tests.support.terraform_env import find_provider_mirror, use_moto_offline  # noqa: E402
 
 from clusterwiz.core.events import Event  # noqa: E402
 from clusterwiz.core.terraform import PlanResult, TerraformRunner  # noqa: E402
@@ -54,10 +54,7 @@ def main() -> int:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
     with tempfile.TemporaryDirectory() as scratch, running_moto_server() as endpoint:
         root = Path(scratch)
-        for key in UNSET_VARIABLES:
-            os.environ.pop(key, None)
-        os.environ.update(aws_environment(endpoint))
-        os.environ["TF_CLI_CONFIG_FILE"] = str(write_cli_config(root, mirror))
+        use_moto_offline(root, endpoint, mirror)
         os.environ.update({"TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"})
         workdir = root / "workdir"
         workdir.mkdir()

@@ -46,3 +46,14 @@ def write_cli_config(directory: Path, mirror: Path) -> Path:
 
 def terraform_available() -> bool:
     return shutil.which("terraform") is not None and find_provider_mirror() is not None
+
+
+def use_moto_offline(root: Path, endpoint: str, mirror: Path) -> None:
+    """This process's environment for clusterwiz and Terraform against moto at `endpoint`, the provider from
+    `mirror`: the machine's own AWS settings left out, as the tests' fixtures leave them out."""
+    from tests.support.moto_server import UNSET_VARIABLES, aws_environment
+
+    for key in UNSET_VARIABLES:
+        os.environ.pop(key, None)
+    os.environ.update(aws_environment(endpoint))
+    os.environ["TF_CLI_CONFIG_FILE"] = str(write_cli_config(root, mirror))
