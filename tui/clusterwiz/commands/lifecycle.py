@@ -187,7 +187,8 @@ def run_apply(args: argparse.Namespace, settings: Settings) -> int:
         from clusterwiz.core.budget import parse_budget, set_budget
 
         set_budget(workspace, args.name, parse_budget(args.budget))
-    render_registered(workspace, args.name)
+    if args.expires is None and args.budget is None:  # each of those rendered the spec it changed
+        render_registered(workspace, args.name)
     with terraform_session(workspace, args.name) as (record, runner):
         plan = _plan(workspace, args.name, args.force, False, settings, runner)
         if not plan.has_changes:

@@ -103,7 +103,8 @@ def refuse_if_expired(name: str, expires_at: datetime | None, now: datetime, doi
 
 def spec_with_expiry(spec: ClusterSpec, expires_at: datetime | None) -> ClusterSpec:
     """The same spec with another expiry (checked as a spec is)."""
-    return ClusterSpec.model_validate({**spec.model_dump(), "expires_at": expires_at})
+    return ClusterSpec.from_mapping({**spec.model_dump(), "expires_at": expires_at},
+                                    f"cluster {spec.name} with this expiry")
 
 
 def extend_cluster(workspace: Workspace, name: str, expires_at: datetime | None) -> list[str]:
